@@ -1,0 +1,85 @@
+"""Commands only: parse arguments, call the library, print, exit."""
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .build import BuildOptions, build_site
+from .problems import BuildError
+from .scaffold import init_site, new_article
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="broadsheet", description="Build static news sites from Markdown.")
+    parser.add_argument("--version", action="version", version=f"broadsheet {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the site into its output folder",
+                                description="Build the site into its output folder (default SITE/output).")
+    build.add_argument("site", nargs="?", default=".", type=Path, help="the site folder (default: here)")
+    build.add_argument("--output", "-o", type=Path, help="where to write the site (default: SITE/output)")
+    build.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    build.add_argument("--future", action="store_true", help="include articles published in the future")
+    build.add_argument("--base-url", help="override base_url from site.toml (e.g. for a staging host)")
+    loud = build.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    loud.add_argument("-v", "--verbose", action="store_true", help="print the time of each phase")
+
+    init = commands.add_parser("init", help="make a new site", description="Make a new site that builds at once.")
+    init.add_argument("dir", type=Path, help="the folder for the new site")
+
+    new = commands.add_parser("new", help="start a new article", description="Write content/SECTION/<slug>.md with front matter filled in.")
+    new.add_argument("section", help="the section, e.g. world")
+    new.add_argument("title", help="the headline")
+    new.add_argument("--site", type=Path, default=Path("."), help="the site folder (default: here)")
+    return parser
+
+
+def _fail(exc: BuildError, what: str) -> int:
+    for problem in exc.problems:
+        print(problem, file=sys.stderr)
+    count = len(exc.problems)
+    print(f"{what} failed: {count} problem{'s' if count != 1 else ''}.", file=sys.stderr)
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "build":
+            options = BuildOptions(output=args.output, drafts=args.drafts, future=args.future, base_url=args.base_url)
+            try:
+                result = build_site(args.site, options)
+            except BuildError as exc:
+                code = _fail(exc, "Build")
+                print("Nothing was written; the previous output is unchanged.", file=sys.stderr)
+                return code
+            if args.verbose:
+                for name, seconds in result.phases.items():
+                    print(f"  {name:<8} {seconds * 1000:8.1f} ms")
+            if not args.quiet:
+                print(result.summary())
+            return 0
+        if args.command == "init":
+            made = init_site(args.dir, datetime.now(timezone.utc).replace(microsecond=0))
+            for path in made:
+                print(f"created {path}")
+            print(f"New site in {args.dir}: run 'broadsheet build {args.dir}'")
+            return 0
+        if args.command == "new":
+            path = new_article(args.site, args.section, args.title)
+            print(f"created {path}")
+            return 0
+    except BuildError as exc:
+        return _fail(exc, args.command.capitalize())
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

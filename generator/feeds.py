@@ -1,0 +1,98 @@
+"""RSS 2.0 and Atom feeds (feedgen), sitemap.xml and robots.txt (pure: return bytes)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Sequence
+from xml.etree import ElementTree as ET
+
+import lxml.html
+from feedgen.feed import FeedGenerator
+
+from .config import SiteConfig
+from .listings import tag_slug
+from .model import Article
+from .urls import Urls
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def absolutize(html: str, base: str) -> str:
+    """Make every link and image URL in an HTML fragment absolute (feed readers have no base)."""
+    if not html.strip():
+        return html
+    doc = lxml.html.fragment_fromstring(html, create_parent="div")
+    doc.make_links_absolute(base, resolve_base_href=False, handle_failures="ignore")
+    inner = (doc.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in doc)
+    return inner
+
+
+def _strip_controls(text: str) -> str:
+    """XML 1.0 cannot hold most control characters; drop them rather than write a broken feed."""
+    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+
+
+def build_feeds(config: SiteConfig, articles: Sequence[Article], title: str, url_path: str,
+                rss_path: str, atom_path: str | None) -> dict[str, bytes]:
+    """An RSS feed (and an Atom feed when atom_path is given) of the newest articles."""
+    urls = Urls(config.base_url)
+    items = list(articles[: config.feed_size])
+    newest = max((a.modified for a in items), default=EPOCH)
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)
+    fg.id(urls.absolute(url_path))
+    fg.title(_strip_controls(title))
+    fg.description(_strip_controls(config.description or title))
+    fg.subtitle(_strip_controls(config.description or title))
+    fg.language(config.language)
+    fg.generator("Broadsheet")
+    fg.updated(newest)
+    fg.lastBuildDate(newest)
+    if config.publisher.name:
+        fg.copyright(_strip_controls(config.publisher.name))
+    # Atom keeps the first alternate/self link; RSS keeps the last plain link, so order matters.
+    fg.link(href=urls.absolute(url_path), rel="alternate")
+    out = {}
+    for a in reversed(items):  # feedgen prepends entries: add oldest first to list newest first
+        fe = fg.add_entry()
+        link = urls.absolute(a.url_path)
+        fe.id(link)
+        fe.guid(link, permalink=True)
+        fe.title(_strip_controls(a.title))
+        fe.link(href=link, rel="alternate")
+        fe.published(a.published)
+        fe.updated(a.modified)
+        for name in a.byline:
+            fe.author(name=_strip_controls(name))
+            fe.dc.dc_creator(_strip_controls(name))
+        fe.content(_strip_controls(absolutize(a.body_html, link)), type="html")
+        fe.description(_strip_controls(a.summary or a.title), isSummary=True)  # RSS description, Atom summary
+        for tag in a.tags:
+            fe.category(term=_strip_controls(tag), scheme=urls.absolute(f"tags/{tag_slug(tag)}/"))
+    if atom_path:
+        fg.link(href=urls.absolute(atom_path), rel="self", replace=True)
+        fg.link(href=urls.absolute(url_path), rel="alternate")
+        out[atom_path] = fg.atom_str(pretty=True)
+    fg.link(href=urls.absolute(rss_path), rel="self", replace=True)
+    fg.link(href=urls.absolute(url_path), rel="alternate")
+    out[rss_path] = fg.rss_str(pretty=True)
+    return out
+
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def build_sitemap(config: SiteConfig, entries: Sequence[tuple[str, datetime | None]]) -> bytes:
+    """sitemap.xml: every page's absolute URL and, where known, when it last changed."""
+    urls = Urls(config.base_url)
+    root = ET.Element("urlset", xmlns=SITEMAP_NS)
+    for url_path, modified in entries:
+        node = ET.SubElement(root, "url")
+        ET.SubElement(node, "loc").text = urls.absolute(url_path)
+        if modified is not None:
+            ET.SubElement(node, "lastmod").text = modified.isoformat()
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def build_robots(config: SiteConfig) -> bytes:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {Urls(config.base_url).absolute('sitemap.xml')}\n".encode()

@@ -1,0 +1,245 @@
+"""Front matter and body -> Article, or the list of problems that stop it (pure: no I/O)."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, tzinfo
+from pathlib import PurePosixPath
+from typing import Any
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from .markup import render_markdown
+from .model import Article, Image
+from .problems import Problem
+from .urls import slugify
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+KNOWN = ("title", "published", "updated", "byline", "dateline", "source", "copyright",
+         "section", "tags", "summary", "image", "slug", "draft")
+IMAGE_KEYS = ("src", "alt", "caption", "credit")
+_HANDLER = YAMLHandler()
+_DATE_HELP = "use YYYY-MM-DD, or YYYY-MM-DD HH:MM[:SS] with an optional +HH:MM offset"
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, list[Problem]]:
+    """Bytes -> text with Unix line endings and no byte-order mark."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return None, [Problem(path, line, "", f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); save the file as UTF-8")]
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return text, []
+
+
+def split(path: str, text: str) -> tuple[str, str, list[Problem]]:
+    """Text -> (front matter, body). The front matter is padded with blank lines so that
+    YAML line numbers are file line numbers."""
+    if not text.strip():
+        return "", "", [Problem(path, 1, "", "empty file: an article needs front matter (between '---' lines) with at least title and published")]
+    if not _HANDLER.detect(text):
+        return "", "", [Problem(path, 1, "", "no front matter: the file must start with a '---' line, then title, published…, then '---'")]
+    bounds = list(_HANDLER.FM_BOUNDARY.finditer(text))[:2]
+    if len(bounds) < 2:
+        return "", "", [Problem(path, 1, "", "front matter is not closed: add a '---' line after it")]
+    start, end = bounds[0].end(), bounds[1].start()
+    return "\n" * text.count("\n", 0, start) + text[start:end], text[bounds[1].end():], []
+
+
+def load_yaml(path: str, fm: str) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
+    """YAML -> (mapping, key -> file line). Lines are 1-based and count the opening '---'."""
+    loader = _Loader(fm)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}, {}, [Problem(path, 2, "", "front matter is empty: it needs at least title and published")]
+        if not isinstance(node, yaml.MappingNode):
+            return {}, {}, [Problem(path, node.start_mark.line + 1, "", "front matter must be 'key: value' lines")]
+        lines = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                lines.setdefault(key_node.value, key_node.start_mark.line + 1)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else 2
+        what = getattr(exc, "problem", None) or str(exc)
+        return {}, {}, [Problem(path, line, "", f"front matter is not valid YAML: {what}")]
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a timestamp YAML accepts but Python can't hold
+        return {}, {}, [Problem(path, 2, "", f"front matter has a value that cannot be read: {exc}")]
+    finally:
+        loader.dispose()
+    if not all(isinstance(k, str) for k in data):
+        bad = next(k for k in data if not isinstance(k, str))
+        return {}, {}, [Problem(path, 2, str(bad), "field names must be text")]
+    return data, lines, []
+
+
+def parse_moment(value: Any, zone: tzinfo) -> datetime | None:
+    """A YAML date/datetime/string -> an aware datetime (naive ones are in the site's zone)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value, time())
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith("Z") or text.endswith("z"):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+class _Fields:
+    """Reads typed fields out of the front matter, collecting problems as it goes."""
+
+    def __init__(self, path: str, data: dict[str, Any], lines: dict[str, int]):
+        self.path, self.data, self.lines = path, data, lines
+        self.problems: list[Problem] = []
+
+    def problem(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.path, self.lines.get(field.split(".")[0], 2), field, message))
+
+    def text(self, field: str, value: Any = None, *, required: bool = False) -> str:
+        value = self.data.get(field) if value is None else value
+        if value is None:
+            if required:
+                self.problems.append(Problem(self.path, self.lines.get(field, 2), field, "is required"))
+            return ""
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.problem(field, f"must be text, not {_kind(value)}")
+            return ""
+        text = str(value).strip()
+        if required and not text:
+            self.problem(field, "must not be empty")
+        if "\x00" in text:
+            self.problem(field, "contains a NUL character")
+            return ""
+        return text
+
+    def text_list(self, field: str) -> tuple[str, ...]:
+        value = self.data.get(field)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.problem(field, f"must be a list of text, not {_kind(value)}")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+                self.problem(field, f"item {i + 1} must be text, not {_kind(item)}")
+            elif str(item).strip():
+                out.append(str(item).strip())
+        return tuple(dict.fromkeys(out))
+
+    def moment(self, field: str, zone: tzinfo, *, required: bool = False) -> datetime | None:
+        value = self.data.get(field)
+        if value is None:
+            if required:
+                self.problems.append(Problem(self.path, self.lines.get(field, 2), field, f"is required ({_DATE_HELP})"))
+            return None
+        moment = parse_moment(value, zone)
+        if moment is None:
+            self.problem(field, f"not a date: {value!r} ({_DATE_HELP})")
+        return moment
+
+    def image(self) -> Image | None:
+        value = self.data.get("image")
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.problem("image", f"must be a mapping with src and alt (and optional caption, credit), not {_kind(value)}")
+            return None
+        for key in value:
+            if key not in IMAGE_KEYS:
+                self.problem(f"image.{key}", f"unknown key (known: {', '.join(IMAGE_KEYS)})")
+        parts = {key: self.text(f"image.{key}", value.get(key, "")) for key in IMAGE_KEYS}
+        if not parts["src"]:
+            self.problem("image.src", "is required when image is given")
+            return None
+        if not parts["alt"]:
+            self.problem("image.alt", "is required: describe the image for readers who cannot see it")
+        if re.match(r"\s*(javascript|data|vbscript):", parts["src"], re.I):
+            self.problem("image.src", "must be a site path or an http(s) URL")
+            return None
+        return Image(**parts)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", bool: "true/false", int: "a number",
+            float: "a number", str: "text"}.get(type(value), type(value).__name__)
+
+
+def _unique_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
+    """'Trade' and 'trade' are one tag: keep the first spelling."""
+    seen: dict[str, str] = {}
+    for tag in tags:
+        seen.setdefault(slugify(tag), tag)
+    return tuple(seen.values())
+
+
+def default_section(path: str) -> str:
+    """The first folder under content/, or '' for a file directly in content/."""
+    parts = PurePosixPath(path).parts
+    return parts[1] if len(parts) > 2 else ""
+
+
+def section_title(name: str) -> str:
+    return name.replace("-", " ").replace("_", " ").strip().title() if name.islower() else name
+
+
+def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/") -> tuple[Article | None, list[Problem]]:
+    """Parse one source file. Returns the article, or None and every problem found in it."""
+    text, problems = decode(path, data)
+    if text is None:
+        return None, problems
+    fm, body, problems = split(path, text)
+    if problems:
+        return None, problems
+    raw, lines, problems = load_yaml(path, fm)
+    if problems:
+        return None, problems
+    f = _Fields(path, raw, lines)
+    title = f.text("title", required=True)
+    published = f.moment("published", zone, required=True)
+    updated = f.moment("updated", zone)
+    if published and updated and updated < published:
+        f.problem("updated", f"is before published ({updated.isoformat()} < {published.isoformat()})")
+    section_raw = f.text("section") or default_section(path)
+    if not section_raw and not any(p.field == "section" for p in f.problems):
+        f.problems.append(Problem(path, 1, "section", "not set, and the file is not in a section folder (put it in content/SECTION/ or add 'section:')"))
+    section = slugify(section_raw) if section_raw else ""
+    if section_raw and not section:
+        f.problem("section", f"{section_raw!r} gives an empty URL; use letters or digits")
+    slug_raw = f.text("slug") or PurePosixPath(path).stem
+    slug = slugify(slug_raw)
+    if not slug:
+        f.problem("slug", f"{slug_raw!r} gives an empty URL; set 'slug:' to letters or digits")
+    draft = raw.get("draft", False)
+    if not isinstance(draft, bool):
+        f.problem("draft", f"must be true or false, not {draft!r}")
+        draft = False
+    article_fields = dict(
+        byline=f.text_list("byline"), dateline=f.text("dateline"), source=f.text("source"),
+        copyright=f.text("copyright"), tags=_unique_tags(f.text_list("tags")), summary=f.text("summary"),
+        image=f.image(),
+    )
+    if f.problems:
+        return None, f.problems
+    extra = {k: v for k, v in raw.items() if k not in KNOWN}
+    return Article(
+        path=path, title=title, published=published, updated=updated, section=section,
+        section_name=section_title(section_raw), slug=slug, draft=draft,
+        body_html=render_markdown(body, base_path), extra=extra, lines=lines, **article_fields,
+    ), []

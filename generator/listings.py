@@ -1,0 +1,100 @@
+"""Sorting, taxonomies, pagination and related stories (pure)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Sequence, TypeVar
+
+from .model import Article, Section, Tag
+from .problems import Problem
+from .urls import slugify
+
+T = TypeVar("T")
+
+
+def newest_first(articles: Iterable[Article]) -> list[Article]:
+    """Newest first; ties broken by path so the order never depends on the file system."""
+    return sorted(articles, key=lambda a: (-a.published.timestamp(), a.path))
+
+
+def select(articles: Iterable[Article], now: datetime, drafts: bool, future: bool) -> list[Article]:
+    """The articles that are published in this build."""
+    return [a for a in articles if (drafts or not a.draft) and (future or a.published <= now)]
+
+
+def paginate(items: Sequence[T], per_page: int) -> list[Sequence[T]]:
+    """Split into pages; an empty listing still has one (empty) page."""
+    return [items[i:i + per_page] for i in range(0, len(items), per_page)] or [items[:0]]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Sections and tags with their articles, newest first."""
+    sections: dict[str, Section]
+    section_articles: dict[str, list[Article]]
+    tags: dict[str, Tag]
+    tag_articles: dict[str, list[Article]]
+
+
+def tag_slug(name: str) -> str:
+    return slugify(name)
+
+
+def build_taxonomy(articles: Sequence[Article]) -> Taxonomy:
+    """Group newest-first articles by section and tag. A section's or tag's name is the first
+    spelling met in path order, so the result does not depend on dates."""
+    sections: dict[str, Section] = {}
+    tags: dict[str, Tag] = {}
+    for a in sorted(articles, key=lambda a: a.path):
+        sections.setdefault(a.section, Section(a.section, a.section_name))
+        for name in a.tags:
+            slug = tag_slug(name)
+            if slug:
+                tags.setdefault(slug, Tag(slug, name))
+    by_section: dict[str, list[Article]] = defaultdict(list)
+    by_tag: dict[str, list[Article]] = defaultdict(list)
+    for a in articles:
+        by_section[a.section].append(a)
+        for slug in dict.fromkeys(tag_slug(t) for t in a.tags):
+            if slug:
+                by_tag[slug].append(a)
+    return Taxonomy(
+        sections=dict(sorted(sections.items())), section_articles=dict(by_section),
+        tags=dict(sorted(tags.items())), tag_articles=dict(by_tag),
+    )
+
+
+def related(article: Article, tax: Taxonomy, limit: int = 4) -> list[Article]:
+    """Stories sharing the most tags, then the newest of the same section."""
+    shared: dict[str, int] = defaultdict(int)
+    order: dict[str, Article] = {}
+    for slug in {tag_slug(t) for t in article.tags}:
+        for other in tax.tag_articles.get(slug, ()):
+            if other.path != article.path:
+                shared[other.path] += 1
+                order[other.path] = other
+    ranked = sorted(order.values(), key=lambda a: (-shared[a.path], -a.published.timestamp(), a.path))[:limit]
+    if len(ranked) < limit:
+        seen = {a.path for a in ranked} | {article.path}
+        for other in tax.section_articles.get(article.section, ()):
+            if other.path not in seen:
+                ranked.append(other)
+                seen.add(other.path)
+                if len(ranked) == limit:
+                    break
+    return ranked
+
+
+def duplicate_urls(articles: Iterable[Article]) -> list[Problem]:
+    """Two articles that would be written to the same URL: one problem per file, naming the other."""
+    by_url: dict[str, list[Article]] = defaultdict(list)
+    for a in articles:
+        by_url[a.url_path].append(a)
+    problems = []
+    for url, group in by_url.items():
+        if len(group) > 1:
+            for a in group:
+                others = ", ".join(o.path for o in group if o is not a)
+                problems.append(Problem(a.path, a.lines.get("slug"), "slug", f"same URL /{url} as {others}; give one of them a different 'slug:'"))
+    return problems

@@ -1,0 +1,63 @@
+"""The one Jinja environment of a build, and rendering of page jobs."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import jinja2
+
+from .problems import BuildError, Problem
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def bundled_themes() -> Path:
+    """Themes shipped with broadsheet: inside the installed package, or the source checkout's."""
+    inside = PACKAGE_DIR / "themes"
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / "themes"
+
+
+def find_theme(site: Path, name: str) -> Path:
+    """A site's own themes/NAME first, else a bundled theme."""
+    for root in (site / "themes", bundled_themes()):
+        if (root / name / "templates").is_dir():
+            return root / name
+    raise BuildError([Problem(str(site / "site.toml"), None, "theme", f"no theme named {name!r} in {site / 'themes'} or among the bundled themes")])
+
+
+def make_environment(site: Path, theme: Path) -> jinja2.Environment:
+    """The site's templates/ overrides any single template of the theme."""
+    loaders = [jinja2.FileSystemLoader(str(d)) for d in (site / "templates", theme / "templates") if d.is_dir()]
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def template_problem(exc: Exception, fallback: str) -> Problem:
+    """Name the template file and line a Jinja error came from."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Problem(exc.filename or exc.name or fallback, exc.lineno, "template", exc.message or str(exc))
+    tb = exc.__traceback__
+    where, line = fallback, None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt", ".j2")):
+            where, line = filename, tb.tb_lineno
+        tb = tb.tb_next
+    return Problem(where, line, "template", f"{type(exc).__name__}: {exc}")
+
+
+def render(env: jinja2.Environment, template: str, context: dict) -> str:
+    try:
+        return env.get_template(template).render(context)
+    except jinja2.TemplateNotFound as exc:
+        raise BuildError([Problem(template, None, "template", f"not found: {exc.name}")]) from None
+    except Exception as exc:  # a template error of any kind must name the template, not dump a traceback
+        if not isinstance(exc, (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError, ZeroDivisionError)):
+            raise
+        raise BuildError([template_problem(exc, template)]) from None

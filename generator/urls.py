@@ -1,0 +1,55 @@
+"""Slugs, URL paths and output paths (pure). Nothing here can point outside the output root."""
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+from slugify import slugify as _slugify
+
+
+def slugify(text: str) -> str:
+    """A stable ASCII slug: Unicode is transliterated (Devanagari, CJK, accents), never dropped."""
+    return _slugify(text, max_length=120, word_boundary=True)
+
+
+def page_path(url_path: str, page: int = 1) -> str:
+    """URL path of page N of a paginated listing at url_path ('' is the home page)."""
+    return url_path if page == 1 else f"{url_path}page/{page}/"
+
+
+def output_file(url_path: str) -> str:
+    """The file a pretty URL path is written to: 'world/x/' -> 'world/x/index.html'."""
+    if url_path == "" or url_path.endswith("/"):
+        return url_path + "index.html"
+    return url_path
+
+
+def is_safe_relative(path: str) -> bool:
+    """True if path is a plain relative path that stays inside the folder it is joined to."""
+    p = PurePosixPath(path)
+    return bool(path) and not p.is_absolute() and ".." not in p.parts and "\\" not in path and "\x00" not in path
+
+
+class Urls:
+    """Turns site-relative URL paths into hrefs (with the base path) and absolute URLs."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.base_path = urlsplit(self.base_url).path or "/"
+
+    def href(self, url_path: str) -> str:
+        return self.base_path + url_path
+
+    def absolute(self, url_path: str) -> str:
+        return self.base_url + url_path
+
+    def resource(self, src: str) -> str:
+        """An href for a user-given resource: absolute URLs stay, site paths get the base path."""
+        if not src or urlsplit(src).scheme or src.startswith("//"):
+            return src
+        return self.href(src.lstrip("/"))
+
+    def resource_absolute(self, src: str) -> str:
+        if not src or urlsplit(src).scheme or src.startswith("//"):
+            return src
+        return self.absolute(src.lstrip("/"))

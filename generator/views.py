@@ -1,0 +1,127 @@
+"""What templates receive: plain, frozen view models built for them.
+
+The model never imports Jinja; templates never see the internal model.
+Every URL in a view is ready to use in an ``href``/``src`` (it already
+carries the site's base path); ``canonical`` values are absolute.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Link:
+    """A named link: navigation, breadcrumbs, tags, sections."""
+    name: str
+    url: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A point in time, as a machine reads it and as a reader reads it."""
+    iso: str        # ISO 8601 with offset, for <time datetime>
+    display: str    # in the site's zone with its abbreviation, e.g. "February 03, 2024 09:54 IST"
+
+
+@dataclass(frozen=True)
+class ImageView:
+    src: str
+    alt: str
+    caption: str = ""
+    credit: str = ""
+
+
+@dataclass(frozen=True)
+class Card:
+    """An article as a listing shows it."""
+    title: str
+    url: str
+    summary: str
+    published: Moment
+    authors: tuple[str, ...]
+    section: Link
+    image: ImageView | None
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """Everything an article page shows."""
+    title: str
+    url: str
+    canonical: str
+    summary: str
+    published: Moment
+    updated: Moment | None          # only when it differs from published
+    authors: tuple[str, ...]
+    dateline: str
+    signoff: str                    # "Lalit K Jha in Washington, DC"; "" when nothing to sign
+    source: str
+    copyright: str
+    section: Link
+    tags: tuple[Link, ...]
+    image: ImageView | None
+    body: Any                       # markupsafe.Markup: the rendered, trusted body HTML
+    breadcrumbs: tuple[Link, ...]   # Home, Section, the article (last has current=True)
+    related: tuple[Card, ...]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Pagination:
+    current: int
+    total: int
+    prev_url: str | None
+    next_url: str | None
+
+
+@dataclass(frozen=True)
+class SectionBlock:
+    section: Link
+    cards: tuple[Card, ...]
+
+
+@dataclass(frozen=True)
+class Promo:
+    """A site-wide call-out block ([newsletter] or [app_promo] in site.toml)."""
+    heading: str
+    text: str
+    url: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Feed:
+    title: str
+    url: str
+    type: str   # MIME type: application/rss+xml or application/atom+xml
+
+
+@dataclass(frozen=True)
+class SiteView:
+    title: str
+    description: str
+    language: str
+    home_url: str                   # the site's root path, e.g. "/" or "/news/"
+    publisher_name: str
+    publisher_url: str
+    publisher_logo: str             # a ready URL, or ""
+    nav: tuple[Link, ...]           # one per section
+    newsletter: Promo | None
+    app_promo: Promo | None
+    feeds: tuple[Feed, ...]         # site-wide feeds
+    stylesheet: str                 # URL of the theme's stylesheet
+    copyright_year: int             # year of the newest story (not the clock: builds are reproducible)
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What the <head> of any page needs."""
+    kind: str                       # home | section | tag | article | 404
+    title: str                      # the <title>
+    description: str
+    url: str
+    canonical: str                  # absolute
+    feeds: tuple[Feed, ...]         # feeds specific to this page (e.g. the section's)
+    section: str = ""               # slug of the current section, if any (marks nav)
