@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,12 +139,13 @@ def load_config(site: Path, base_url: str | None = None) -> SiteConfig:
     """Read SITE/site.toml."""
     path = site / CONFIG_NAME
     if not path.is_file():
-        raise BuildError([Problem(str(path), None, "", f"no {CONFIG_NAME} found: {site} is not a Broadsheet site (run 'broadsheet init' to make one)")])
+        raise BuildError([Problem(CONFIG_NAME, None, "", f"no {CONFIG_NAME} found: {site} is not a Broadsheet site (run 'broadsheet init' to make one)")])
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        raise BuildError([Problem(str(path), line, "", f"not valid TOML: {exc}")]) from None
+        found = re.search(r"line (\d+)", str(exc))
+        line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
+        raise BuildError([Problem(CONFIG_NAME, line, "", f"not valid TOML: {exc}")]) from None
     except UnicodeDecodeError:
-        raise BuildError([Problem(str(path), None, "", "not UTF-8 text")]) from None
-    return parse_config(data, str(path), base_url)
+        raise BuildError([Problem(CONFIG_NAME, None, "", "not UTF-8 text")]) from None
+    return parse_config(data, CONFIG_NAME, base_url)

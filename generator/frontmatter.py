@@ -107,13 +107,13 @@ class _Fields:
         self.problems: list[Problem] = []
 
     def problem(self, field: str, message: str) -> None:
-        self.problems.append(Problem(self.path, self.lines.get(field.split(".")[0], 2), field, message))
+        self.problems.append(Problem(self.path, self.lines.get(field.split(".")[0], 1), field, message))
 
     def text(self, field: str, value: Any = None, *, required: bool = False) -> str:
         value = self.data.get(field) if value is None else value
         if value is None:
             if required:
-                self.problems.append(Problem(self.path, self.lines.get(field, 2), field, "is required"))
+                self.problems.append(Problem(self.path, self.lines.get(field, 1), field, "is required"))
             return ""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.problem(field, f"must be text, not {_kind(value)}")
@@ -147,7 +147,7 @@ class _Fields:
         value = self.data.get(field)
         if value is None:
             if required:
-                self.problems.append(Problem(self.path, self.lines.get(field, 2), field, f"is required ({_DATE_HELP})"))
+                self.problems.append(Problem(self.path, self.lines.get(field, 1), field, f"is required ({_DATE_HELP})"))
             return None
         moment = parse_moment(value, zone)
         if moment is None:

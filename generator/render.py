@@ -22,7 +22,7 @@ def find_theme(site: Path, name: str) -> Path:
     for root in (site / "themes", bundled_themes()):
         if (root / name / "templates").is_dir():
             return root / name
-    raise BuildError([Problem(str(site / "site.toml"), None, "theme", f"no theme named {name!r} in {site / 'themes'} or among the bundled themes")])
+    raise BuildError([Problem("site.toml", None, "theme", f"no theme named {name!r} in {site / 'themes'} or among the bundled themes")])
 
 
 def make_environment(site: Path, theme: Path) -> jinja2.Environment:

@@ -1,0 +1,93 @@
+"""Shared fixtures: fixture sites declared inline as {path: text}, built into tmp_path."""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from generator.build import BuildOptions, build_site
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
+
+SITE_TOML = """\
+title = "Test Times"
+base_url = "https://news.example/"
+timezone = "Asia/Kolkata"
+description = "All the news that fits."
+
+[publisher]
+name = "Test Media"
+url = "https://news.example/"
+"""
+
+
+def article(title: str = "A story", published: str = "2024-02-03 09:54:00", body: str = "Body text.", **fields) -> str:
+    """Front matter + body, as a reporter would write it."""
+    lines = ["---"]
+    if title is not None:
+        lines.append(f"title: {title!r}")
+    if published:
+        lines.append(f"published: {published}")
+    for key, value in fields.items():
+        lines.append(f"{key}: {value}")
+    lines += ["---", "", textwrap.dedent(body)]
+    return "\n".join(lines) + "\n"
+
+
+def write_site(root: Path, files: dict[str, str | bytes], site_toml: str | None = SITE_TOML) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    if site_toml is not None:
+        (root / "site.toml").write_text(site_toml, encoding="utf-8")
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def make_site(tmp_path):
+    def make(files: dict[str, str | bytes], site_toml: str | None = SITE_TOML, name: str = "site") -> Path:
+        return write_site(tmp_path / name, files, site_toml)
+    return make
+
+
+@pytest.fixture
+def build(make_site):
+    """Build an inline site with a fixed 'now'; return its output folder."""
+    def run(files: dict[str, str | bytes], site_toml: str = SITE_TOML, **options) -> Path:
+        site = make_site(files, site_toml)
+        options.setdefault("now", NOW)
+        build_site(site, BuildOptions(**options))
+        return site / "output"
+    return run
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the real command line, as a user would."""
+    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def html(path: Path) -> lxml.html.HtmlElement:
+    return lxml.html.fromstring(path.read_bytes())
+
+
+def text_of(el) -> str:
+    return " ".join(el.text_content().split())
+
+
+def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
+    """Every file under folder: its content hash and mtime."""
+    return {p.relative_to(folder).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}

@@ -1,0 +1,76 @@
+"""The command line: build, init, new — thin commands over the library."""
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import frontmatter
+import pytest
+
+from conftest import SITE_TOML, article, cli, write_site
+
+
+def test_build_prints_one_summary_line(tmp_path):
+    site = write_site(tmp_path / "s", {"content/world/a.md": article("A", "2024-02-01", tags="[x]")})
+    result = cli("build", str(site))
+    assert result.returncode == 0, result.stderr
+    [line] = result.stdout.splitlines()
+    assert line.startswith("Built ") and "1 articles" in line and "1 sections" in line and "1 tags" in line and str(site / "output") in line
+    assert cli("build", str(site), "-q").stdout == ""
+    verbose = cli("build", str(site), "-v").stdout
+    assert "render" in verbose and "write" in verbose
+
+
+def test_build_defaults_to_the_current_folder_and_honours_output(tmp_path):
+    site = write_site(tmp_path / "s", {"content/world/a.md": article("A", "2024-02-01")})
+    assert cli("build", cwd=site).returncode == 0 and (site / "output/index.html").is_file()
+    assert cli("build", "--output", str(tmp_path / "pub"), cwd=site).returncode == 0
+    assert (tmp_path / "pub/world/a/index.html").is_file()
+
+
+def test_init_makes_a_site_that_builds_at_once(tmp_path):
+    target = tmp_path / "daily-planet"
+    result = cli("init", str(target))
+    assert result.returncode == 0, result.stderr
+    assert (target / "site.toml").is_file() and list((target / "content").rglob("*.md"))
+    built = cli("build", str(target))
+    assert built.returncode == 0, built.stderr
+    assert (target / "output/index.html").is_file() and (target / "output/feed.xml").is_file()
+    again = cli("init", str(target))
+    assert again.returncode == 1 and "already" in again.stderr
+
+
+def test_new_writes_front_matter_and_never_overwrites(tmp_path):
+    site = write_site(tmp_path / "s", {})
+    result = cli("new", "world", "Floods hit the coast: what we know", "--site", str(site))
+    assert result.returncode == 0, result.stderr
+    path = site / "content/world/floods-hit-the-coast-what-we-know.md"
+    post = frontmatter.load(path)
+    assert post["title"] == "Floods hit the coast: what we know"
+    published = post["published"]
+    assert published.utcoffset() == ZoneInfo("Asia/Kolkata").utcoffset(datetime.now())
+    assert abs((datetime.now(ZoneInfo("UTC")) - published).total_seconds()) < 120
+    path.write_text("my words")
+    again = cli("new", "world", "Floods hit the coast: what we know", "--site", str(site))
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert path.read_text() == "my words"
+
+
+def test_new_story_is_a_draft_that_builds(tmp_path):
+    site = write_site(tmp_path / "s", {})
+    cli("new", "sport", "Cup final tonight", "--site", str(site))
+    assert cli("build", str(site), "--drafts").returncode == 0
+    assert (site / "output/sport/cup-final-tonight/index.html").is_file()
+
+
+@pytest.mark.parametrize("command", ["build", "init", "new"])
+def test_every_command_has_help(command):
+    result = cli(command, "--help")
+    assert result.returncode == 0 and "usage: broadsheet" in result.stdout and len(result.stdout.splitlines()) > 3
+
+
+def test_console_script_is_installed():
+    import subprocess
+    import sys
+    from pathlib import Path
+    exe = Path(sys.executable).parent / "broadsheet"
+    assert exe.is_file(), "the broadsheet console script is not installed beside python"
+    assert subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.startswith("broadsheet ")

@@ -1,0 +1,83 @@
+"""The output is never half-written: staged, swapped in whole, nothing stale, nothing outside."""
+import os
+
+import pytest
+
+from generator.build import BuildOptions, build_site
+from generator.output import MARKER, DiskSink, MemorySink
+from generator.problems import BuildError
+from conftest import NOW, article, snapshot
+
+
+def test_removed_article_leaves_nothing_stale(make_site):
+    site = make_site({"content/world/a.md": article("A", "2024-02-01"), "content/world/b.md": article("B", "2024-02-02")})
+    build_site(site, BuildOptions(now=NOW))
+    assert (site / "output/world/b/index.html").is_file()
+    (site / "content/world/b.md").unlink()
+    build_site(site, BuildOptions(now=NOW))
+    assert not (site / "output/world/b").exists() and (site / "output/world/a/index.html").is_file()
+    assert (site / "output" / MARKER).is_file()
+    assert [p.name for p in site.iterdir() if p.name.startswith(".output")] == []
+
+
+def test_unchanged_files_keep_their_mtime(make_site):
+    site = make_site({"content/world/a.md": article("A", "2024-02-01"), "content/sport/b.md": article("B", "2024-02-02")})
+    build_site(site, BuildOptions(now=NOW))
+    before = snapshot(site / "output")
+    (site / "content/sport/b.md").write_text(article("B", "2024-02-02", body="Changed body."))
+    os.utime(site / "output/world/a/index.html", ns=(1_000_000_000, 1_000_000_000))
+    before["world/a/index.html"] = (before["world/a/index.html"][0], 1_000_000_000)
+    build_site(site, BuildOptions(now=NOW))
+    after = snapshot(site / "output")
+    assert after["world/a/index.html"] == before["world/a/index.html"]          # same bytes, same mtime
+    assert after["sport/b/index.html"][0] != before["sport/b/index.html"][0]      # changed
+
+
+def test_a_write_failure_keeps_the_previous_output(make_site, monkeypatch):
+    site = make_site({"content/world/a.md": article("A", "2024-02-01")})
+    build_site(site, BuildOptions(now=NOW))
+    before = snapshot(site / "output")
+    (site / "content/world/c.md").write_text(article("C", "2024-02-03"))
+    calls = {"n": 0}
+    real = DiskSink.write
+
+    def failing(self, rel, data):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError(28, "No space left on device", str(self.stage / rel))
+        return real(self, rel, data)
+
+    monkeypatch.setattr(DiskSink, "write", failing)
+    with pytest.raises(BuildError) as exc:
+        build_site(site, BuildOptions(now=NOW))
+    assert "No space left on device" in str(exc.value) and "previous output is unchanged" in str(exc.value)
+    assert snapshot(site / "output") == before
+    assert [p.name for p in site.iterdir() if p.name.startswith(".output")] == []
+
+
+def test_an_empty_existing_folder_is_accepted(make_site, tmp_path):
+    site = make_site({"content/world/a.md": article("A", "2024-02-01")})
+    target = tmp_path / "public"
+    target.mkdir()
+    build_site(site, BuildOptions(now=NOW, output=target))
+    assert (target / "world/a/index.html").is_file()
+
+
+def test_leftovers_of_a_killed_build_are_cleaned_up(make_site):
+    site = make_site({"content/world/a.md": article("A", "2024-02-01")})
+    build_site(site, BuildOptions(now=NOW))
+    stale = site / ".output.broadsheet-new-99999"
+    (stale / "junk").mkdir(parents=True)
+    # killed between the two renames: the old output is swapped out, the new one not yet in
+    (site / "output").rename(site / ".output.broadsheet-old-99998")
+    DiskSink(site / "output").abort()
+    assert (site / "output/world/a/index.html").is_file() and not stale.exists()
+
+
+@pytest.mark.parametrize("rel", ["../escape.html", "/etc/passwd", "a/../../b", ""])
+def test_sinks_refuse_paths_outside_the_output(rel, tmp_path):
+    for sink in (MemorySink(), DiskSink(tmp_path / "out")):
+        with pytest.raises(BuildError):
+            sink.write(rel, b"x")
+        sink.abort()
+    assert not (tmp_path / "escape.html").exists()
