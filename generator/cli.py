@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "new":
             path = new_article(args.site, args.section, args.title)
-            print(f"created {path}")
+            print(f"created {path} (marked draft: true; remove that line to publish it)")
             return 0
     except BuildError as exc:
         return _fail(exc, args.command.capitalize())

@@ -206,3 +206,18 @@ def test_unicode_headline_gets_a_valid_url(build):
 def test_times_shown_in_the_site_zone(build):
     out = build({"content/world/x.md": article("T", "2024-02-03T04:24:00+00:00")})
     assert "February 03, 2024 09:54 IST" in text_of(html(out / "world/x/index.html"))
+
+
+def test_an_empty_site_still_builds(build):
+    out = build({})
+    assert (out / "index.html").is_file() and not feedparser.parse((out / "feed.xml").read_bytes()).bozo
+
+
+def test_pages_that_would_overwrite_each_other_are_an_error(make_site):
+    from generator.problems import BuildError
+    site = make_site({"content/tags/trade.md": article("Section called tags", "2024-02-01"),
+                      "content/world/x.md": article("Tagged", "2024-02-01", tags="[Trade]")})
+    with pytest.raises(BuildError) as exc:
+        build_site(site, BuildOptions())
+    assert "tags/trade/index.html" in str(exc.value) and "more than one" in str(exc.value)
+    assert not (site / "output").exists()

@@ -1,0 +1,78 @@
+"""The repository root is itself a buildable news site, and it exercises every feature."""
+import shutil
+from collections import Counter
+
+import feedparser
+import frontmatter
+import pytest
+
+from generator.build import BuildOptions, build_site
+from generator.frontmatter import KNOWN
+from conftest import REPO, html, text_of
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    site = tmp_path_factory.mktemp("example")
+    for name in ("site.toml", "content", "static"):
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, site / name)
+    result = build_site(site, BuildOptions())
+    return site, site / "output", result
+
+
+def posts():
+    return {p.relative_to(REPO).as_posix(): frontmatter.load(p) for p in sorted((REPO / "content").rglob("*.md"))}
+
+
+def test_the_example_content_uses_every_feature():
+    all_posts = posts()
+    assert len(all_posts) >= 12
+    assert len({p.split("/")[1] for p in all_posts}) >= 4
+    used = Counter(key for post in all_posts.values() for key in post.keys())
+    assert set(KNOWN) <= set(used), f"fields never used: {set(KNOWN) - set(used)}"
+    assert any(any("\u0900" <= ch <= "\u097f" for ch in post["title"]) for post in all_posts.values())
+    assert sum(1 for post in all_posts.values() if post.get("draft")) == 1
+    assert any(isinstance(post.get("byline"), list) and len(post["byline"]) > 1 for post in all_posts.values())
+
+
+def test_the_example_site_builds(example):
+    site, out, result = example
+    assert result.articles >= 10 and result.sections >= 4
+    assert (out / "index.html").is_file() and (out / "feed.xml").is_file() and (out / "404.html").is_file()
+    assert not feedparser.parse((out / "feed.xml").read_bytes()).bozo
+
+
+def test_drafts_and_scheduled_stories_are_not_published(example):
+    site, out, result = example
+    held = [path for path, post in posts().items() if post.get("draft")
+            or str(post["published"]) > "2030"]
+    assert len(held) >= 2
+    published = {p.relative_to(out).as_posix() for p in out.rglob("index.html")}
+    for path in held:
+        slug_page = [p for p in published if p.endswith(f"/{frontmatter.load(REPO / path).get('slug', path.rsplit('/', 1)[1][:-3])}/index.html")]
+        assert slug_page == [], path
+
+
+def test_every_article_page_has_a_headline_and_every_image_exists(example):
+    site, out, _ = example
+    articles = [p for p in out.rglob("index.html") if len(p.relative_to(out).parts) == 3
+                and p.relative_to(out).parts[0] not in ("tags", "page")]
+    assert len(articles) >= 10
+    for page in articles:
+        doc = html(page)
+        assert len(doc.xpath("//h1")) == 1 and text_of(doc.xpath("//h1")[0])
+        for src in doc.xpath("//img/@src"):
+            assert (out / src.lstrip("/")).is_file(), f"{page}: missing image {src}"
+
+
+def test_the_pti_story_reads_like_a_news_page(example):
+    site, out, _ = example
+    pages = [p for p in out.rglob("index.html") if "Lalit K Jha" in p.read_text()
+             and "Source: PTI" in text_of(html(p))]
+    assert pages
+    text = text_of(html(pages[0]))
+    assert "Last updated on: February 03, 2024 09:54 IST" in text
+    assert "Image used for representational purpose only." in text
+    assert "Lalit K Jha in Washington, DC" in text
+    assert "© Copyright 2024 PTI" in text
