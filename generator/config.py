@@ -39,6 +39,7 @@ class SiteConfig:
     description: str = ""
     theme: str = "default"
     date_format: str = "%B %d, %Y %H:%M %Z"
+    date_only_format: str = "%B %d, %Y"
     per_page: int = 20
     feed_size: int = 50
     publisher: Publisher = field(default_factory=Publisher)
@@ -59,6 +60,7 @@ TOP_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "description": (str, "One-sentence description, used in feeds and the home page."),
     "theme": (str, "Theme name: the site's themes/NAME, else the bundled theme (default default)."),
     "date_format": (str, "strftime format for displayed times (default %B %d, %Y %H:%M %Z)."),
+    "date_only_format": (str, "strftime format for stories published with a bare date (default %B %d, %Y)."),
     "per_page": (int, "Stories per listing page (default 20)."),
     "feed_size": (int, "Entries per feed (default 50)."),
     "publisher": (dict, "[publisher] table: name, url, logo."),

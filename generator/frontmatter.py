@@ -241,5 +241,6 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/") ->
     return Article(
         path=path, title=title, published=published, updated=updated, section=section,
         section_name=section_title(section_raw), slug=slug, draft=draft,
+        date_only=isinstance(raw.get("published"), date) and not isinstance(raw.get("published"), datetime),
         body_html=render_markdown(body, base_path), extra=extra, lines=lines, **article_fields,
     ), []

@@ -32,6 +32,7 @@ class Article:
     slug: str
     draft: bool
     body_html: str
+    date_only: bool = False          # published was a bare date: show no time of day
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict, compare=False)   # field -> line in the file
 

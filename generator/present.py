@@ -63,9 +63,10 @@ class Presenter:
             self._site_for[section] = dataclasses.replace(self._site, nav=nav)
         return self._site_for[section]
 
-    def moment(self, when: datetime) -> Moment:
+    def moment(self, when: datetime, date_only: bool = False) -> Moment:
         local = when.astimezone(self.zone)
-        return Moment(iso=local.isoformat(), display=local.strftime(self.config.date_format))
+        fmt = self.config.date_only_format if date_only else self.config.date_format
+        return Moment(iso=local.isoformat(), display=local.strftime(fmt))
 
     def image(self, image: Image | None) -> ImageView | None:
         if image is None:
@@ -77,7 +78,7 @@ class Presenter:
 
     def card(self, a: Article) -> Card:
         return Card(title=a.title, url=self.urls.href(a.url_path), summary=a.summary,
-                    published=self.moment(a.published), authors=a.byline,
+                    published=self.moment(a.published, a.date_only), authors=a.byline,
                     section=self.section_link(a.section), image=self.image(a.image))
 
     def section_feeds(self, slug: str) -> tuple[Feed, ...]:
@@ -90,7 +91,7 @@ class Presenter:
         updated = a.updated if a.updated and a.updated != a.published else None
         return ArticleView(
             title=a.title, url=url, canonical=self.urls.absolute(a.url_path), summary=a.summary,
-            published=self.moment(a.published), updated=self.moment(updated) if updated else None,
+            published=self.moment(a.published, a.date_only), updated=self.moment(updated) if updated else None,
             authors=a.byline, dateline=a.dateline, signoff=signoff(a.byline, a.dateline),
             source=a.source, copyright=a.copyright, section=section,
             tags=tuple(Link(t, self.urls.href(f"tags/{tag_slug(t)}/")) for t in a.tags if tag_slug(t)),

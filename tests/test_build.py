@@ -221,3 +221,29 @@ def test_pages_that_would_overwrite_each_other_are_an_error(make_site):
         build_site(site, BuildOptions())
     assert "tags/trade/index.html" in str(exc.value) and "more than one" in str(exc.value)
     assert not (site / "output").exists()
+
+
+def test_a_bare_date_shows_no_time_of_day(build):
+    out = build({"content/world/x.md": article("T", "2024-01-22")})
+    doc = html(out / "world/x/index.html")
+    [published] = doc.xpath("//article//time")
+    assert published.get("datetime") == "2024-01-22T00:00:00+05:30"
+    assert text_of(published) == "January 22, 2024"
+
+
+def test_a_site_theme_is_chosen_by_name(build):
+    files = {**SITE}
+    for name in ("home", "list", "article", "404"):
+        files[f"themes/plain/templates/{name}.html"] = f"<!doctype html><title>{{{{ page.title }}}}</title><p class=kind>{name}</p>"
+    files["themes/plain/static/plain.css"] = "body{}"
+    out = build(files, SITE_TOML.replace("description", 'theme = "plain"\ndescription'))
+    assert html(out / "world/navy/index.html").xpath("//p[@class='kind']/text()") == ["article"]
+    assert (out / "plain.css").is_file() and not (out / "css/style.css").exists()
+
+
+def test_an_unknown_theme_is_a_clear_error(make_site):
+    from generator.problems import BuildError
+    site = make_site(SITE, SITE_TOML.replace("description", 'theme = "nope"\ndescription'))
+    with pytest.raises(BuildError) as exc:
+        build_site(site, BuildOptions())
+    assert "site.toml: theme: no theme named 'nope'" in str(exc.value)
