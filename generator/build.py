@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,7 +9,10 @@ from typing import Protocol
 
 from .config import SiteConfig, load_config
 from .content import Source, find_sources
-from .feeds import build_feeds, build_robots, build_sitemap
+from .data import load_authors
+from .feeds import build_feeds
+from .jsonfeed import build_json_feed
+from .sitemaps import build_news_sitemap, build_robots, build_sitemaps
 from .frontmatter import parse_article
 from .listings import build_taxonomy, duplicate_urls, newest_first, select
 from .model import Article
@@ -46,18 +48,27 @@ class BuildResult:
     files: int = 0
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
+    scheduled: list[Article] = field(default_factory=list)   # held back until their time, soonest first
 
     def summary(self) -> str:
         where = f" → {self.output}" if self.output else ""
         return (f"Built {self.pages} pages ({self.articles} articles, {self.sections} sections, "
                 f"{self.tags} tags) in {self.seconds:.2f} s{where}")
 
+    def next_due(self) -> str:
+        """When the next held-back story is due, for the build's output ('' if none)."""
+        if not self.scheduled:
+            return ""
+        a = self.scheduled[0]
+        more = f" (and {len(self.scheduled) - 1} more; see 'broadsheet schedule')" if len(self.scheduled) > 1 else ""
+        return f"Next scheduled story: {a.published.isoformat()} {a.path}{more}"
+
 
 def parse_all(sources: list[Source], config: SiteConfig) -> tuple[list[Article], list[Problem]]:
     articles, problems = [], []
     zone, base_path = config.zone, Urls(config.base_url).base_path
     for source in sources:
-        article, found = parse_article(source.path, source.data, zone, base_path)
+        article, found = parse_article(source.path, source.data, zone, base_path, config.permalink)
         problems += found
         if article is not None:
             articles.append(article)
@@ -79,13 +90,27 @@ def static_files(site: Path, theme: Path) -> dict[str, Path]:
 def _collisions(jobs: list[PageJob], static: dict[str, Path], data: dict[str, bytes]) -> list[Problem]:
     owners: dict[str, list[str]] = {}
     for job in jobs:
-        owners.setdefault(job.path, []).append(f"{job.template} page /{job.url_path}")
+        owners.setdefault(job.path, []).append(job.owner())
     for rel, path in static.items():
         owners.setdefault(rel, []).append(f"static file {path}")
     for rel in data:
         owners.setdefault(rel, []).append("generated file")
-    return [Problem(rel, None, "", "written by more than one thing: " + "; ".join(who))
+    return [Problem(rel, None, "", "written by more than one thing: " + " and ".join(who))
             for rel, who in owners.items() if len(who) > 1]
+
+
+def scheduled(articles: list[Article], now: datetime) -> list[Article]:
+    """Stories held back because their time has not come (drafts are not scheduled), soonest first."""
+    return sorted((a for a in articles if not a.draft and a.published > now), key=lambda a: (a.published, a.path))
+
+
+def held_back(site_dir: Path, now: datetime) -> list[Article]:
+    """The stories a build at `now` holds back until their time, soonest first (reads, never writes)."""
+    config = load_config(site_dir)
+    articles, problems = parse_all(find_sources(site_dir), config)
+    if problems:
+        raise BuildError(problems)
+    return scheduled(articles, now)
 
 
 def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sink | None = None) -> BuildResult:
@@ -107,6 +132,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sin
     if sink is None:
         check_output_target(output, site_dir)
     sources = find_sources(site_dir)
+    known_authors = load_authors(site_dir)
     phase("load")
 
     articles, problems = parse_all(sources, config)
@@ -117,9 +143,9 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sin
 
     now = options.now or datetime.now(timezone.utc)
     published = newest_first(select(articles, now, options.drafts, options.future))
-    site = Site(config, published, build_taxonomy(published))
+    site = Site(config, published, build_taxonomy(published, config.zone, known_authors))
     jobs = plan(site)
-    data = generated_files(site, jobs)
+    data = generated_files(site, jobs, now)
     static = static_files(site_dir, theme)
     problems = _collisions(jobs, static, data)
     if problems:
@@ -151,18 +177,24 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sin
     return BuildResult(
         output=output if own_sink else None, pages=len(jobs), articles=len(published),
         sections=len(site.tax.sections), tags=len(site.tax.tags),
-        files=len(jobs) + len(data) + len(static), seconds=time.perf_counter() - started, phases=phases)
+        files=len(jobs) + len(data) + len(static), seconds=time.perf_counter() - started, phases=phases,
+        scheduled=[] if options.future else scheduled(articles, now))
 
 
-def generated_files(site: Site, jobs: list[PageJob]) -> dict[str, bytes]:
-    """Feeds, sitemap (every HTML page but the 404 page) and robots.txt."""
+def generated_files(site: Site, jobs: list[PageJob], now: datetime) -> dict[str, bytes]:
+    """Feeds (RSS, Atom, JSON Feed; per section and author), sitemaps and robots.txt."""
     config, tax = site.config, site.tax
     files = build_feeds(config, site.articles, config.title, "", "feed.xml", "atom.xml")
+    files["feed.json"] = build_json_feed(config.base_url, config.title, config.description, config.language,
+                                         site.articles, "", "feed.json", config.feed_size)
     for slug, section in tax.sections.items():
         files.update(build_feeds(config, tax.section_articles[slug], f"{config.title}: {section.name}",
                                  f"{slug}/", f"{slug}/feed.xml", None))
-    entries = [(job.url_path, job.modified) for job in jobs if job.template != "404.html"]
-    files["sitemap.xml"] = build_sitemap(config, entries)
-    files["robots.txt"] = build_robots(config)
+    for slug, author in tax.authors.items():
+        files.update(build_feeds(config, tax.author_articles[slug], f"{config.title}: {author.shown_name}",
+                                 f"authors/{slug}/", f"authors/{slug}/feed.xml", None))
+    files.update(build_sitemaps(config.base_url, [(job.url_path, job.modified) for job in jobs if job.in_sitemap]))
+    files["news-sitemap.xml"] = build_news_sitemap(config.base_url, config.publisher.name or config.title,
+                                                   config.language, site.articles, now)
+    files["robots.txt"] = build_robots(config.base_url, ["sitemap.xml", "news-sitemap.xml"])
     return files
-

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
-from .build import BuildOptions, build_site
+from .build import BuildOptions, build_site, held_back
 from .problems import BuildError
 from .scaffold import init_site, new_article
 
@@ -27,6 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     loud = build.add_mutually_exclusive_group()
     loud.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     loud.add_argument("-v", "--verbose", action="store_true", help="print the time of each phase")
+
+    schedule = commands.add_parser(
+        "schedule", help="list the stories held back until their publication time",
+        description="List the stories whose 'published' time is still to come, soonest first, as "
+                    "'ISO-8601-time  path  title' lines: run 'broadsheet build' after each one is due.")
+    schedule.add_argument("site", nargs="?", default=".", type=Path, help="the site folder (default: here)")
 
     init = commands.add_parser("init", help="make a new site", description="Make a new site that builds at once.")
     init.add_argument("dir", type=Path, help="the folder for the new site")
@@ -62,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {name:<8} {seconds * 1000:8.1f} ms")
             if not args.quiet:
                 print(result.summary())
+                if result.next_due():
+                    print(result.next_due())
+            return 0
+        if args.command == "schedule":
+            for article in held_back(args.site, datetime.now(timezone.utc)):
+                print(f"{article.published.isoformat()}  {article.path}  {article.title}")
             return 0
         if args.command == "init":
             made = init_site(args.dir, datetime.now(timezone.utc).replace(microsecond=0))

@@ -31,6 +31,16 @@ class PromoConfig:
 
 
 @dataclass(frozen=True)
+class MenuItem:
+    name: str
+    url: str
+
+
+DEFAULT_PERMALINK = "/{section}/{slug}/"
+PERMALINK_FIELDS = ("section", "year", "month", "day", "slug")
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     title: str
     base_url: str                     # always ends with "/"
@@ -45,6 +55,8 @@ class SiteConfig:
     publisher: Publisher = field(default_factory=Publisher)
     newsletter: PromoConfig | None = None
     app_promo: PromoConfig | None = None
+    menu: tuple[MenuItem, ...] = ()
+    permalink: str = DEFAULT_PERMALINK     # the article URL pattern
 
     @property
     def zone(self) -> ZoneInfo:
@@ -66,8 +78,12 @@ TOP_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "publisher": (dict, "[publisher] table: name, url, logo."),
     "newsletter": (dict, "[newsletter] table (heading, text, url, label): shows the newsletter call-out."),
     "app_promo": (dict, "[app_promo] table (heading, text, url, label): shows the app banner."),
+    "menu": (list, "[[menu]] entries (name, url): the site navigation; default: one link per section."),
+    "permalinks": (dict, "[permalinks] table: article = \"/{section}/{year}/{month}/{day}/{slug}/\"."),
 }
 PUBLISHER_KEYS = {"name": "Publisher's name", "url": "Publisher's home page", "logo": "Logo path or URL"}
+MENU_KEYS = {"name": "Link text", "url": "Link target: a site path like /world/ or a full URL"}
+PERMALINK_KEYS = {"article": "URL pattern of article pages"}
 PROMO_KEYS = {"heading": "Block heading", "text": "Block text", "url": "Link target", "label": "Link text"}
 
 
@@ -104,7 +120,7 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
         if typ is int and (isinstance(value, bool) or not isinstance(value, int)):
             problems.append(Problem(path, None, key, f"must be a whole number, not {value!r}"))
         elif typ is not int and not isinstance(value, typ):
-            kind = "a table" if typ is dict else "a string"
+            kind = {dict: "a table", list: "a list of tables ([[menu]])"}.get(typ, "a string")
             problems.append(Problem(path, None, key, f"must be {kind}, not {type(value).__name__}"))
         else:
             values[key] = value
@@ -132,9 +148,46 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
     for key in ("newsletter", "app_promo"):
         if key in values:
             values[key] = PromoConfig(**_table(path, key, values[key], PROMO_KEYS, problems))
+    if "menu" in values:
+        values["menu"] = tuple(MenuItem(**_menu_item(path, i, item, problems)) for i, item in enumerate(values["menu"]))
+    if "permalinks" in values:
+        pattern = _table(path, "permalinks", values.pop("permalinks"), PERMALINK_KEYS, problems).get("article")
+        if pattern is not None:
+            checked = check_permalink(pattern)
+            if checked.startswith("error:"):
+                problems.append(Problem(path, None, "permalinks.article", checked.removeprefix("error:").strip()))
+            else:
+                values["permalink"] = checked
     if problems:
         raise BuildError(problems)
     return SiteConfig(**values)
+
+
+def _menu_item(path: str, index: int, item: Any, problems: list[Problem]) -> dict[str, str]:
+    where = f"menu[{index + 1}]"
+    got = _table(path, where, item, MENU_KEYS, problems)
+    for key in MENU_KEYS:
+        if not got.get(key, "").strip():
+            problems.append(Problem(path, None, f"{where}.{key}", "is required"))
+            got[key] = ""
+    return got
+
+
+def check_permalink(pattern: str) -> str:
+    """Normalise an article URL pattern to '/…/', or return 'error:' and what is wrong."""
+    import string
+    try:
+        fields = [name for _, name, spec, conv in string.Formatter().parse(pattern) if name is not None]
+    except ValueError as exc:
+        return f"error: {pattern!r} is not a valid pattern ({exc})"
+    unknown = [f for f in fields if f not in PERMALINK_FIELDS]
+    if unknown:
+        return f"error: unknown placeholder {{{unknown[0]}}} (use {', '.join('{' + f + '}' for f in PERMALINK_FIELDS)})"
+    if "slug" not in fields:
+        return f"error: {pattern!r} must contain {{slug}} so that every article gets its own URL"
+    if ".." in pattern or "\\" in pattern or "?" in pattern or "#" in pattern:
+        return f"error: {pattern!r} must be a plain path"
+    return "/" + pattern.strip("/") + "/"
 
 
 def load_config(site: Path, base_url: str | None = None) -> SiteConfig:

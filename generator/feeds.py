@@ -1,9 +1,8 @@
-"""RSS 2.0 and Atom feeds (feedgen), sitemap.xml and robots.txt (pure: return bytes)."""
+"""RSS 2.0 and Atom feeds, through feedgen (pure: return bytes)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Sequence
-from xml.etree import ElementTree as ET
 
 import lxml.html
 from feedgen.feed import FeedGenerator
@@ -76,23 +75,3 @@ def build_feeds(config: SiteConfig, articles: Sequence[Article], title: str, url
     fg.link(href=urls.absolute(url_path), rel="alternate")
     out[rss_path] = fg.rss_str(pretty=True)
     return out
-
-
-SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-
-
-def build_sitemap(config: SiteConfig, entries: Sequence[tuple[str, datetime | None]]) -> bytes:
-    """sitemap.xml: every page's absolute URL and, where known, when it last changed."""
-    urls = Urls(config.base_url)
-    root = ET.Element("urlset", xmlns=SITEMAP_NS)
-    for url_path, modified in entries:
-        node = ET.SubElement(root, "url")
-        ET.SubElement(node, "loc").text = urls.absolute(url_path)
-        if modified is not None:
-            ET.SubElement(node, "lastmod").text = modified.isoformat()
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
-
-
-def build_robots(config: SiteConfig) -> bytes:
-    return f"User-agent: *\nAllow: /\n\nSitemap: {Urls(config.base_url).absolute('sitemap.xml')}\n".encode()

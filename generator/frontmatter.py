@@ -10,9 +10,10 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from .markup import render_markdown
-from .model import Article, Image
+from .config import DEFAULT_PERMALINK
+from .model import Article, Correction, Image
 from .problems import Problem
-from .urls import slugify
+from .urls import alias_file, article_path, slugify
 
 try:
     _Loader = yaml.CSafeLoader
@@ -20,7 +21,7 @@ except AttributeError:  # PyYAML built without libyaml
     _Loader = yaml.SafeLoader
 
 KNOWN = ("title", "published", "updated", "byline", "dateline", "source", "copyright",
-         "section", "tags", "summary", "image", "slug", "draft")
+         "section", "tags", "summary", "image", "slug", "draft", "aliases", "corrections")
 IMAGE_KEYS = ("src", "alt", "caption", "credit")
 _HANDLER = YAMLHandler()
 _DATE_HELP = "use YYYY-MM-DD, or YYYY-MM-DD HH:MM[:SS] with an optional +HH:MM offset"
@@ -107,7 +108,7 @@ class _Fields:
         self.problems: list[Problem] = []
 
     def problem(self, field: str, message: str) -> None:
-        self.problems.append(Problem(self.path, self.lines.get(field.split(".")[0], 1), field, message))
+        self.problems.append(Problem(self.path, self.lines.get(re.split(r"[.\[]", field)[0], 1), field, message))
 
     def text(self, field: str, value: Any = None, *, required: bool = False) -> str:
         value = self.data.get(field) if value is None else value
@@ -154,6 +155,42 @@ class _Fields:
             self.problem(field, f"not a date: {value!r} ({_DATE_HELP})")
         return moment
 
+    def aliases(self) -> tuple[str, ...]:
+        out = []
+        for i, alias in enumerate(self.text_list("aliases")):
+            rel = alias_file(alias)
+            if rel is None:
+                self.problem("aliases", f"item {i + 1} ({alias!r}) must be a path on this site, like /2019/05/old-story/")
+            else:
+                out.append(rel)
+        return tuple(dict.fromkeys(out))
+
+    def corrections(self, zone: tzinfo) -> tuple[Correction, ...]:
+        value = self.data.get("corrections")
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.problem("corrections", f"must be a list of {{date, text}} mappings, not {_kind(value)}")
+            return ()
+        out = []
+        for i, item in enumerate(value):
+            where = f"corrections[{i + 1}]"
+            if not isinstance(item, dict):
+                self.problem(where, f"must be a mapping with date and text, not {_kind(item)}")
+                continue
+            for key in item:
+                if key not in ("date", "text"):
+                    self.problem(f"{where}.{key}", "unknown key (known: date, text)")
+            when = parse_moment(item.get("date"), zone)
+            if when is None:
+                self.problem(f"{where}.date", f"not a date: {item.get('date')!r} ({_DATE_HELP})")
+            text = self.text(f"{where}.text", item.get("text", ""))
+            if not text:
+                self.problem(f"{where}.text", "is required: say what was corrected")
+            if when is not None and text:
+                out.append(Correction(when, text))
+        return tuple(sorted(out, key=lambda c: c.date))
+
     def image(self) -> Image | None:
         value = self.data.get("image")
         if value is None:
@@ -199,7 +236,8 @@ def section_title(name: str) -> str:
     return name.replace("-", " ").replace("_", " ").strip().title() if name.islower() else name
 
 
-def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/") -> tuple[Article | None, list[Problem]]:
+def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
+                  permalink: str = DEFAULT_PERMALINK) -> tuple[Article | None, list[Problem]]:
     """Parse one source file. Returns the article, or None and every problem found in it."""
     text, problems = decode(path, data)
     if text is None:
@@ -233,14 +271,15 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/") ->
     article_fields = dict(
         byline=f.text_list("byline"), dateline=f.text("dateline"), source=f.text("source"),
         copyright=f.text("copyright"), tags=_unique_tags(f.text_list("tags")), summary=f.text("summary"),
-        image=f.image(),
+        image=f.image(), aliases=f.aliases(), corrections=f.corrections(zone),
     )
     if f.problems:
         return None, f.problems
     extra = {k: v for k, v in raw.items() if k not in KNOWN}
+    url_path = article_path(permalink, section, slug, published.astimezone(zone))
     return Article(
         path=path, title=title, published=published, updated=updated, section=section,
         section_name=section_title(section_raw), slug=slug, draft=draft,
-        date_only=isinstance(raw.get("published"), date) and not isinstance(raw.get("published"), datetime),
+        url_path=url_path, date_only=isinstance(raw.get("published"), date) and not isinstance(raw.get("published"), datetime),
         body_html=render_markdown(body, base_path), extra=extra, lines=lines, **article_fields,
     ), []

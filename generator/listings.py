@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Sequence, TypeVar
 
-from .model import Article, Section, Tag
+from datetime import tzinfo
+
+from .model import Article, Author, Section, Tag
 from .problems import Problem
 from .urls import slugify
 
@@ -30,38 +32,61 @@ def paginate(items: Sequence[T], per_page: int) -> list[Sequence[T]]:
 
 @dataclass(frozen=True)
 class Taxonomy:
-    """Sections and tags with their articles, newest first."""
+    """Sections, tags, authors and months with their articles, newest first."""
     sections: dict[str, Section]
     section_articles: dict[str, list[Article]]
     tags: dict[str, Tag]
     tag_articles: dict[str, list[Article]]
+    authors: dict[str, Author]
+    author_articles: dict[str, list[Article]]
+    months: dict[tuple[int, int], list[Article]]     # (year, month) in the site's zone, newest first
 
 
 def tag_slug(name: str) -> str:
     return slugify(name)
 
 
-def build_taxonomy(articles: Sequence[Article]) -> Taxonomy:
-    """Group newest-first articles by section and tag. A section's or tag's name is the first
+def author_slug(name: str) -> str:
+    return slugify(name)
+
+
+def build_taxonomy(articles: Sequence[Article], zone: tzinfo | None = None,
+                   known_authors: dict[str, Author] | None = None) -> Taxonomy:
+    """Group newest-first articles by section, tag, author and month. A name is the first
     spelling met in path order, so the result does not depend on dates."""
+    known_authors = known_authors or {}
     sections: dict[str, Section] = {}
     tags: dict[str, Tag] = {}
+    authors: dict[str, Author] = {}
     for a in sorted(articles, key=lambda a: a.path):
         sections.setdefault(a.section, Section(a.section, a.section_name))
         for name in a.tags:
             slug = tag_slug(name)
             if slug:
                 tags.setdefault(slug, Tag(slug, name))
+        for name in a.byline:
+            slug = author_slug(name)
+            if slug:
+                authors.setdefault(slug, known_authors.get(slug) or Author(slug, name))
     by_section: dict[str, list[Article]] = defaultdict(list)
     by_tag: dict[str, list[Article]] = defaultdict(list)
+    by_author: dict[str, list[Article]] = defaultdict(list)
+    by_month: dict[tuple[int, int], list[Article]] = defaultdict(list)
     for a in articles:
         by_section[a.section].append(a)
         for slug in dict.fromkeys(tag_slug(t) for t in a.tags):
             if slug:
                 by_tag[slug].append(a)
+        for slug in dict.fromkeys(author_slug(n) for n in a.byline):
+            if slug:
+                by_author[slug].append(a)
+        local = a.published.astimezone(zone) if zone else a.published
+        by_month[(local.year, local.month)].append(a)
     return Taxonomy(
         sections=dict(sorted(sections.items())), section_articles=dict(by_section),
         tags=dict(sorted(tags.items())), tag_articles=dict(by_tag),
+        authors=dict(sorted(authors.items())), author_articles=dict(by_author),
+        months=dict(sorted(by_month.items(), reverse=True)),
     )
 
 

@@ -15,6 +15,12 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Correction:
+    date: datetime
+    text: str
+
+
+@dataclass(frozen=True)
 class Article:
     path: str                        # source file, relative to the site, e.g. content/world/x.md
     title: str
@@ -33,17 +39,17 @@ class Article:
     draft: bool
     body_html: str
     date_only: bool = False          # published was a bare date: show no time of day
+    url_path: str = ""               # site-relative URL of the page, e.g. 'world/some-story/' (from the permalink pattern)
+    aliases: tuple[str, ...] = ()    # old output files that redirect here, e.g. 'old/path/index.html'
+    corrections: tuple[Correction, ...] = ()   # oldest first
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict, compare=False)   # field -> line in the file
 
     @property
-    def url_path(self) -> str:
-        """Site-relative URL path of the article page, e.g. 'world/some-story/'."""
-        return f"{self.section}/{self.slug}/"
-
-    @property
     def modified(self) -> datetime:
-        return self.updated or self.published
+        """When the story last changed: its update or its latest correction."""
+        latest = max((c.date for c in self.corrections), default=self.published)
+        return max(self.updated or self.published, latest)
 
 
 @dataclass(frozen=True)
@@ -56,3 +62,19 @@ class Section:
 class Tag:
     slug: str
     name: str
+
+
+@dataclass(frozen=True)
+class Author:
+    """A byline name, with what data/authors.toml says about it (all optional)."""
+    slug: str
+    name: str                        # as written in bylines
+    display_name: str = ""
+    bio: str = ""
+    photo: str = ""
+    url: str = ""
+    links: tuple[str, ...] = ()      # social profiles: JSON-LD sameAs
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.name

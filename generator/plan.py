@@ -1,8 +1,8 @@
-"""Site -> every output as a job (pure). Knowing each job's inputs is what a rebuild needs."""
+"""Site -> every output page as a job (pure). Knowing each job's inputs is what a rebuild needs."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from .config import SiteConfig
@@ -10,7 +10,7 @@ from .listings import Taxonomy, paginate, related
 from .model import Article
 from .present import Presenter
 from .urls import output_file, page_path
-from .views import Pagination, SectionBlock
+from .views import ArchiveMonth, ArchiveYear, Pagination, SectionBlock
 
 HOME_LATEST = 12
 BLOCK_SIZE = 4
@@ -27,21 +27,28 @@ class Site:
 @dataclass(frozen=True)
 class PageJob:
     path: str                       # output file, relative to the output root
-    url_path: str                   # site-relative URL, for the sitemap
+    url_path: str                   # site-relative URL
     template: str
     context: dict[str, Any]
     modified: datetime | None       # newest change among the articles shown
     inputs: tuple[str, ...] = field(default=())   # source paths of the articles it shows
+    in_sitemap: bool = True
+
+    def owner(self) -> str:
+        """Who writes this file, for error messages."""
+        if self.template == "redirect.html":
+            return f"a redirect (aliases) from {self.inputs[0]}"
+        return f"the {self.template.removesuffix('.html')} page /{self.url_path}" + (
+            f" ({self.inputs[0]})" if self.template == "article.html" else "")
 
 
 def _modified(articles) -> datetime | None:
     return max((a.modified for a in articles), default=None)
 
 
-def _listing_jobs(p: Presenter, site: Site, kind: str, heading: str, base: str,
-                  articles: list[Article], section: str = "") -> list[PageJob]:
+def _listing_jobs(p: Presenter, site: Site, kind: str, heading: str, base: str, articles: list[Article],
+                  section: str = "", feeds: tuple = (), profile=None) -> list[PageJob]:
     pages = paginate(articles, site.config.per_page)
-    feeds = p.section_feeds(section) if kind == "section" else ()
     jobs = []
     for number, chunk in enumerate(pages, start=1):
         url_path = page_path(base, number)
@@ -51,7 +58,7 @@ def _listing_jobs(p: Presenter, site: Site, kind: str, heading: str, base: str,
             prev_url=p.urls.href(page_path(base, number - 1)) if number > 1 else None,
             next_url=p.urls.href(page_path(base, number + 1)) if number < len(pages) else None)
         context = {
-            "site": p.site(section), "heading": heading, "kind": kind,
+            "site": p.site(section), "heading": heading, "kind": kind, "profile": profile,
             "page": p.meta(kind, f"{title} | {site.config.title}", url_path, feeds=feeds, section=section),
             "cards": tuple(p.card(a) for a in chunk), "pagination": pagination,
         }
@@ -60,35 +67,66 @@ def _listing_jobs(p: Presenter, site: Site, kind: str, heading: str, base: str,
     return jobs
 
 
-def plan(site: Site) -> list[PageJob]:
-    """Every HTML page of the site."""
-    p = Presenter(site.config, site.tax, _modified(site.articles))
-    arts = site.articles
-    jobs: list[PageJob] = []
-    blocks = tuple(SectionBlock(p.section_link(slug), tuple(p.card(a) for a in site.tax.section_articles[slug][:BLOCK_SIZE]))
-                   for slug in site.tax.sections)
-    home = {
+def _home(p: Presenter, site: Site) -> PageJob:
+    arts, tax = site.articles, site.tax
+    blocks = tuple(SectionBlock(p.section_link(slug), tuple(p.card(a) for a in tax.section_articles[slug][:BLOCK_SIZE]))
+                   for slug in tax.sections)
+    context = {
         "site": p.site(), "page": p.meta("home", site.config.title, ""),
         "lead": p.card(arts[0]) if arts else None,
         "latest": tuple(p.card(a) for a in arts[1:1 + HOME_LATEST]),
         "blocks": blocks,
     }
-    shown = arts[: 1 + HOME_LATEST] + [a for s in site.tax.section_articles.values() for a in s[:BLOCK_SIZE]]
-    jobs.append(PageJob("index.html", "", "home.html", home, _modified(arts), tuple(sorted({a.path for a in shown}))))
-    for slug, section in site.tax.sections.items():
-        jobs += _listing_jobs(p, site, "section", section.name, f"{slug}/", site.tax.section_articles[slug], slug)
-    for slug, tag in site.tax.tags.items():
-        jobs += _listing_jobs(p, site, "tag", tag.name, f"tags/{slug}/", site.tax.tag_articles[slug])
-    for a in arts:
-        rel = related(a, site.tax)
-        context = {
-            "site": p.site(a.section),
-            "page": p.meta("article", f"{a.title} | {site.config.title}", a.url_path, a.summary,
-                           p.section_feeds(a.section), a.section),
-            "article": p.article(a, rel),
-        }
+    shown = arts[: 1 + HOME_LATEST] + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
+    return PageJob("index.html", "", "home.html", context, _modified(arts), tuple(sorted({a.path for a in shown})))
+
+
+def _archive(p: Presenter, site: Site) -> list[PageJob]:
+    """/archive/ (years and months) and /archive/YYYY/MM/ (that month's stories)."""
+    months = site.tax.months
+    years: dict[int, list[ArchiveMonth]] = {}
+    jobs = []
+    for (year, month), articles in months.items():
+        base = f"archive/{year:04d}/{month:02d}/"
+        name = date(year, month, 1).strftime("%B %Y")
+        years.setdefault(year, []).append(ArchiveMonth(name, p.urls.href(base), len(articles)))
+        jobs += _listing_jobs(p, site, "archive", name, base, articles, section="archive")
+    context = {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site.config.title}", "archive/"),
+               "heading": "Archive", "years": tuple(ArchiveYear(y, tuple(m)) for y, m in years.items())}
+    return [PageJob("archive/index.html", "archive/", "archive.html", context, _modified(site.articles))] + jobs
+
+
+def _redirects(p: Presenter, site: Site) -> list[PageJob]:
+    jobs = []
+    for a in site.articles:
+        target = p.urls.absolute(a.url_path)
+        for alias in a.aliases:
+            meta = p.meta("redirect", f"{a.title} | {site.config.title}", a.url_path)
+            context = {"site": p.site(), "page": meta, "target": target, "title": a.title}
+            jobs.append(PageJob(alias, alias, "redirect.html", context, None, (a.path,), in_sitemap=False))
+    return jobs
+
+
+def plan(site: Site) -> list[PageJob]:
+    """Every HTML page of the site."""
+    p = Presenter(site.config, site.tax, _modified(site.articles))
+    tax = site.tax
+    jobs = [_home(p, site)]
+    for slug, section in tax.sections.items():
+        jobs += _listing_jobs(p, site, "section", section.name, f"{slug}/", tax.section_articles[slug],
+                              slug, p.section_feeds(slug))
+    for slug, tag in tax.tags.items():
+        jobs += _listing_jobs(p, site, "tag", tag.name, f"tags/{slug}/", tax.tag_articles[slug])
+    for slug, author in tax.authors.items():
+        jobs += _listing_jobs(p, site, "author", author.shown_name, f"authors/{slug}/", tax.author_articles[slug],
+                              feeds=p.author_feeds(slug), profile=p.profile(slug))
+    jobs += _archive(p, site)
+    for a in site.articles:
+        rel = related(a, tax)
+        context = {"site": p.site(a.section), "page": p.article_meta(a), "article": p.article(a, rel)}
         jobs.append(PageJob(output_file(a.url_path), a.url_path, "article.html", context, a.modified,
                             (a.path,) + tuple(r.path for r in rel)))
+    jobs += _redirects(p, site)
     not_found = {"site": p.site(), "page": p.meta("404", f"Page not found | {site.config.title}", "404.html")}
-    jobs.append(PageJob("404.html", "404.html", "404.html", not_found, None))
+    jobs.append(PageJob("404.html", "404.html", "404.html", not_found, None, in_sitemap=False))
     return jobs

@@ -6,14 +6,15 @@ from datetime import datetime
 
 from markupsafe import Markup
 
+from . import structured
 from .config import PromoConfig, SiteConfig
-from .listings import Taxonomy, tag_slug
-from .model import Article, Image
+from .listings import Taxonomy, author_slug, tag_slug
+from .model import Article, Author, Image
 from .urls import Urls
-from .views import (ArticleView, Card, Feed, ImageView, Link, Moment, PageMeta, Promo,
-                    SiteView)
+from .views import (ArticleView, AuthorView, Card, CorrectionView, Feed, ImageView, Link, Moment,
+                    PageMeta, Promo, SiteView)
 
-RSS, ATOM = "application/rss+xml", "application/atom+xml"
+RSS, ATOM, JSON_FEED = "application/rss+xml", "application/atom+xml", "application/feed+json"
 
 
 def join_names(names: tuple[str, ...]) -> str:
@@ -32,7 +33,7 @@ def signoff(byline: tuple[str, ...], dateline: str) -> str:
 
 
 class Presenter:
-    """Turns articles, sections and tags into the plain data templates get."""
+    """Turns articles, sections, tags and authors into the plain data templates get."""
 
     def __init__(self, config: SiteConfig, tax: Taxonomy, newest: datetime | None):
         self.config = config
@@ -40,16 +41,23 @@ class Presenter:
         self.tax = tax
         self.zone = config.zone
         year = (newest or datetime(1970, 1, 1)).astimezone(self.zone).year
+        if config.menu:
+            nav = tuple(Link(m.name, self.urls.resource(m.url)) for m in config.menu)
+        else:
+            nav = tuple(Link(s.name, self.urls.href(f"{s.slug}/")) for s in tax.sections.values())
+        self.publisher = structured.organization(
+            config.publisher.name or config.title, config.publisher.url or config.base_url,
+            self.urls.resource_absolute(config.publisher.logo))
         self._site = SiteView(
             title=config.title, description=config.description, language=config.language,
             home_url=self.urls.href(""),
             publisher_name=config.publisher.name or config.title,
             publisher_url=config.publisher.url or config.base_url,
             publisher_logo=self.urls.resource(config.publisher.logo),
-            nav=tuple(Link(s.name, self.urls.href(f"{s.slug}/")) for s in tax.sections.values()),
-            newsletter=_promo(config.newsletter), app_promo=_promo(config.app_promo),
+            nav=nav, newsletter=_promo(config.newsletter), app_promo=_promo(config.app_promo),
             feeds=(Feed(f"{config.title} (RSS)", self.urls.href("feed.xml"), RSS),
-                   Feed(f"{config.title} (Atom)", self.urls.href("atom.xml"), ATOM)),
+                   Feed(f"{config.title} (Atom)", self.urls.href("atom.xml"), ATOM),
+                   Feed(f"{config.title} (JSON Feed)", self.urls.href("feed.json"), JSON_FEED)),
             stylesheet=self.urls.href("css/style.css"),
             copyright_year=year,
         )
@@ -76,36 +84,114 @@ class Presenter:
     def section_link(self, slug: str) -> Link:
         return Link(self.tax.sections[slug].name, self.urls.href(f"{slug}/"))
 
+    def author(self, name: str) -> Author:
+        slug = author_slug(name)
+        return self.tax.authors.get(slug) or Author(slug, name)
+
+    def author_links(self, names: tuple[str, ...]) -> tuple[Link, ...]:
+        return tuple(Link(self.author(n).shown_name, self.urls.href(f"authors/{author_slug(n)}/"))
+                     for n in names if author_slug(n))
+
     def card(self, a: Article) -> Card:
         return Card(title=a.title, url=self.urls.href(a.url_path), summary=a.summary,
-                    published=self.moment(a.published, a.date_only), authors=a.byline,
+                    published=self.moment(a.published, a.date_only), authors=self.author_links(a.byline),
                     section=self.section_link(a.section), image=self.image(a.image))
 
     def section_feeds(self, slug: str) -> tuple[Feed, ...]:
         name = self.tax.sections[slug].name
         return (Feed(f"{self.config.title}: {name} (RSS)", self.urls.href(f"{slug}/feed.xml"), RSS),)
 
+    def author_feeds(self, slug: str) -> tuple[Feed, ...]:
+        name = self.tax.authors[slug].shown_name
+        return (Feed(f"{self.config.title}: {name} (RSS)", self.urls.href(f"authors/{slug}/feed.xml"), RSS),)
+
+    def profile(self, slug: str) -> AuthorView:
+        a = self.tax.authors[slug]
+        return AuthorView(name=a.shown_name, url=self.urls.href(f"authors/{slug}/"), bio=a.bio,
+                          photo=self.urls.resource(a.photo), website=a.url,
+                          links=tuple(Link(_site_name(u), u) for u in a.links),
+                          feed_url=self.urls.href(f"authors/{slug}/feed.xml"))
+
     def article(self, a: Article, related: list[Article]) -> ArticleView:
         section = self.section_link(a.section)
         url = self.urls.href(a.url_path)
-        updated = a.updated if a.updated and a.updated != a.published else None
+        changed = a.modified if a.modified != a.published else None
         return ArticleView(
             title=a.title, url=url, canonical=self.urls.absolute(a.url_path), summary=a.summary,
-            published=self.moment(a.published, a.date_only), updated=self.moment(updated) if updated else None,
-            authors=a.byline, dateline=a.dateline, signoff=signoff(a.byline, a.dateline),
+            published=self.moment(a.published, a.date_only), updated=self.moment(changed) if changed else None,
+            authors=self.author_links(a.byline), dateline=a.dateline, signoff=signoff(a.byline, a.dateline),
             source=a.source, copyright=a.copyright, section=section,
             tags=tuple(Link(t, self.urls.href(f"tags/{tag_slug(t)}/")) for t in a.tags if tag_slug(t)),
             image=self.image(a.image), body=Markup(a.body_html),
             breadcrumbs=(Link("Home", self.urls.href("")), section, Link(a.title, url, current=True)),
-            related=tuple(self.card(r) for r in related), extra=dict(a.extra),
+            related=tuple(self.card(r) for r in related),
+            corrections=tuple(CorrectionView(self.moment(c.date), c.text) for c in a.corrections),
+            extra=dict(a.extra),
         )
 
     def meta(self, kind: str, title: str, url_path: str, description: str = "",
              feeds: tuple[Feed, ...] = (), section: str = "") -> PageMeta:
-        return PageMeta(kind=kind, title=title, description=description or self.config.description,
-                        url=self.urls.href(url_path), canonical=self.urls.absolute(url_path),
-                        feeds=feeds, section=section)
+        """Head metadata for any page: canonical URL, description, Open Graph and Twitter card."""
+        description = description or self.config.description or self.config.title
+        canonical = self.urls.absolute(url_path)
+        og = (("og:type", "website"), ("og:title", title), ("og:description", description),
+              ("og:url", canonical), ("og:site_name", self.config.title), ("og:locale", _locale(self.config.language)))
+        jsonld = ()
+        if kind == "home":
+            jsonld = (structured.script_json(structured.website(
+                self.config.title, canonical, self.config.description, self.config.language, self.publisher)),)
+        return PageMeta(kind=kind, title=title, description=description, url=self.urls.href(url_path),
+                        canonical=canonical, feeds=feeds, section=section, og=og,
+                        twitter=(("twitter:card", "summary"), ("twitter:title", title),
+                                 ("twitter:description", description)),
+                        jsonld=jsonld)
+
+    def article_meta(self, a: Article) -> PageMeta:
+        """An article's head: Open Graph article tags, a large Twitter card, NewsArticle JSON-LD."""
+        canonical = self.urls.absolute(a.url_path)
+        description = a.summary or self.config.description or a.title
+        image = self.urls.resource_absolute(a.image.src) if a.image else ""
+        section = self.tax.sections[a.section].name
+        published, modified = a.published.astimezone(self.zone).isoformat(), a.modified.astimezone(self.zone).isoformat()
+        author_urls = [self.urls.absolute(f"authors/{author_slug(n)}/") for n in a.byline if author_slug(n)]
+        og = [("og:type", "article"), ("og:title", a.title), ("og:description", description), ("og:url", canonical),
+              ("og:site_name", self.config.title), ("og:locale", _locale(self.config.language))]
+        if image:
+            og += [("og:image", image), ("og:image:alt", a.image.alt)]
+        og += [("article:published_time", published), ("article:modified_time", modified), ("article:section", section)]
+        og += [("article:tag", t) for t in a.tags]
+        og += [("article:author", u) for u in author_urls]
+        twitter = [("twitter:card", "summary_large_image" if image else "summary"),
+                   ("twitter:title", a.title), ("twitter:description", description)]
+        if image:
+            twitter += [("twitter:image", image), ("twitter:image:alt", a.image.alt)]
+        people = [structured.person(self.author(n).shown_name, self.urls.absolute(f"authors/{author_slug(n)}/"),
+                                    self.author(n).links) for n in a.byline if author_slug(n)]
+        article = structured.news_article(
+            headline=a.title, url=canonical, description=a.summary, images=[image] if image else [],
+            published=published, modified=modified, authors=people, publisher=self.publisher,
+            section=section, keywords=list(a.tags), language=self.config.language,
+            copyright_notice=a.copyright, source=a.source)
+        crumbs = structured.breadcrumb_list([("Home", self.urls.absolute("")),
+                                             (section, self.urls.absolute(f"{a.section}/")), (a.title, canonical)])
+        return PageMeta(kind="article", title=f"{a.title} | {self.config.title}", description=description,
+                        url=self.urls.href(a.url_path), canonical=canonical, feeds=self.section_feeds(a.section),
+                        section=a.section, og=tuple(og), twitter=tuple(twitter),
+                        jsonld=(structured.script_json(article), structured.script_json(crumbs)))
 
 
 def _promo(p: PromoConfig | None) -> Promo | None:
     return Promo(p.heading, p.text, p.url, p.label) if p is not None else None
+
+
+def _locale(language: str) -> str:
+    """'en-GB' -> 'en_GB' (Open Graph's form)."""
+    return language.replace("-", "_")
+
+
+def _site_name(url: str) -> str:
+    """A readable label for a profile link: 'x.com/someone' rather than the whole URL."""
+    from urllib.parse import urlsplit
+    parts = urlsplit(url)
+    host = parts.netloc.removeprefix("www.")
+    return host + parts.path.rstrip("/") if parts.path.strip("/") else host

@@ -1,7 +1,6 @@
 """The one Jinja environment of a build, and rendering of page jobs."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import jinja2
@@ -26,8 +25,10 @@ def find_theme(site: Path, name: str) -> Path:
 
 
 def make_environment(site: Path, theme: Path) -> jinja2.Environment:
-    """The site's templates/ overrides any single template of the theme."""
-    loaders = [jinja2.FileSystemLoader(str(d)) for d in (site / "templates", theme / "templates") if d.is_dir()]
+    """The site's templates/ overrides any single template of the theme; a template the theme
+    lacks (say, a page kind added in a later version) comes from the bundled default theme."""
+    folders = [site / "templates", theme / "templates", bundled_themes() / "default" / "templates"]
+    loaders = [jinja2.FileSystemLoader(str(d)) for d in dict.fromkeys(folders) if d.is_dir()]
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),

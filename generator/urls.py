@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from pathlib import PurePosixPath
-from urllib.parse import urlsplit
+from datetime import datetime
+from urllib.parse import unquote, urlsplit
 
 from slugify import slugify as _slugify
 
@@ -28,6 +29,27 @@ def is_safe_relative(path: str) -> bool:
     """True if path is a plain relative path that stays inside the folder it is joined to."""
     p = PurePosixPath(path)
     return bool(path) and not p.is_absolute() and ".." not in p.parts and "\\" not in path and "\x00" not in path
+
+
+def article_path(pattern: str, section: str, slug: str, published: datetime) -> str:
+    """Fill the permalink pattern: '/{section}/{year}/{month}/{day}/{slug}/' -> 'world/2024/02/03/x/'."""
+    filled = pattern.format(section=section, slug=slug, year=f"{published.year:04d}",
+                            month=f"{published.month:02d}", day=f"{published.day:02d}")
+    return filled.strip("/") + "/"
+
+
+def alias_file(alias: str) -> str | None:
+    """The file an old path redirects from ('/old/story/' -> 'old/story/index.html'), or None if
+    it is not a plain path on this site."""
+    text = unquote(alias.strip())
+    if urlsplit(text).scheme or text.startswith("//") or any(c in text for c in "?#\x00\\"):
+        return None
+    rel = text.lstrip("/")
+    if not rel or rel.endswith("/"):
+        rel += "index.html"
+    elif not rel.rsplit("/", 1)[-1].lower().endswith((".html", ".htm")):
+        rel += "/index.html"
+    return rel if is_safe_relative(rel) and "//" not in rel else None
 
 
 class Urls:

@@ -40,7 +40,7 @@ class Card:
     url: str
     summary: str
     published: Moment
-    authors: tuple[str, ...]
+    authors: tuple[Link, ...]       # each byline name, linking to the author's page
     section: Link
     image: ImageView | None
 
@@ -53,8 +53,8 @@ class ArticleView:
     canonical: str
     summary: str
     published: Moment
-    updated: Moment | None          # only when it differs from published
-    authors: tuple[str, ...]
+    updated: Moment | None          # last change (update or correction), only when it differs from published
+    authors: tuple[Link, ...]       # each byline name, linking to the author's page
     dateline: str
     signoff: str                    # "Lalit K Jha in Washington, DC"; "" when nothing to sign
     source: str
@@ -65,7 +65,39 @@ class ArticleView:
     body: Any                       # markupsafe.Markup: the rendered, trusted body HTML
     breadcrumbs: tuple[Link, ...]   # Home, Section, the article (last has current=True)
     related: tuple[Card, ...]
+    corrections: tuple["CorrectionView", ...] = ()   # oldest first
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CorrectionView:
+    date: Moment
+    text: str
+
+
+@dataclass(frozen=True)
+class AuthorView:
+    """An author page's profile block (from data/authors.toml; all but name may be empty)."""
+    name: str
+    url: str
+    bio: str
+    photo: str
+    website: str
+    links: tuple[Link, ...]
+    feed_url: str
+
+
+@dataclass(frozen=True)
+class ArchiveMonth:
+    name: str                       # "February 2024"
+    url: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ArchiveYear:
+    year: int
+    months: tuple[ArchiveMonth, ...]   # newest first
 
 
 @dataclass(frozen=True)
@@ -125,3 +157,7 @@ class PageMeta:
     canonical: str                  # absolute
     feeds: tuple[Feed, ...]         # feeds specific to this page (e.g. the section's)
     section: str = ""               # slug of the current section, if any (marks nav)
+    og: tuple[tuple[str, str], ...] = ()        # Open Graph <meta property content> pairs
+    twitter: tuple[tuple[str, str], ...] = ()   # Twitter card <meta name content> pairs
+    jsonld: tuple[Any, ...] = ()                # markupsafe.Markup: JSON-LD, safe inside <script>
+    robots: str = ""                            # e.g. "noindex" for redirect pages

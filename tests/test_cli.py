@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 import frontmatter
 import pytest
 
-from conftest import SITE_TOML, article, cli, write_site
+from conftest import article, cli, write_site
 
 
 def test_build_prints_one_summary_line(tmp_path):

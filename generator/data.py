@@ -1,0 +1,59 @@
+"""The site's data/ folder: optional descriptions of authors (data/authors.toml)."""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from .model import Author
+from .problems import BuildError, Problem
+from .urls import slugify
+
+AUTHORS_FILE = "data/authors.toml"
+AUTHOR_KEYS = {"name": "display name", "bio": "a short biography", "photo": "a photo path or URL",
+               "url": "the author's own page", "links": "social profile URLs (JSON-LD sameAs)"}
+
+
+def parse_authors(data: dict[str, Any], path: str = AUTHORS_FILE) -> dict[str, Author]:
+    """{byline name: table} -> {author slug: Author}. Raises BuildError with every problem."""
+    problems: list[Problem] = []
+    authors: dict[str, Author] = {}
+    for byline, table in data.items():
+        if not isinstance(table, dict):
+            problems.append(Problem(path, None, byline, 'must be a table: ["Name"] then bio = "…" lines'))
+            continue
+        fields: dict[str, Any] = {}
+        for key, value in table.items():
+            where = f"{byline}.{key}"
+            if key not in AUTHOR_KEYS:
+                problems.append(Problem(path, None, where, f"unknown key (known: {', '.join(AUTHOR_KEYS)})"))
+            elif key == "links":
+                if not isinstance(value, list) or not all(isinstance(v, str) and v.startswith(("http://", "https://")) for v in value):
+                    problems.append(Problem(path, None, where, "must be a list of http(s) URLs"))
+                else:
+                    fields["links"] = tuple(value)
+            elif not isinstance(value, str):
+                problems.append(Problem(path, None, where, f"must be a string, not {type(value).__name__}"))
+            else:
+                fields["display_name" if key == "name" else key] = value.strip()
+        slug = slugify(byline)
+        if not slug:
+            problems.append(Problem(path, None, byline, "gives an empty URL; use letters or digits"))
+        elif slug in authors:
+            problems.append(Problem(path, None, byline, f"is the same author page as {authors[slug].name!r}"))
+        else:
+            authors[slug] = Author(slug=slug, name=byline, **fields)
+    if problems:
+        raise BuildError(problems)
+    return authors
+
+
+def load_authors(site: Path) -> dict[str, Author]:
+    path = site / AUTHORS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BuildError([Problem(AUTHORS_FILE, None, "", f"not valid TOML: {exc}")]) from None
+    return parse_authors(data)
