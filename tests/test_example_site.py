@@ -14,7 +14,7 @@ from conftest import REPO, html, text_of
 @pytest.fixture(scope="module")
 def example(tmp_path_factory):
     site = tmp_path_factory.mktemp("example")
-    for name in ("site.toml", "content", "static"):
+    for name in ("site.toml", "content", "static", "data"):
         src = REPO / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, site / name)
     result = build_site(site, BuildOptions())
@@ -76,3 +76,23 @@ def test_the_pti_story_reads_like_a_news_page(example):
     assert "Image used for representational purpose only." in text
     assert "Lalit K Jha in Washington, DC" in text
     assert "© Copyright 2024 PTI" in text
+
+
+def test_the_example_site_carries_news_metadata(example):
+    import json
+    site, out, _ = example
+    doc = html(out / "world/navy-unmanned-vessel-trial/index.html")
+    data = {d["@type"]: d for d in (json.loads(s.text) for s in doc.xpath('//script[@type="application/ld+json"]'))}
+    news = data["NewsArticle"]
+    assert news["headline"].startswith("US Navy") and news["sourceOrganization"]["name"] == "PTI"
+    assert news["dateModified"] == "2024-02-03T09:54:00+05:30"
+    assert news["author"][0]["sameAs"] and news["author"][0]["url"] == "https://example.org/authors/lalit-k-jha/"
+    assert news["publisher"]["logo"]["url"] == "https://example.org/images/logo.svg"
+    assert [i["name"] for i in data["BreadcrumbList"]["itemListElement"]][:2] == ["Home", "World"]
+    assert doc.xpath('//meta[@property="og:image"]/@content') == ["https://example.org/images/navy-vessel.svg"]
+    for old in ("2024/02/03/navy-drone-ship-trial/index.html", "world/usv-trial.html"):
+        assert html(out / old).xpath('//link[@rel="canonical"]/@href') == ["https://example.org/world/navy-unmanned-vessel-trial/"]
+    port = text_of(html(out / "business/eastern-port-terminal-expansion/index.html"))
+    assert "Correction (January 13, 2024 10:15 IST)" in port and "Last updated on: January 14, 2024 09:00 IST" in port
+    assert (out / "authors/asha-rao/index.html").is_file() and (out / "archive/2024/02/index.html").is_file()
+    assert json.loads((out / "feed.json").read_text())["items"]
