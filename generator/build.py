@@ -7,6 +7,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Protocol
 
+import jinja2
+
+from .cache import BuildCache, PageRecord, files_fingerprint, fingerprint
 from .config import SiteConfig, load_config
 from .content import Source, find_sources
 from .data import load_authors
@@ -20,12 +23,13 @@ from .output import DiskSink, check_output_target
 from .plan import PageJob, Site, plan
 from .problems import BuildError, Problem
 from .urls import Urls
-from .render import find_theme, make_environment, render
+from .parallel import run_chunks, worker_count
+from .render import bundled_themes, find_theme, make_environment, render
 
 
 class Sink(Protocol):
     def write(self, rel: str, data: bytes) -> None: ...
-    def commit(self) -> None: ...
+    def commit(self, expected: set[str] | None = None) -> None: ...
     def abort(self) -> None: ...
 
 
@@ -36,6 +40,8 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None
     now: datetime | None = None     # what counts as "now" for scheduled stories (default: the clock)
+    workers: int | None = None      # processes for parsing and rendering (default: one per core)
+    cache: bool = True              # reuse SITE/.broadsheet/cache (False: --no-cache)
 
 
 @dataclass
@@ -49,6 +55,9 @@ class BuildResult:
     seconds: float = 0.0
     phases: dict[str, float] = field(default_factory=dict)
     scheduled: list[Article] = field(default_factory=list)   # held back until their time, soonest first
+    rendered: int = 0               # pages rendered this time (the rest were unchanged and carried over)
+    sources: int = 0                # Markdown files read
+    articles_cached: int = 0        # of which parsed results came from the cache
 
     def summary(self) -> str:
         where = f" → {self.output}" if self.output else ""
@@ -64,15 +73,55 @@ class BuildResult:
         return f"Next scheduled story: {a.published.isoformat()} {a.path}{more}"
 
 
-def parse_all(sources: list[Source], config: SiteConfig) -> tuple[list[Article], list[Problem]]:
-    articles, problems = [], []
+ParseResult = tuple[Article | None, list[Problem]]
+
+
+def _parse_range(shared: tuple[list[Source], SiteConfig], start: int, stop: int) -> list[ParseResult]:
+    sources, config = shared
     zone, base_path = config.zone, Urls(config.base_url).base_path
+    return [parse_article(s.path, s.data, zone, base_path, config.permalink) for s in sources[start:stop]]
+
+
+def parse_key(config: SiteConfig) -> str:
+    """Everything besides a file's bytes that shapes its parsed article."""
+    return fingerprint(config.timezone, config.base_url, config.permalink, repr(config), "markdown")
+
+
+def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
+              cache: BuildCache | None = None) -> tuple[list[Article], list[Problem], dict[str, tuple[str, ParseResult]]]:
+    """Every source -> its article or its problems, from the cache where the bytes are unchanged;
+    the rest spread over `workers` processes. Also returns what the next build's cache holds."""
+    results: dict[str, ParseResult] = {}
+    misses = []
     for source in sources:
-        article, found = parse_article(source.path, source.data, zone, base_path, config.permalink)
+        hit = cache.parsed(source.path, source.digest) if cache else None
+        if hit is not None:
+            results[source.path] = hit
+        else:
+            misses.append(source)
+    parsed = [r for chunk in run_chunks(_parse_range, (misses, config), len(misses), workers) for r in chunk] if misses else []
+    for source, result in zip(misses, parsed):
+        results[source.path] = result
+    articles, problems = [], []
+    for source in sources:
+        article, found = results[source.path]
         problems += found
         if article is not None:
             articles.append(article)
-    return articles, problems
+    keep = {s.path: (s.digest, results[s.path]) for s in sources}
+    return articles, problems, keep
+
+
+def _render_range(shared: tuple[jinja2.Environment, list[PageJob], Sink], start: int, stop: int) -> int:
+    env, jobs, sink = shared
+    for job in jobs[start:stop]:
+        sink.write(job.path, render(env, job.template, job.context).encode("utf-8"))
+    return stop - start
+
+
+def render_pages(env: jinja2.Environment, jobs: list[PageJob], sink: Sink, workers: int) -> None:
+    """Render every page job and hand it to the sink; in worker processes for a disk sink."""
+    run_chunks(_render_range, (env, jobs, sink), len(jobs), workers if isinstance(sink, DiskSink) else 1)
 
 
 def static_files(site: Path, theme: Path) -> dict[str, Path]:
@@ -107,7 +156,7 @@ def scheduled(articles: list[Article], now: datetime) -> list[Article]:
 def held_back(site_dir: Path, now: datetime) -> list[Article]:
     """The stories a build at `now` holds back until their time, soonest first (reads, never writes)."""
     config = load_config(site_dir)
-    articles, problems = parse_all(find_sources(site_dir), config)
+    articles, problems, _ = parse_all(find_sources(site_dir), config, worker_count())
     if problems:
         raise BuildError(problems)
     return scheduled(articles, now)
@@ -125,6 +174,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sin
         phases[name] = now_ - mark
         mark = now_
 
+    # load: configuration, theme, sources, data
     site_dir = site_dir.absolute()
     config = load_config(site_dir, options.base_url)
     theme = find_theme(site_dir, config.theme)
@@ -133,52 +183,87 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sin
         check_output_target(output, site_dir)
     sources = find_sources(site_dir)
     known_authors = load_authors(site_dir)
+    cache = BuildCache.open(site_dir, options.cache, parse_key(config))
     phase("load")
 
-    articles, problems = parse_all(sources, config)
+    # parse: front matter and Markdown, from the cache where a file is unchanged
+    workers = worker_count(options.workers)
+    articles, problems, parsed = parse_all(sources, config, workers, cache)
     problems += duplicate_urls(articles)
     if problems:
         raise BuildError(problems)
     phase("parse")
 
+    # model and plan: what is published, and every output as a job with a key
     now = options.now or datetime.now(timezone.utc)
     published = newest_first(select(articles, now, options.drafts, options.future))
-    site = Site(config, published, build_taxonomy(published, config.zone, known_authors))
+    tax = build_taxonomy(published, config.zone, known_authors)
+    site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
+                key=site_key(config, site_dir, theme, known_authors, tax, published))
     jobs = plan(site)
-    data = generated_files(site, jobs, now)
     static = static_files(site_dir, theme)
+    phase("plan")
+    data = generated_files(site, jobs, now)
     problems = _collisions(jobs, static, data)
     if problems:
         raise BuildError(problems)
-    phase("plan")
+    phase("feeds")
 
+    # render and write: unchanged pages are carried over, the rest rendered (in parallel)
     env = make_environment(site_dir, theme)
-    rendered = [(job.path, render(env, job.template, job.context).encode("utf-8")) for job in jobs]
-    phase("render")
-
     own_sink = sink is None
     sink = sink or DiskSink(output)
+    previous = cache.previous_pages(output) if own_sink else {}
     try:
-        for rel, body in rendered:
-            sink.write(rel, body)
+        fresh = [job for job in jobs if not _carry(sink, job, previous.get(job.path))]
+        render_pages(env, fresh, sink, workers)
+        phase("render")
         for rel, body in data.items():
             sink.write(rel, body)
         for rel, path in static.items():
             sink.write(rel, path.read_bytes())
-        sink.commit()
+        sink.commit({job.path for job in jobs} | set(data) | set(static))
     except OSError as exc:
         sink.abort()
         raise BuildError([Problem(str(exc.filename or output), None, "", f"could not write the output: {exc.strerror or exc}; the previous output is unchanged")]) from None
     except BaseException:
         sink.abort()
         raise
+    cache.save(parsed, output if own_sink else None, _page_records(output, jobs) if own_sink else None)
     phase("write")
 
     return BuildResult(
         output=output if own_sink else None, pages=len(jobs), articles=len(published),
-        sections=len(site.tax.sections), tags=len(site.tax.tags),
+        sections=len(tax.sections), tags=len(tax.tags),
         files=len(jobs) + len(data) + len(static), seconds=time.perf_counter() - started, phases=phases,
-        scheduled=[] if options.future else scheduled(articles, now))
+        scheduled=[] if options.future else scheduled(articles, now),
+        rendered=len(fresh), sources=len(sources), articles_cached=cache.hits)
+
+
+def site_key(config: SiteConfig, site_dir: Path, theme: Path, authors: dict, tax, published: list[Article]) -> str:
+    """Everything site-wide that a page may show: when it changes, every page is rendered again."""
+    newest = max((a.modified for a in published), default=None)
+    templates = files_fingerprint(site_dir / "templates", theme / "templates", bundled_themes() / "default" / "templates")
+    return fingerprint(repr(config), templates, repr(sorted(authors.items())), list(tax.sections.items()),
+                       list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None)
+
+
+def _carry(sink: Sink, job: PageJob, record: PageRecord | None) -> bool:
+    """Carry an unchanged page over from the previous output instead of rendering it again."""
+    if record is None or record.key != job.key or not isinstance(sink, DiskSink):
+        return False
+    return sink.carry(job.path, record.size, record.mtime_ns)
+
+
+def _page_records(output: Path, jobs: list[PageJob]) -> dict[str, PageRecord]:
+    records = {}
+    for job in jobs:
+        try:
+            st = (output / job.path).stat()
+        except OSError:
+            continue
+        records[job.path] = PageRecord(job.key, st.st_size, st.st_mtime_ns)
+    return records
 
 
 def generated_files(site: Site, jobs: list[PageJob], now: datetime) -> dict[str, bytes]:

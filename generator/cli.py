@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import __version__
 from .build import BuildOptions, build_site, held_back
+from .cache import clean as clean_cache
 from .problems import BuildError
 from .scaffold import init_site, new_article
 
@@ -24,9 +25,14 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     build.add_argument("--future", action="store_true", help="include articles published in the future")
     build.add_argument("--base-url", help="override base_url from site.toml (e.g. for a staging host)")
+    build.add_argument("--no-cache", action="store_true", help="ignore SITE/.broadsheet/cache: parse and render everything")
     loud = build.add_mutually_exclusive_group()
     loud.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     loud.add_argument("-v", "--verbose", action="store_true", help="print the time of each phase")
+
+    clean = commands.add_parser("clean", help="drop the build cache (SITE/.broadsheet/cache)",
+                                description="Delete the build cache. The next build parses and renders everything.")
+    clean.add_argument("site", nargs="?", default=".", type=Path, help="the site folder (default: here)")
 
     schedule = commands.add_parser(
         "schedule", help="list the stories held back until their publication time",
@@ -56,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "build":
-            options = BuildOptions(output=args.output, drafts=args.drafts, future=args.future, base_url=args.base_url)
+            options = BuildOptions(output=args.output, drafts=args.drafts, future=args.future, base_url=args.base_url,
+                                   cache=not args.no_cache)
             try:
                 result = build_site(args.site, options)
             except BuildError as exc:
@@ -66,10 +73,15 @@ def main(argv: list[str] | None = None) -> int:
             if args.verbose:
                 for name, seconds in result.phases.items():
                     print(f"  {name:<8} {seconds * 1000:8.1f} ms")
+                print(f"  cache: {result.articles_cached} of {result.sources} sources reused, "
+                      f"{result.pages - result.rendered} of {result.pages} pages unchanged")
             if not args.quiet:
                 print(result.summary())
                 if result.next_due():
                     print(result.next_due())
+            return 0
+        if args.command == "clean":
+            print("Cache removed." if clean_cache(args.site) else "No cache to remove.")
             return 0
         if args.command == "schedule":
             for article in held_back(args.site, datetime.now(timezone.utc)):

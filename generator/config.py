@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from .problems import BuildError, Problem
 
 CONFIG_NAME = "site.toml"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")   # invisible, and not allowed in XML
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,25 @@ class MenuItem:
     url: str
 
 
+# Hosts whose <iframe> embeds survive sanitising by default: video, audio, charts and maps
+# that newsrooms embed every day. A site's [markdown] embed_hosts replaces the whole list.
+DEFAULT_EMBED_HOSTS = (
+    "www.youtube-nocookie.com", "www.youtube.com", "player.vimeo.com",
+    "www.dailymotion.com", "open.spotify.com", "w.soundcloud.com", "embed.podcasts.apple.com",
+    "datawrapper.dwcdn.net", "flo.uri.sh", "e.infogram.com", "www.google.com",
+)
+DEFAULT_MAX_FILE_MB = 5
+MB = 1_000_000
+
+
+@dataclass(frozen=True)
+class MarkdownSettings:
+    """How article bodies are turned into HTML, and how large a source may be."""
+    unsafe_html: bool = False                          # True: raw HTML is kept as written (trusted newsrooms only)
+    embed_hosts: tuple[str, ...] = DEFAULT_EMBED_HOSTS  # <iframe src> hosts that are kept
+    max_file_size: int = DEFAULT_MAX_FILE_MB * MB      # bytes; larger sources are refused, never loaded
+
+
 DEFAULT_PERMALINK = "/{section}/{slug}/"
 PERMALINK_FIELDS = ("section", "year", "month", "day", "slug")
 
@@ -57,6 +77,7 @@ class SiteConfig:
     app_promo: PromoConfig | None = None
     menu: tuple[MenuItem, ...] = ()
     permalink: str = DEFAULT_PERMALINK     # the article URL pattern
+    markdown: MarkdownSettings = field(default_factory=MarkdownSettings)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -80,10 +101,16 @@ TOP_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "app_promo": (dict, "[app_promo] table (heading, text, url, label): shows the app banner."),
     "menu": (list, "[[menu]] entries (name, url): the site navigation; default: one link per section."),
     "permalinks": (dict, "[permalinks] table: article = \"/{section}/{year}/{month}/{day}/{slug}/\"."),
+    "markdown": (dict, "[markdown] table: unsafe_html, embed_hosts, max_file_size."),
 }
 PUBLISHER_KEYS = {"name": "Publisher's name", "url": "Publisher's home page", "logo": "Logo path or URL"}
 MENU_KEYS = {"name": "Link text", "url": "Link target: a site path like /world/ or a full URL"}
 PERMALINK_KEYS = {"article": "URL pattern of article pages"}
+MARKDOWN_KEYS = {
+    "unsafe_html": "true keeps raw HTML in bodies as written (default false: sanitised)",
+    "embed_hosts": "host names whose <iframe> embeds are kept, e.g. [\"player.vimeo.com\"]",
+    "max_file_size": "largest Markdown source, in MB (default 5)",
+}
 PROMO_KEYS = {"heading": "Block heading", "text": "Block text", "url": "Link target", "label": "Link text"}
 
 
@@ -122,6 +149,8 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
         elif typ is not int and not isinstance(value, typ):
             kind = {dict: "a table", list: "a list of tables ([[menu]])"}.get(typ, "a string")
             problems.append(Problem(path, None, key, f"must be {kind}, not {type(value).__name__}"))
+        elif typ is str and _CONTROL.search(value):
+            problems.append(Problem(path, None, key, f"contains a control character (U+{ord(_CONTROL.search(value).group()):04X}); remove it"))
         else:
             values[key] = value
     if base_url:
@@ -158,9 +187,50 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
                 problems.append(Problem(path, None, "permalinks.article", checked.removeprefix("error:").strip()))
             else:
                 values["permalink"] = checked
+    if "markdown" in values:
+        values["markdown"] = _markdown(path, values["markdown"], problems)
     if problems:
         raise BuildError(problems)
     return SiteConfig(**values)
+
+
+def _markdown(path: str, raw: dict[str, Any], problems: list[Problem]) -> MarkdownSettings:
+    """The [markdown] table: every key checked, every problem collected."""
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        where = f"markdown.{key}"
+        if key not in MARKDOWN_KEYS:
+            problems.append(_unknown(path, key, MARKDOWN_KEYS, "markdown."))
+        elif key == "unsafe_html":
+            if isinstance(value, bool):
+                values[key] = value
+            else:
+                problems.append(Problem(path, None, where, f"must be true or false, not {value!r}"))
+        elif key == "embed_hosts":
+            hosts = _embed_hosts(value)
+            if isinstance(hosts, str):
+                problems.append(Problem(path, None, where, hosts))
+            else:
+                values[key] = hosts
+        else:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 10_000:
+                problems.append(Problem(path, None, where, f"must be a number of MB between 0 and 10000, not {value!r}"))
+            else:
+                values[key] = int(value * MB)
+    return MarkdownSettings(**values)
+
+
+def _embed_hosts(value: Any) -> tuple[str, ...] | str:
+    """Lower-cased host names, or the message saying what is wrong."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return f"must be a list of host names like [\"player.vimeo.com\"], not {value!r}"
+    hosts = []
+    for host in value:
+        name = host.strip().lower()
+        if not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", name) or ".." in name:
+            return f"{host!r} is not a host name: give the host alone, like player.vimeo.com (no https://, no path)"
+        hosts.append(name)
+    return tuple(dict.fromkeys(hosts))
 
 
 def _menu_item(path: str, index: int, item: Any, problems: list[Problem]) -> dict[str, str]:

@@ -1,11 +1,23 @@
-"""Find and read the sources: the only module that reads content files."""
+"""Find and read the sources: the only module that reads content files.
+
+The walk is defensive: a file over the size limit is refused without being read, every real
+folder and file is read at most once (so a symbolic-link loop cannot hang the build), and a
+link that leads outside the site folder is refused rather than followed.
+"""
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import DEFAULT_MAX_FILE_MB, MB
+from .problems import BuildError, Problem
+
 CONTENT_DIR = "content"
+DEFAULT_MAX_BYTES = DEFAULT_MAX_FILE_MB * MB
 
 
 @dataclass(frozen=True)
@@ -15,18 +27,134 @@ class Source:
     digest: str
 
 
-def find_sources(site: Path) -> list[Source]:
-    """Every Markdown file under SITE/content, in a stable order."""
+def megabytes(size: int) -> str:
+    """6_300_000 -> '6.3 MB', 5_000_000 -> '5 MB', 2_500 -> '0.0025 MB'."""
+    amount = size / MB
+    return (f"{amount:.1f}".removesuffix(".0") if amount >= 1 else f"{amount:.2g}") + " MB"
+
+
+def _garbling(name: str) -> bool:
+    """True if the name holds a control character or a line or paragraph separator."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name)
+
+
+def printable(path: str) -> str:
+    """A path with its control characters and line separators written as \\xNN / \\uNNNN escapes."""
+    return "".join(c if not _garbling(c) else f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+                   for c in path)
+
+
+class _Walk:
+    """One walk of content/: the sources found and the problems met on the way."""
+
+    def __init__(self, site: Path, max_bytes: int):
+        self.site, self.max_bytes = site, max_bytes
+        self.real_site = Path(os.path.realpath(site))
+        self.sources: list[Source] = []
+        self.problems: list[Problem] = []
+        self.seen: dict[str, str] = {}     # real path -> the site path it was first read as
+        self.links: list[tuple[str, str]] = []   # (site path of a link, the folder it is in)
+
+    def problem(self, rel: str, message: str) -> None:
+        self.problems.append(Problem(rel, None, "", message))
+
+    def walk(self, rel: str, real: str) -> None:
+        """Read the real folder `real`, known in the site as `rel`; links wait until every real
+        file is read, so a story is always read under its own path, not a link's."""
+        if real in self.seen:
+            return
+        self.seen[real] = rel
+        try:
+            entries = sorted(os.scandir(real), key=lambda e: e.name)
+        except OSError as exc:
+            self.problem(rel, f"folder cannot be read: {exc.strerror or exc}")
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue  # editor swap files, hidden folders
+            child = f"{rel}/{entry.name}"
+            if _garbling(entry.name) and (entry.name.endswith(".md") or entry.is_dir()):
+                # a newline or other control character in a path would garble every message naming it
+                self.problem(printable(child), "the name holds a control character (shown as \\x..): rename it")
+                continue
+            if entry.is_symlink():
+                self.links.append((child, real))
+            elif entry.is_dir(follow_symlinks=False):
+                self.walk(child, entry.path)
+            elif entry.name.endswith(".md"):
+                self.read(child, entry.path)
+
+    def follow_links(self) -> None:
+        while self.links:
+            rel, parent = self.links.pop(0)
+            self.follow(rel, os.path.join(parent, rel.rsplit("/", 1)[1]))
+
+    def follow(self, rel: str, path: str) -> None:
+        is_md = rel.endswith(".md")
+        target = os.path.realpath(path)
+        if not os.path.exists(target):
+            if is_md:
+                self.problem(rel, f"symbolic link to {os.readlink(path)}, which does not exist (or is a loop of links)")
+            return
+        is_dir = os.path.isdir(target)
+        if not is_dir and not is_md:
+            return  # a link to some other kind of file is none of our business
+        if not self.inside_site(target):
+            self.problem(rel, f"symbolic link to {target}, outside the site folder: refused (move or copy it into the site)")
+        elif target in self.seen:
+            first = self.seen[target]
+            if is_dir and rel.startswith(first.rstrip("/") + "/"):
+                self.problem(rel, f"symbolic link to {first}, a folder it is inside: a loop, not followed")
+            else:
+                self.problem(rel, f"symbolic link to {first}, which is already read: a story is read once")
+        elif is_dir:
+            self.walk(rel, target)
+        else:
+            self.read(rel, target)
+
+    def inside_site(self, real: str) -> bool:
+        return real == str(self.real_site) or real.startswith(str(self.real_site) + os.sep)
+
+    def read(self, rel: str, path: str) -> None:
+        self.seen[os.path.realpath(path)] = rel
+        try:
+            info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode):   # a FIFO or device would block or never end
+                self.problem(rel, "not a regular file")
+                return
+            if info.st_size > self.max_bytes:
+                self.problem(rel, self.too_big(info.st_size))
+                return
+            with open(path, "rb") as handle:
+                data = handle.read(self.max_bytes + 1)   # a file growing while we read is still capped
+        except OSError as exc:
+            self.problem(rel, f"cannot be read: {exc.strerror or exc}")
+            return
+        if len(data) > self.max_bytes:
+            self.problem(rel, self.too_big(len(data)))
+            return
+        self.sources.append(Source(rel, data, hashlib.sha256(data).hexdigest()))
+
+    def too_big(self, size: int) -> str:
+        return (f"file is {megabytes(size)}, over the {megabytes(self.max_bytes)} limit "
+                f"(split the story, or raise max_file_size in site.toml's [markdown] table)")
+
+
+def read_sources(site: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[Source], list[Problem]]:
+    """Every Markdown file under SITE/content, in path order, and the problems met finding them."""
     root = site / CONTENT_DIR
-    if not root.is_dir():
-        return []
-    sources = []
-    for file in sorted(root.rglob("*.md")):
-        rel = file.relative_to(site).as_posix()
-        if any(part.startswith(".") for part in file.relative_to(root).parts):
-            continue  # editor swap files, hidden folders
-        if not file.is_file():
-            continue
-        data = file.read_bytes()
-        sources.append(Source(rel, data, hashlib.sha256(data).hexdigest()))
+    walk = _Walk(site, max_bytes)
+    if root.is_symlink():
+        walk.follow(CONTENT_DIR, str(root))
+    elif root.is_dir():
+        walk.walk(CONTENT_DIR, os.path.realpath(root))
+    walk.follow_links()
+    return sorted(walk.sources, key=lambda s: s.path), walk.problems
+
+
+def find_sources(site: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Source]:
+    """read_sources() for callers that take a list: raises BuildError with every problem."""
+    sources, problems = read_sources(site, max_bytes)
+    if problems:
+        raise BuildError(problems)
     return sources

@@ -1,14 +1,16 @@
 """RSS 2.0 and Atom feeds, through feedgen (pure: return bytes)."""
 from __future__ import annotations
 
+import re
+
 from datetime import datetime, timezone
 from typing import Sequence
 
-import lxml.html
 from feedgen.feed import FeedGenerator
 
 from .config import SiteConfig
 from .listings import tag_slug
+from .markup import inner_html, parse_fragment
 from .model import Article
 from .urls import Urls
 
@@ -19,15 +21,17 @@ def absolutize(html: str, base: str) -> str:
     """Make every link and image URL in an HTML fragment absolute (feed readers have no base)."""
     if not html.strip():
         return html
-    doc = lxml.html.fragment_fromstring(html, create_parent="div")
+    doc = parse_fragment(html)
     doc.make_links_absolute(base, resolve_base_href=False, handle_failures="ignore")
-    inner = (doc.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in doc)
-    return inner
+    return inner_html(doc)
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _strip_controls(text: str) -> str:
     """XML 1.0 cannot hold most control characters; drop them rather than write a broken feed."""
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    return _NOT_XML.sub("", text)
 
 
 def build_feeds(config: SiteConfig, articles: Sequence[Article], title: str, url_path: str,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, datetime, time, tzinfo
 from pathlib import PurePosixPath
 from typing import Any
@@ -10,7 +11,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from .markup import render_markdown
-from .config import DEFAULT_PERMALINK
+from .config import DEFAULT_PERMALINK, MarkdownSettings
 from .model import Article, Correction, Image
 from .problems import Problem
 from .urls import alias_file, article_path, slugify
@@ -70,15 +71,126 @@ def load_yaml(path: str, fm: str) -> tuple[dict[str, Any], dict[str, int], list[
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else 2
         what = getattr(exc, "problem", None) or str(exc)
-        return {}, {}, [Problem(path, line, "", f"front matter is not valid YAML: {what}")]
-    except (ValueError, TypeError, OverflowError) as exc:  # e.g. a timestamp YAML accepts but Python can't hold
-        return {}, {}, [Problem(path, 2, "", f"front matter has a value that cannot be read: {exc}")]
+        return {}, {}, [Problem(path, line, "", f"front matter is not valid YAML: {one_line(what)}")]
+    except RecursionError:
+        return {}, {}, [Problem(path, 2, "", "front matter is nested too deeply to read")]
+    except _UNREADABLE as exc:  # a value YAML accepts but Python can't hold (year 0, a 1912 offset in seconds…)
+        return {}, {}, [_unreadable(path, loader, node, exc)]
     finally:
         loader.dispose()
     if not all(isinstance(k, str) for k in data):
         bad = next(k for k in data if not isinstance(k, str))
-        return {}, {}, [Problem(path, 2, str(bad), "field names must be text")]
+        return {}, {}, [Problem(path, 2, show(bad), "field names must be text")]
     return data, lines, []
+
+
+# What PyYAML's constructors raise, besides YAMLError, on values its resolver let through.
+_UNREADABLE = (ValueError, TypeError, OverflowError, AttributeError, KeyError, IndexError)
+
+
+def _unreadable(path: str, loader: Any, node: yaml.MappingNode, exc: Exception) -> Problem:
+    """Name the field, and the value in it, that could not be built."""
+    for key_node, value_node in node.value:
+        bad = _bad_scalar(loader, value_node)
+        if bad is None:
+            continue
+        scalar, found = bad
+        field = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
+        line = scalar.start_mark.line + 1
+        if scalar.tag.endswith(":timestamp"):
+            return Problem(path, line, field_name(field), f"not a date: {show(scalar.value)} ({_DATE_HELP})")
+        return Problem(path, line, field_name(field), f"has a value that cannot be read: {show(scalar.value)} ({one_line(str(found))})")
+    return Problem(path, 2, "", f"front matter has a value that cannot be read: {one_line(str(exc))}")
+
+
+def _bad_scalar(loader: Any, node: yaml.Node) -> tuple[yaml.ScalarNode, Exception] | None:
+    """The first scalar under node that cannot be built, and why (aliases are visited once)."""
+    stack, seen = [node], set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, yaml.ScalarNode):
+            loader.constructed_objects, loader.recursive_objects = {}, {}
+            try:
+                loader.construct_object(item, deep=True)
+            except (yaml.YAMLError, *_UNREADABLE) as found:
+                return item, found
+        elif isinstance(item, yaml.SequenceNode):
+            stack.extend(reversed(item.value))
+        elif isinstance(item, yaml.MappingNode):
+            stack.extend(n for pair in reversed(item.value) for n in reversed(pair))
+    return None
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """A message fit for one line of the problem list."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def show(value: Any, limit: int = 80) -> str:
+    """repr() for a problem message: one line, cut short, and safe for a number of 5,000 digits."""
+    try:
+        text = repr(value)
+    except ValueError:  # int too long to print
+        text = f"a number of more than {sys.get_int_max_str_digits()} digits"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# Invisible characters XML cannot hold (and HTML calls errors): dropped from every value.
+_INVISIBLE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_UNWRITABLE = re.compile("[\x00\ud800-\udfff]")   # NUL, and surrogates YAML's \\u escapes can make
+
+
+def clean_values(path: str, data: dict[str, Any], lines: dict[str, int]) -> tuple[dict[str, Any], list[Problem]]:
+    """Every text in the front matter, however deep, without invisible control characters; a
+    NUL or a lone surrogate (which no page can be written with) is a problem naming its field."""
+    problems: list[Problem] = []
+    memo: dict[int, Any] = {}   # YAML anchors can make a list that holds itself
+
+    def clean(value: Any, field: str) -> Any:
+        if isinstance(value, str):
+            bad = _UNWRITABLE.search(value)
+            if bad:
+                what = "a NUL character" if bad.group() == "\x00" else f"U+{ord(bad.group()):04X}, half of a UTF-16 pair, not a character"
+                problems.append(Problem(path, lines.get(field, 2), field_name(field), f"contains {what}; retype that part"))
+            return _INVISIBLE.sub("", value)
+        if not isinstance(value, (list, dict)):
+            return value
+        if id(value) in memo:
+            return memo[id(value)]
+        if isinstance(value, list):
+            out: Any = memo.setdefault(id(value), [])
+            out.extend(clean(item, field) for item in value)
+        else:
+            out = memo.setdefault(id(value), {})
+            for key, item in value.items():
+                out[clean(key, field)] = clean(item, field)
+        return out
+
+    try:
+        cleaned = {clean(key, key): clean(value, key) for key, value in data.items()}
+    except RecursionError:
+        return data, [Problem(path, 2, "", "front matter is nested too deeply to read")]
+    first: dict[str, Problem] = {}
+    for p in problems:
+        first.setdefault(p.field, p)   # one problem a field is enough to find it
+    return cleaned, list(first.values())
+
+
+def field_name(key: Any) -> str:
+    """A key as it can appear in a problem's field: printable text as it is, anything else shown."""
+    return key if isinstance(key, str) and key.isprintable() and len(key) <= 80 else show(key)
+
+
+def _as_text(value: Any) -> str | None:
+    """A text, number or None as stripped text; None for a number too long to print."""
+    try:
+        return str(value).strip()
+    except ValueError:
+        return None
 
 
 def parse_moment(value: Any, zone: tzinfo) -> datetime | None:
@@ -119,7 +231,10 @@ class _Fields:
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             self.problem(field, f"must be text, not {_kind(value)}")
             return ""
-        text = str(value).strip()
+        text = _as_text(value)
+        if text is None:
+            self.problem(field, "is a number too long to use as text; quote it")
+            return ""
         if required and not text:
             self.problem(field, "must not be empty")
         if "\x00" in text:
@@ -140,8 +255,10 @@ class _Fields:
         for i, item in enumerate(value):
             if isinstance(item, bool) or not isinstance(item, (str, int, float)):
                 self.problem(field, f"item {i + 1} must be text, not {_kind(item)}")
-            elif str(item).strip():
-                out.append(str(item).strip())
+            elif _as_text(item) is None:
+                self.problem(field, f"item {i + 1} is a number too long to use as text; quote it")
+            elif _as_text(item):
+                out.append(_as_text(item))
         return tuple(dict.fromkeys(out))
 
     def moment(self, field: str, zone: tzinfo, *, required: bool = False) -> datetime | None:
@@ -152,7 +269,7 @@ class _Fields:
             return None
         moment = parse_moment(value, zone)
         if moment is None:
-            self.problem(field, f"not a date: {value!r} ({_DATE_HELP})")
+            self.problem(field, f"not a date: {show(value)} ({_DATE_HELP})")
         return moment
 
     def aliases(self) -> tuple[str, ...]:
@@ -160,7 +277,7 @@ class _Fields:
         for i, alias in enumerate(self.text_list("aliases")):
             rel = alias_file(alias)
             if rel is None:
-                self.problem("aliases", f"item {i + 1} ({alias!r}) must be a path on this site, like /2019/05/old-story/")
+                self.problem("aliases", f"item {i + 1} ({show(alias)}) must be a path on this site, like /2019/05/old-story/")
             else:
                 out.append(rel)
         return tuple(dict.fromkeys(out))
@@ -180,10 +297,10 @@ class _Fields:
                 continue
             for key in item:
                 if key not in ("date", "text"):
-                    self.problem(f"{where}.{key}", "unknown key (known: date, text)")
+                    self.problem(f"{where}.{field_name(key)}", "unknown key (known: date, text)")
             when = parse_moment(item.get("date"), zone)
             if when is None:
-                self.problem(f"{where}.date", f"not a date: {item.get('date')!r} ({_DATE_HELP})")
+                self.problem(f"{where}.date", f"not a date: {show(item.get('date'))} ({_DATE_HELP})")
             text = self.text(f"{where}.text", item.get("text", ""))
             if not text:
                 self.problem(f"{where}.text", "is required: say what was corrected")
@@ -200,7 +317,7 @@ class _Fields:
             return None
         for key in value:
             if key not in IMAGE_KEYS:
-                self.problem(f"image.{key}", f"unknown key (known: {', '.join(IMAGE_KEYS)})")
+                self.problem(f"image.{field_name(key)}", f"unknown key (known: {', '.join(IMAGE_KEYS)})")
         parts = {key: self.text(f"image.{key}", value.get(key, "")) for key in IMAGE_KEYS}
         if not parts["src"]:
             self.problem("image.src", "is required when image is given")
@@ -237,8 +354,10 @@ def section_title(name: str) -> str:
 
 
 def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
-                  permalink: str = DEFAULT_PERMALINK) -> tuple[Article | None, list[Problem]]:
-    """Parse one source file. Returns the article, or None and every problem found in it."""
+                  permalink: str = DEFAULT_PERMALINK, *,
+                  markdown: MarkdownSettings = MarkdownSettings()) -> tuple[Article | None, list[Problem]]:
+    """Parse one source file. Returns the article, or None and every problem found in it.
+    The body's raw HTML is sanitised unless markdown.unsafe_html (the site's [markdown] table)."""
     text, problems = decode(path, data)
     if text is None:
         return None, problems
@@ -246,6 +365,9 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
     if problems:
         return None, problems
     raw, lines, problems = load_yaml(path, fm)
+    if problems:
+        return None, problems
+    raw, problems = clean_values(path, raw, lines)
     if problems:
         return None, problems
     f = _Fields(path, raw, lines)
@@ -259,14 +381,14 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
         f.problems.append(Problem(path, 1, "section", "not set, and the file is not in a section folder (put it in content/SECTION/ or add 'section:')"))
     section = slugify(section_raw) if section_raw else ""
     if section_raw and not section:
-        f.problem("section", f"{section_raw!r} gives an empty URL; use letters or digits")
+        f.problem("section", f"{show(section_raw)} gives an empty URL; use letters or digits")
     slug_raw = f.text("slug") or PurePosixPath(path).stem
     slug = slugify(slug_raw)
     if not slug:
-        f.problem("slug", f"{slug_raw!r} gives an empty URL; set 'slug:' to letters or digits")
+        f.problem("slug", f"{show(slug_raw)} gives an empty URL; set 'slug:' to letters or digits")
     draft = raw.get("draft", False)
     if not isinstance(draft, bool):
-        f.problem("draft", f"must be true or false, not {draft!r}")
+        f.problem("draft", f"must be true or false, not {show(draft)}")
         draft = False
     article_fields = dict(
         byline=f.text_list("byline"), dateline=f.text("dateline"), source=f.text("source"),
@@ -281,5 +403,5 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
         path=path, title=title, published=published, updated=updated, section=section,
         section_name=section_title(section_raw), slug=slug, draft=draft,
         url_path=url_path, date_only=isinstance(raw.get("published"), date) and not isinstance(raw.get("published"), datetime),
-        body_html=render_markdown(body, base_path), extra=extra, lines=lines, **article_fields,
+        body_html=render_markdown(body, base_path, markdown), extra=extra, lines=lines, **article_fields,
     ), []

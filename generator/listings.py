@@ -1,7 +1,7 @@
 """Sorting, taxonomies, pagination and related stories (pure)."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable, Sequence, TypeVar
@@ -90,25 +90,56 @@ def build_taxonomy(articles: Sequence[Article], zone: tzinfo | None = None,
     )
 
 
+class Related:
+    """Related stories: those sharing the most tags, newest first among equals, then the newest of
+    the same section. Built once per build: the tag lists are already newest first, so one story's
+    neighbours cost a count over its tags' lists, not a sort of the whole site."""
+
+    def __init__(self, articles: Sequence[Article], tax: Taxonomy, limit: int = 4):
+        self.tax, self.limit = tax, limit
+        self.rank = {a.path: i for i, a in enumerate(articles)}          # 0 = newest
+        self.by_path = {a.path: a for a in articles}
+        self.tag_paths = {slug: [a.path for a in items] for slug, items in tax.tag_articles.items()}
+
+    def __call__(self, article: Article) -> list[Article]:
+        slugs = list(dict.fromkeys(s for s in (tag_slug(t) for t in article.tags) if s))
+        counts: Counter[str] = Counter()
+        for slug in slugs:
+            counts.update(self.tag_paths.get(slug, ()))
+        counts.pop(article.path, None)
+        rank = self.rank
+        # two or more shared tags: few stories, sort them all
+        chosen = sorted((p for p, n in counts.items() if n > 1), key=lambda p: (-counts[p], rank[p]))[:self.limit]
+        if len(chosen) < self.limit:
+            # one shared tag: the newest heads of the tag lists are enough
+            seen = set(chosen) | {article.path}
+            heads = []
+            for slug in slugs:
+                taken = 0
+                for p in self.tag_paths.get(slug, ()):
+                    if p not in seen:
+                        heads.append(p)
+                        taken += 1
+                        if taken == self.limit:
+                            break
+            chosen += sorted(set(heads), key=rank.__getitem__)[: self.limit - len(chosen)]
+        result = [self.by_path[p] for p in chosen]
+        if len(result) < self.limit:
+            seen = set(chosen) | {article.path}
+            for other in self.tax.section_articles.get(article.section, ()):
+                if other.path not in seen:
+                    result.append(other)
+                    seen.add(other.path)
+                    if len(result) == self.limit:
+                        break
+        return result
+
+
 def related(article: Article, tax: Taxonomy, limit: int = 4) -> list[Article]:
-    """Stories sharing the most tags, then the newest of the same section."""
-    shared: dict[str, int] = defaultdict(int)
-    order: dict[str, Article] = {}
-    for slug in {tag_slug(t) for t in article.tags}:
-        for other in tax.tag_articles.get(slug, ()):
-            if other.path != article.path:
-                shared[other.path] += 1
-                order[other.path] = other
-    ranked = sorted(order.values(), key=lambda a: (-shared[a.path], -a.published.timestamp(), a.path))[:limit]
-    if len(ranked) < limit:
-        seen = {a.path for a in ranked} | {article.path}
-        for other in tax.section_articles.get(article.section, ()):
-            if other.path not in seen:
-                ranked.append(other)
-                seen.add(other.path)
-                if len(ranked) == limit:
-                    break
-    return ranked
+    """Related stories for one article (see Related, which serves a whole build)."""
+    everything = sorted({a.path: a for items in tax.section_articles.values() for a in items}.values(),
+                        key=lambda a: (-a.published.timestamp(), a.path))
+    return Related(everything, tax, limit)(article)
 
 
 def duplicate_urls(articles: Iterable[Article]) -> list[Problem]:

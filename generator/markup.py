@@ -1,10 +1,47 @@
-"""Markdown -> HTML (pure). One converter per process and base path, reset between documents."""
+"""Markdown -> HTML (pure). One converter per process and base path, reset between documents.
+
+Raw HTML in a body is sanitised after Markdown has run, so the markup Markdown itself makes
+(footnotes, tables, smart quotes, attr_list classes and ids) survives, while scripts, event
+handlers, javascript:/data: URLs and iframes from unknown hosts do not.
+"""
 from __future__ import annotations
 
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import lxml.html
 import markdown
+import nh3
 from markdown.treeprocessors import Treeprocessor
 
+from .config import MarkdownSettings
+
 EXTENSIONS = ["extra", "sane_lists", "smarty"]
+
+# What a news story needs, and nothing that runs code or restyles the page around it.
+ALLOWED_TAGS = frozenset({
+    "p", "br", "hr", "div", "span",
+    "em", "strong", "b", "i", "u", "s", "del", "ins", "mark", "small", "cite", "q", "dfn",
+    "kbd", "samp", "var", "time", "abbr", "sup", "sub",
+    "a", "ul", "ol", "li", "dl", "dt", "dd",
+    "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "colgroup", "col",
+    "figure", "figcaption", "img", "blockquote",
+    "h1", "h2", "h3", "h4", "h5", "h6", "pre", "code",
+    "iframe",
+})
+_COMMON = {"id", "class", "title", "lang", "dir"}
+ALLOWED_ATTRIBUTES = {
+    "*": _COMMON,
+    "a": {"href", "hreflang", "name"},
+    "img": {"src", "alt", "width", "height", "loading", "srcset", "sizes"},
+    "blockquote": {"cite"}, "q": {"cite"}, "del": {"cite", "datetime"}, "ins": {"cite", "datetime"},
+    "time": {"datetime"},
+    "ol": {"start", "reversed", "type"},
+    "th": {"colspan", "rowspan", "scope", "style"}, "td": {"colspan", "rowspan", "style"},
+    "col": {"span"}, "colgroup": {"span"},
+    "iframe": {"src", "width", "height", "allow", "allowfullscreen", "loading", "referrerpolicy", "frameborder"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
 
 class _SitePaths(Treeprocessor):
@@ -26,7 +63,8 @@ class _SitePaths(Treeprocessor):
 _converters: dict[str, markdown.Markdown] = {}
 
 
-def render_markdown(text: str, base_path: str = "/") -> str:
+def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings = MarkdownSettings()) -> str:
+    """A Markdown body as HTML, sanitised unless settings.unsafe_html."""
     md = _converters.get(base_path)
     if md is None:
         md = markdown.Markdown(extensions=EXTENSIONS, output_format="html")
@@ -34,4 +72,51 @@ def render_markdown(text: str, base_path: str = "/") -> str:
             md.treeprocessors.register(_SitePaths(md, base_path), "site_paths", 0)
         _converters[base_path] = md
     md.reset()
-    return md.convert(text)
+    html = md.convert(text)
+    return html if settings.unsafe_html else sanitize(html, settings.embed_hosts)
+
+
+def embed_allowed(src: str, hosts: tuple[str, ...]) -> bool:
+    """An iframe src is kept only over https (or scheme-relative) from a listed host."""
+    try:
+        parts = urlsplit(src.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:  # e.g. an unbalanced '[' in the host
+        return False
+    return parts.scheme in ("https", "") and bool(parts.netloc) and host in hosts
+
+
+@lru_cache(maxsize=8)
+def _cleaner(hosts: tuple[str, ...]) -> nh3.Cleaner:
+    def keep(tag: str, attr: str, value: str) -> str | None:
+        if tag == "iframe" and attr == "src":
+            return value if embed_allowed(value, hosts) else None
+        return value
+
+    return nh3.Cleaner(
+        tags=set(ALLOWED_TAGS), clean_content_tags={"script", "style"},
+        attributes={k: set(v) for k, v in ALLOWED_ATTRIBUTES.items()}, attribute_filter=keep,
+        url_schemes=set(URL_SCHEMES), filter_style_properties={"text-align"},  # Markdown's table alignment
+    )
+
+
+def sanitize(html: str, embed_hosts: tuple[str, ...]) -> str:
+    """Keep the allow-listed tags and attributes; an iframe whose host is not allowed goes entirely."""
+    clean = _cleaner(tuple(embed_hosts)).clean(html)
+    if "<iframe" not in clean:
+        return clean
+    doc = parse_fragment(clean)
+    for frame in list(doc.iter("iframe")):
+        if not frame.get("src"):
+            frame.drop_tree()
+    return inner_html(doc)
+
+
+def parse_fragment(html: str) -> lxml.html.HtmlElement:
+    """An HTML fragment inside a <div>, for rewriting with lxml."""
+    return lxml.html.fragment_fromstring(html, create_parent="div")
+
+
+def inner_html(doc: lxml.html.HtmlElement) -> str:
+    """The fragment parse_fragment read, written back as HTML."""
+    return (doc.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in doc)

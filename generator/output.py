@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 from pathlib import Path
 
 from .problems import BuildError, Problem
@@ -30,7 +31,7 @@ class MemorySink:
             raise BuildError([Problem(rel, None, "", "two outputs would be written to the same file")])
         self.files[rel] = data
 
-    def commit(self) -> None:
+    def commit(self, expected: set[str] | None = None) -> None:
         pass
 
     def abort(self) -> None:
@@ -59,52 +60,157 @@ def check_output_target(output: Path, site: Path) -> None:
 
 
 class DiskSink:
-    """Writes into OUTPUT's staging folder; commit() swaps it in, abort() throws it away."""
+    """Writes what changed into a staging folder beside OUTPUT; commit() makes it the output.
+
+    A small change is applied in place: a journal is written first, then each staged file
+    replaces its old version with one atomic rename, and stale files go; a build killed half-way
+    through that is finished by the next build from the journal. A large change (or a first
+    build) swaps in a whole new folder, with unchanged files hard-linked from the old one.
+    Either way a build that fails before commit() leaves the output exactly as it was.
+    """
+
+    PATCH_SHARE = 0.2     # patch in place when at most this share of the files change
 
     def __init__(self, output: Path):
         self.output = output.absolute()
         self.parent = self.output.parent
-        self.stage = self.parent / f".{self.output.name}.broadsheet-new-{os.getpid()}"
-        self.old = self.parent / f".{self.output.name}.broadsheet-old-{os.getpid()}"
-        self.written: set[str] = set()
+        prefix = f".{self.output.name}.broadsheet-"
+        self.stage = self.parent / f"{prefix}new-{os.getpid()}"
+        self.old = self.parent / f"{prefix}old-{os.getpid()}"
+        self.mode = ""            # after commit: "new", "swap" or "patch"
         self.parent.mkdir(parents=True, exist_ok=True)
-        self._recover()
+        recover(self.output)
         self.stage.mkdir()
 
-    def _recover(self) -> None:
-        """Clean up after a build that was killed: restore a swapped-out output, drop stale stages."""
-        prefix = f".{self.output.name}.broadsheet-"
-        for leftover in sorted(self.parent.glob(prefix + "*")):
-            if leftover.name.startswith(prefix + "old-") and not self.output.exists():
-                leftover.rename(self.output)
-            elif leftover.is_dir():
-                shutil.rmtree(leftover, ignore_errors=True)
-
     def write(self, rel: str, data: bytes) -> None:
+        """Stage a file, unless the output already holds exactly these bytes."""
         _check(rel)
-        if rel in self.written:
-            raise BuildError([Problem(rel, None, "", "two outputs would be written to the same file")])
-        self.written.add(rel)
-        target = self.stage / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
         previous = self.output / rel
         try:
             if previous.is_file() and not previous.is_symlink() and previous.stat().st_size == len(data) \
                     and previous.read_bytes() == data:
-                os.link(previous, target)
                 return
         except OSError:
-            pass  # a file system without hard links: just write
+            pass
+        target = self.stage / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
 
-    def commit(self) -> None:
-        (self.stage / MARKER).write_bytes(MARKER_TEXT)
-        if self.output.exists():
-            self.output.rename(self.old)
+    def carry(self, rel: str, size: int, mtime_ns: int) -> bool:
+        """Keep the previous build's file if it is still the one that build wrote (same size and
+        modification time); False if it is gone or was touched since, so it must be rendered."""
+        _check(rel)
+        try:
+            st = (self.output / rel).lstat()
+        except OSError:
+            return False
+        return stat.S_ISREG(st.st_mode) and st.st_size == size and st.st_mtime_ns == mtime_ns
+
+    def commit(self, expected: set[str] | None = None) -> None:
+        """Make the output hold exactly `expected` (every file this build produced)."""
+        staged = _files(self.stage)
+        expected = set(staged) if expected is None else set(expected)
+        expected.add(MARKER)
+        if not self.output.is_dir():
+            (self.stage / MARKER).write_bytes(MARKER_TEXT)
             self.stage.rename(self.output)
-            shutil.rmtree(self.old)
+            self.mode = "new"
+            return
+        old = _files(self.output)
+        stale = sorted(old - expected)
+        kept = expected - staged - {MARKER}
+        missing = [rel for rel in kept if rel not in old]
+        if missing:  # the old output lost files since it was built: write everything anew
+            raise OSError(f"output changed during the build: {missing[0]} is gone; build again")
+        if MARKER not in old:
+            (self.stage / MARKER).write_bytes(MARKER_TEXT)
+            staged.add(MARKER)
+        if len(staged) + len(stale) <= self.PATCH_SHARE * len(expected):
+            self._patch(sorted(staged), stale)
         else:
-            self.stage.rename(self.output)
+            self._swap(kept)
+
+    def _patch(self, staged: list[str], stale: list[str]) -> None:
+        journal = "".join(f"replace {rel}\n" for rel in staged) + "".join(f"delete {rel}\n" for rel in stale)
+        tmp = self.stage / ".journal.tmp"
+        tmp.write_text(journal, encoding="utf-8")
+        os.replace(tmp, self.stage / JOURNAL)          # from here on, the change is committed
+        self.mode = "committing"
+        _apply(self.stage, self.output)
+        self.mode = "patch"
+
+    def _swap(self, kept: set[str]) -> None:
+        for rel in kept:
+            target = self.stage / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(self.output / rel, target)
+            except OSError:
+                shutil.copy2(self.output / rel, target)
+        (self.stage / MARKER).write_bytes(MARKER_TEXT)
+        self.output.rename(self.old)
+        self.stage.rename(self.output)
+        shutil.rmtree(self.old)
+        self.mode = "swap"
 
     def abort(self) -> None:
+        if self.mode == "committing":
+            return  # the journal is written: the next build finishes the change, never undoes it
         shutil.rmtree(self.stage, ignore_errors=True)
+
+
+JOURNAL = ".journal"
+
+
+def _files(root: Path) -> set[str]:
+    """Every file under root, as POSIX paths relative to it (the journal excluded)."""
+    found = set()
+    for folder, _dirs, names in os.walk(root):
+        rel_folder = os.path.relpath(folder, root)
+        for name in names:
+            rel = name if rel_folder == "." else f"{rel_folder}/{name}".replace(os.sep, "/")
+            if rel not in (JOURNAL, ".journal.tmp"):
+                found.add(rel)
+    return found
+
+
+def _apply(stage: Path, output: Path) -> None:
+    """Carry out a committed journal; safe to repeat after a crash part-way through."""
+    for line in (stage / JOURNAL).read_text(encoding="utf-8").splitlines():
+        action, rel = line.split(" ", 1)
+        if action == "replace":
+            source = stage / rel
+            if source.exists():
+                (output / rel).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, output / rel)
+        elif action == "delete":
+            target = output / rel
+            if target.exists() or target.is_symlink():
+                target.unlink()
+            _prune(target.parent, output)
+    shutil.rmtree(stage)
+
+
+def _prune(folder: Path, root: Path) -> None:
+    """Remove folders left empty by deleted pages, up to the output root."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def recover(output: Path) -> None:
+    """Clean up after a build that was killed: finish a committed patch, restore a swapped-out
+    output, drop uncommitted stages."""
+    parent, prefix = output.parent, f".{output.name}.broadsheet-"
+    if not parent.is_dir():
+        return
+    for leftover in sorted(parent.glob(prefix + "*")):
+        if leftover.name.startswith(prefix + "old-") and not output.exists():
+            leftover.rename(output)
+        elif leftover.is_dir() and (leftover / JOURNAL).is_file() and output.is_dir():
+            _apply(leftover, output)
+        elif leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from functools import partial
+from typing import Any, Callable
 
+from .cache import fingerprint
 from .config import SiteConfig
-from .listings import Taxonomy, paginate, related
+from .listings import Related, Taxonomy, paginate
 from .model import Article
 from .present import Presenter
 from .urls import output_file, page_path
@@ -18,10 +20,19 @@ BLOCK_SIZE = 4
 
 @dataclass(frozen=True)
 class Site:
-    """Everything one build publishes: config, articles newest first, their taxonomy."""
+    """Everything one build publishes: config, articles newest first, their taxonomy.
+    `digests` (source path -> hash of its bytes) and `key` (everything site-wide a page can
+    show: config, templates, author data, sections, the copyright year) make the page keys."""
     config: SiteConfig
     articles: list[Article]
     tax: Taxonomy
+    digests: dict[str, str] = field(default_factory=dict)
+    key: str = ""
+
+    def digest(self, a: Article) -> str:
+        """Identifies the article's content: its path (which shapes its URL) and its bytes."""
+        digest = self.digests.get(a.path)
+        return f"{a.path}\0{digest}" if digest else fingerprint(a)
 
 
 @dataclass(frozen=True)
@@ -29,10 +40,15 @@ class PageJob:
     path: str                       # output file, relative to the output root
     url_path: str                   # site-relative URL
     template: str
-    context: dict[str, Any]
+    make_context: Callable[[], dict[str, Any]]    # built when rendered (in a worker, for article pages)
     modified: datetime | None       # newest change among the articles shown
     inputs: tuple[str, ...] = field(default=())   # source paths of the articles it shows
     in_sitemap: bool = True
+    key: str = ""                   # hash of everything the page is rendered from: same key, same bytes
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return self.make_context()
 
     def owner(self) -> str:
         """Who writes this file, for error messages."""
@@ -62,8 +78,10 @@ def _listing_jobs(p: Presenter, site: Site, kind: str, heading: str, base: str, 
             "page": p.meta(kind, f"{title} | {site.config.title}", url_path, feeds=feeds, section=section),
             "cards": tuple(p.card(a) for a in chunk), "pagination": pagination,
         }
-        jobs.append(PageJob(output_file(url_path), url_path, "list.html", context, _modified(chunk),
-                            tuple(a.path for a in chunk)))
+        key = fingerprint(site.key, "list", url_path, heading, kind, number, len(pages),
+                          [site.digest(a) for a in chunk], feeds, profile)
+        jobs.append(PageJob(output_file(url_path), url_path, "list.html", _const(context), _modified(chunk),
+                            tuple(a.path for a in chunk), key=key))
     return jobs
 
 
@@ -78,7 +96,9 @@ def _home(p: Presenter, site: Site) -> PageJob:
         "blocks": blocks,
     }
     shown = arts[: 1 + HOME_LATEST] + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
-    return PageJob("index.html", "", "home.html", context, _modified(arts), tuple(sorted({a.path for a in shown})))
+    key = fingerprint(site.key, "home", [site.digest(a) for a in shown])
+    return PageJob("index.html", "", "home.html", _const(context), _modified(arts),
+                   tuple(sorted({a.path for a in shown})), key=key)
 
 
 def _archive(p: Presenter, site: Site) -> list[PageJob]:
@@ -93,7 +113,9 @@ def _archive(p: Presenter, site: Site) -> list[PageJob]:
         jobs += _listing_jobs(p, site, "archive", name, base, articles, section="archive")
     context = {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site.config.title}", "archive/"),
                "heading": "Archive", "years": tuple(ArchiveYear(y, tuple(m)) for y, m in years.items())}
-    return [PageJob("archive/index.html", "archive/", "archive.html", context, _modified(site.articles))] + jobs
+    key = fingerprint(site.key, "archive", [(y, m.name, m.count) for y, ms in years.items() for m in ms])
+    return [PageJob("archive/index.html", "archive/", "archive.html", _const(context), _modified(site.articles),
+                    key=key)] + jobs
 
 
 def _redirects(p: Presenter, site: Site) -> list[PageJob]:
@@ -103,7 +125,8 @@ def _redirects(p: Presenter, site: Site) -> list[PageJob]:
         for alias in a.aliases:
             meta = p.meta("redirect", f"{a.title} | {site.config.title}", a.url_path)
             context = {"site": p.site(), "page": meta, "target": target, "title": a.title}
-            jobs.append(PageJob(alias, alias, "redirect.html", context, None, (a.path,), in_sitemap=False))
+            jobs.append(PageJob(alias, alias, "redirect.html", _const(context), None, (a.path,), in_sitemap=False,
+                                key=fingerprint(site.key, "redirect", alias, target, a.title)))
     return jobs
 
 
@@ -121,12 +144,22 @@ def plan(site: Site) -> list[PageJob]:
         jobs += _listing_jobs(p, site, "author", author.shown_name, f"authors/{slug}/", tax.author_articles[slug],
                               feeds=p.author_feeds(slug), profile=p.profile(slug))
     jobs += _archive(p, site)
+    find_related = Related(site.articles, tax)
     for a in site.articles:
-        rel = related(a, tax)
-        context = {"site": p.site(a.section), "page": p.article_meta(a), "article": p.article(a, rel)}
-        jobs.append(PageJob(output_file(a.url_path), a.url_path, "article.html", context, a.modified,
-                            (a.path,) + tuple(r.path for r in rel)))
+        rel = find_related(a)
+        key = fingerprint(site.key, "article", a.url_path, site.digest(a), [site.digest(r) for r in rel])
+        jobs.append(PageJob(output_file(a.url_path), a.url_path, "article.html",
+                            partial(_article_context, p, a, rel), a.modified, (a.path,) + tuple(r.path for r in rel), key=key))
     jobs += _redirects(p, site)
     not_found = {"site": p.site(), "page": p.meta("404", f"Page not found | {site.config.title}", "404.html")}
-    jobs.append(PageJob("404.html", "404.html", "404.html", not_found, None, in_sitemap=False))
+    jobs.append(PageJob("404.html", "404.html", "404.html", _const(not_found), None, in_sitemap=False,
+                        key=fingerprint(site.key, "404")))
     return jobs
+
+
+def _const(context: dict[str, Any]) -> Callable[[], dict[str, Any]]:
+    return lambda: context
+
+
+def _article_context(p: Presenter, a: Article, rel: list[Article]) -> dict[str, Any]:
+    return {"site": p.site(a.section), "page": p.article_meta(a), "article": p.article(a, rel)}

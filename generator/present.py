@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -35,8 +37,10 @@ def signoff(byline: tuple[str, ...], dateline: str) -> str:
 class Presenter:
     """Turns articles, sections, tags and authors into the plain data templates get."""
 
-    def __init__(self, config: SiteConfig, tax: Taxonomy, newest: datetime | None):
+    def __init__(self, config: SiteConfig, tax: Taxonomy, newest: datetime | None,
+                 image_sizes: Mapping[str, tuple[int, int]] | None = None):
         self.config = config
+        self.image_sizes = image_sizes or {}    # {"images/ship.svg": (w, h)}, from images.image_sizes()
         self.urls = Urls(config.base_url)
         self.tax = tax
         self.zone = config.zone
@@ -62,6 +66,7 @@ class Presenter:
             copyright_year=year,
         )
         self._site_for: dict[str, SiteView] = {}
+        self._cards: dict[str, Card] = {}
 
     def site(self, section: str = "") -> SiteView:
         """The site view, with the current section marked in the navigation."""
@@ -79,7 +84,14 @@ class Presenter:
     def image(self, image: Image | None) -> ImageView | None:
         if image is None:
             return None
-        return ImageView(self.urls.resource(image.src), image.alt, image.caption, image.credit)
+        width, height = self.image_size(image.src) or (None, None)
+        return ImageView(self.urls.resource(image.src), image.alt, image.caption, image.credit, width, height)
+
+    def image_size(self, src: str) -> tuple[int, int] | None:
+        """The intrinsic size of a site image ("/images/ship.svg"); None for remote or unknown images."""
+        if not src or urlsplit(src).scheme or src.startswith("//"):
+            return None
+        return self.image_sizes.get(urlsplit(src).path.lstrip("/"))
 
     def section_link(self, slug: str) -> Link:
         return Link(self.tax.sections[slug].name, self.urls.href(f"{slug}/"))
@@ -93,6 +105,13 @@ class Presenter:
                      for n in names if author_slug(n))
 
     def card(self, a: Article) -> Card:
+        """The same story shows in many listings: build its card once."""
+        card = self._cards.get(a.path)
+        if card is None:
+            card = self._cards[a.path] = self._card(a)
+        return card
+
+    def _card(self, a: Article) -> Card:
         return Card(title=a.title, url=self.urls.href(a.url_path), summary=a.summary,
                     published=self.moment(a.published, a.date_only), authors=self.author_links(a.byline),
                     section=self.section_link(a.section), image=self.image(a.image))
@@ -191,7 +210,6 @@ def _locale(language: str) -> str:
 
 def _site_name(url: str) -> str:
     """A readable label for a profile link: 'x.com/someone' rather than the whole URL."""
-    from urllib.parse import urlsplit
     parts = urlsplit(url)
     host = parts.netloc.removeprefix("www.")
     return host + parts.path.rstrip("/") if parts.path.strip("/") else host

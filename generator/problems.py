@@ -22,3 +22,6 @@ class BuildError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0, p.field, p.message))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self):  # so a worker process can hand its problems back intact
+        return (BuildError, (self.problems,))

@@ -10,7 +10,7 @@ from markupsafe import Markup
 def script_json(obj: Any) -> Markup:
     """JSON that cannot end its <script> element: '<', '>' and '&' are written as \\u escapes,
     which every JSON parser reads back as the same characters."""
-    text = json.dumps(obj, ensure_ascii=False, indent=2)
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
     for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escape)

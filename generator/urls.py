@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from slugify import slugify as _slugify
 
 
+@lru_cache(maxsize=65536)
 def slugify(text: str) -> str:
     """A stable ASCII slug: Unicode is transliterated (Devanagari, CJK, accents), never dropped."""
     return _slugify(text, max_length=120, word_boundary=True)
@@ -38,17 +40,27 @@ def article_path(pattern: str, section: str, slug: str, published: datetime) -> 
     return filled.strip("/") + "/"
 
 
+MAX_NAME_BYTES = 200   # a folder or file name in the output; file systems stop at 255 bytes
+
+
 def alias_file(alias: str) -> str | None:
     """The file an old path redirects from ('/old/story/' -> 'old/story/index.html'), or None if
     it is not a plain path on this site."""
     text = unquote(alias.strip())
-    if urlsplit(text).scheme or text.startswith("//") or any(c in text for c in "?#\x00\\"):
+    try:
+        scheme = urlsplit(text).scheme
+    except ValueError:  # e.g. an unbalanced '[' after '//'
+        return None
+    if scheme or text.startswith("//") or any(c in text for c in "?#\\") or any(ord(c) < 0x20 or c == "\x7f" for c in text):
         return None
     rel = text.lstrip("/")
     if not rel or rel.endswith("/"):
         rel += "index.html"
     elif not rel.rsplit("/", 1)[-1].lower().endswith((".html", ".htm")):
         rel += "/index.html"
+    parts = rel.split("/")
+    if "." in parts or any(len(part.encode("utf-8")) > MAX_NAME_BYTES for part in parts):
+        return None
     return rel if is_safe_relative(rel) and "//" not in rel else None
 
 

@@ -31,6 +31,8 @@ class ImageView:
     alt: str
     caption: str = ""
     credit: str = ""
+    width: int | None = None        # intrinsic size in CSS pixels, when known (site images;
+    height: int | None = None       # not remote URLs), so the page reserves the space before it loads
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,109 @@
+"""The persistent build cache in SITE/.broadsheet/cache/ (safe to delete; `broadsheet clean` does).
+
+- Parsed articles, keyed by the source's bytes and every setting that shapes parsing, so an
+  unchanged story is never parsed or converted from Markdown again.
+- A manifest of the last build's pages: each output file with the key of everything it was
+  rendered from, so an unchanged page is neither rendered nor rewritten, only carried over.
+
+A cache that cannot be read is ignored (and rebuilt), never trusted half-way.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+CACHE_DIR = Path(".broadsheet") / "cache"
+_FORMAT = 1
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable hash of plain data (strings, numbers, tuples, lists, dicts of those)."""
+    return hashlib.sha256(repr((_FORMAT, __version__) + parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def files_fingerprint(*folders: Path) -> str:
+    """A hash of every file's path and bytes under the given folders (templates, data)."""
+    h = hashlib.sha256()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                h.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@dataclass
+class PageRecord:
+    key: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class BuildCache:
+    """What one build hands to the next. `folder` None means caching is off."""
+    folder: Path | None
+    parse_key: str = ""
+    articles: dict[str, tuple[str, Any]] = field(default_factory=dict)     # path -> (digest, parse result)
+    pages: dict[str, dict[str, PageRecord]] = field(default_factory=dict)  # output folder -> rel -> record
+    hits: int = 0
+
+    @classmethod
+    def open(cls, site: Path, enabled: bool, parse_key: str) -> "BuildCache":
+        if not enabled:
+            return cls(None, parse_key)
+        folder = site / CACHE_DIR
+        cache = cls(folder, parse_key)
+        try:
+            with open(folder / "build.pickle", "rb") as f:
+                saved = pickle.load(f)
+            if saved.get("format") == (_FORMAT, __version__):
+                if saved.get("parse_key") == parse_key:
+                    cache.articles = saved["articles"]
+                cache.pages = saved["pages"]
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, KeyError, TypeError, ValueError):
+            pass  # no cache yet, or one from another version: start afresh
+        return cache
+
+    def parsed(self, path: str, digest: str) -> Any | None:
+        hit = self.articles.get(path)
+        if hit is not None and hit[0] == digest:
+            self.hits += 1
+            return hit[1]
+        return None
+
+    def save(self, articles: dict[str, tuple[str, Any]], output: Path | None, pages: dict[str, PageRecord] | None) -> None:
+        """Write the cache atomically; a failure to write it never fails the build."""
+        if self.folder is None:
+            return
+        if output is not None and pages is not None:
+            self.pages[str(output)] = pages
+        data = {"format": (_FORMAT, __version__), "parse_key": self.parse_key, "articles": articles, "pages": self.pages}
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f"build.pickle.{os.getpid()}.tmp"
+            with open(tmp, "wb") as f:
+                pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.folder / "build.pickle")
+        except OSError:
+            pass
+
+    def previous_pages(self, output: Path) -> dict[str, PageRecord]:
+        return self.pages.get(str(output), {})
+
+
+def clean(site: Path) -> bool:
+    """Drop the cache folder; True if there was one."""
+    folder = site / CACHE_DIR
+    if folder.is_dir():
+        shutil.rmtree(folder)
+        return True
+    return False

@@ -1,0 +1,66 @@
+"""Smoke test of the build benchmark (bench/run.py) on a 50-article corpus, without the peers."""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+RUN = REPO / "bench" / "run.py"
+
+
+def _load_run():
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = module   # dataclasses look their module up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_runs_on_a_small_corpus(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    done = subprocess.run([sys.executable, str(RUN), "--n", "50", "--runs", "1", "--peers", "none",
+                           "--workdir", str(tmp_path / "work"), "--markdown", str(doc)],
+                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = {tuple(line.split()[:2]) for line in done.stdout.splitlines() if line.startswith("broadsheet ")}
+    assert rows >= {("broadsheet", "clean"), ("broadsheet", "no-change"), ("broadsheet", "one-edit")}
+    assert "one-article edit, Broadsheet's output: OK" in done.stdout
+    assert "load average at the start of each repetition" in done.stdout
+    table = [line for line in doc.read_text().splitlines() if line.startswith("| broadsheet |")]
+    assert [line.split("|")[2].strip() for line in table] == ["clean", "no-change", "one-edit"]
+
+
+@pytest.mark.parametrize("gnu_time", [True, False])
+def test_measure_reports_the_childs_peak_memory(gnu_time: bool) -> None:
+    if gnu_time and not Path("/usr/bin/time").exists():
+        gnu_time = False   # the fallback wrapper is what the benchmark would use here too
+    run = _load_run().measure([sys.executable, "-c", "b = bytearray(80 * 2**20); b[::4096] = b'x' * len(b[::4096])"],
+                              REPO, use_gnu_time=gnu_time)
+    assert run.ok and run.seconds > 0
+    assert 80 * 1024 <= run.peak_kb < 400 * 1024
+
+
+def test_markdown_keeps_other_sizes_and_the_commentary(tmp_path: Path) -> None:
+    bench = _load_run()
+    info = {"cpu": "Test CPU", "cores": "2", "ram": "1 GiB", "os": "Linux", "python": "3.11"}
+
+    def report(n: int, seconds: float):
+        r = bench.Report(n, 1, ["broadsheet"], {}, {}, "2024-01-01 00:00 UTC", [(0.5, 0.4, 0.3)])
+        r.results = {"broadsheet": {s: [bench.Run(seconds, 50 * 1024 * n // 1000, 0, True)] for s in bench.SCENARIOS}}
+        return r
+
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\nCommentary written by hand.\n")
+    bench.write_markdown(doc, [report(1000, 2.0)], info)
+    bench.write_markdown(doc, [report(10000, 9.0)], info)
+    bench.write_markdown(doc, [report(1000, 3.0)], info)
+    text = doc.read_text()
+    assert "Commentary written by hand." in text
+    assert text.count("### 1,000 articles") == 1 and text.count("### 10,000 articles") == 1
+    assert "| broadsheet | clean | 3.00 |" in text and "| broadsheet | clean | 9.00 |" in text
+    curve = text[text.index("### Peak memory"):]
+    assert "| broadsheet | 50 | 500 (+50.0/1k) |" in curve

@@ -1,0 +1,133 @@
+"""The build cache: a cached rebuild always equals a clean --no-cache build, byte for byte,
+and does only the work the change needs."""
+import os
+import shutil
+
+import pytest
+
+from generator.build import BuildOptions, build_site
+from generator.output import DiskSink, recover
+from conftest import NOW, SITE_TOML, article, cli, snapshot, write_site
+
+N = 24
+
+
+def corpus() -> dict[str, str]:
+    files = {}
+    for i in range(N):
+        section = ("world", "business", "sport")[i % 3]
+        files[f"content/{section}/s{i:02d}.md"] = article(
+            f"Story {i}", f"2024-0{1 + i % 3}-{1 + i:02d} 10:00:00", byline=f"[Reporter {i % 4}]",
+            tags=f"[t{i % 5}, t{(i + 1) % 7}]", summary=f"Summary {i}.", body=f"Body of story {i}.")
+    return files
+
+
+def contents(folder):
+    return {rel: digest for rel, (digest, _mtime) in snapshot(folder).items()}
+
+
+def clean_build(site, tmp_path, name):
+    out = tmp_path / name
+    build_site(site, BuildOptions(now=NOW, output=out, cache=False))
+    return contents(out)
+
+
+EDITS = [
+    ("body", lambda s: (s / "content/world/s00.md").write_text(article("Story 0", "2024-01-01 10:00:00", byline="[Reporter 0]", tags="[t0, t1]", summary="Summary 0.", body="A new body."))),
+    ("title", lambda s: (s / "content/business/s01.md").write_text(article("Story one, retitled", "2024-02-02 10:00:00", byline="[Reporter 1]", tags="[t1, t2]", summary="Summary 1."))),
+    ("tags", lambda s: (s / "content/sport/s02.md").write_text(article("Story 2", "2024-03-03 10:00:00", byline="[Reporter 2]", tags="[brand-new-tag]", summary="Summary 2."))),
+    ("date", lambda s: (s / "content/world/s03.md").write_text(article("Story 3", "2025-01-01 10:00:00", byline="[Reporter 3]", tags="[t3, t4]", summary="Summary 3."))),
+    ("add", lambda s: (s / "content/world/new.md").write_text(article("A new story", "2024-03-30 10:00:00", tags="[t0]"))),
+    ("delete", lambda s: (s / "content/business/s04.md").unlink()),
+    ("rename", lambda s: (s / "content/sport/s05.md").rename(s / "content/sport/renamed.md")),
+    ("template", lambda s: (s / "templates").mkdir() or (s / "templates/404.html").write_text('{% extends "base.html" %}{% block content %}<h1>Gone</h1>{% endblock %}')),
+    ("config", lambda s: (s / "site.toml").write_text(SITE_TOML.replace("All the news that fits.", "New description."))),
+    ("author data", lambda s: (s / "data").mkdir() or (s / "data/authors.toml").write_text('["Reporter 1"]\nbio = "Writes."\n')),
+    ("static", lambda s: (s / "static").mkdir() or (s / "static/extra.css").write_text("p{}")),
+]
+
+
+def test_cached_rebuilds_equal_clean_builds_through_a_sequence_of_edits(make_site, tmp_path):
+    site = make_site(corpus())
+    first = build_site(site, BuildOptions(now=NOW))
+    assert first.rendered == first.pages
+    again = build_site(site, BuildOptions(now=NOW))
+    assert again.rendered == 0 and again.articles_cached == again.sources == N
+    for step, (name, edit) in enumerate(EDITS):
+        edit(site)
+        result = build_site(site, BuildOptions(now=NOW))
+        assert contents(site / "output") == clean_build(site, tmp_path, f"clean{step}"), f"after the {name} edit"
+        assert result.rendered < result.pages or name in ("template", "config", "author data"), name
+
+
+def test_a_body_edit_renders_its_page_and_listings_not_every_article(make_site):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    EDITS[0][1](site)
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.articles_cached == N - 1
+    # its own page, its section/tag/author/archive/home listings, and the few articles relating to it
+    assert 1 < result.rendered < 20 < result.pages
+
+
+def test_unchanged_pages_keep_their_file_and_mtime(make_site):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    before = snapshot(site / "output")
+    (site / "content/world/s00.md").write_text(article("Story 0", "2024-01-01 10:00:00", byline="[Reporter 0]",
+                                                       tags="[t0, t1]", summary="Summary 0.", body="Edited."))
+    build_site(site, BuildOptions(now=NOW))
+    after = snapshot(site / "output")
+    assert after["world/s00/index.html"] != before["world/s00/index.html"]
+    untouched = [rel for rel in before if "s12" in rel]
+    assert untouched and all(after[rel] == before[rel] for rel in untouched)
+
+
+def test_a_page_changed_by_hand_in_the_output_is_rendered_again(make_site):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    page = site / "output/world/s00/index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"defaced")
+    build_site(site, BuildOptions(now=NOW))
+    assert page.read_bytes() == good
+
+
+def test_a_corrupt_cache_is_ignored(make_site):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    (site / ".broadsheet/cache/build.pickle").write_bytes(b"not a pickle")
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.articles_cached == 0 and (site / "output/index.html").is_file()
+
+
+def test_no_cache_flag_and_clean_command(make_site):
+    site = make_site(corpus())
+    assert cli("build", str(site)).returncode == 0
+    assert (site / ".broadsheet/cache").is_dir()
+    verbose = cli("build", str(site), "--no-cache", "-v").stdout
+    assert f"0 of {N} sources reused" in verbose
+    cached = cli("build", str(site), "-v").stdout
+    assert f"{N} of {N} sources reused" in cached
+    result = cli("clean", str(site))
+    assert result.returncode == 0 and "removed" in result.stdout and not (site / ".broadsheet/cache").exists()
+    assert (site / "content/world/s00.md").is_file() and (site / "output/index.html").is_file()
+
+
+def test_a_patch_interrupted_after_commit_is_finished_by_the_next_build(make_site, monkeypatch):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    EDITS[0][1](site)
+    import generator.output as output
+
+    def crash(stage, out):
+        raise KeyboardInterrupt  # as if killed right after the journal was written
+    monkeypatch.setattr(output, "_apply", crash)
+    with pytest.raises(KeyboardInterrupt):
+        build_site(site, BuildOptions(now=NOW))
+    monkeypatch.undo()
+    stages = [p for p in site.iterdir() if p.name.startswith(".output.broadsheet-new-")]
+    assert len(stages) == 1 and (stages[0] / ".journal").is_file()
+    recover(site / "output")
+    assert not any(p.name.startswith(".output.broadsheet-") for p in site.iterdir())
+    assert "A new body." in (site / "output/world/s00/index.html").read_text()
