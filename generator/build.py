@@ -5,7 +5,8 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol
+from functools import partial
+from typing import Callable, Protocol
 
 import jinja2
 
@@ -136,7 +137,7 @@ def static_files(site: Path, theme: Path) -> dict[str, Path]:
     return files
 
 
-def _collisions(jobs: list[PageJob], static: dict[str, Path], data: dict[str, bytes]) -> list[Problem]:
+def _collisions(jobs: list[PageJob], static: dict[str, Path], data: list[str]) -> list[Problem]:
     owners: dict[str, list[str]] = {}
     for job in jobs:
         owners.setdefault(job.path, []).append(job.owner())
@@ -203,8 +204,8 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sin
     jobs = plan(site)
     static = static_files(site_dir, theme)
     phase("plan")
-    data = generated_files(site, jobs, now)
-    problems = _collisions(jobs, static, data)
+    data = data_jobs(site, jobs, now)
+    problems = _collisions(jobs, static, [d.path for d in data])
     if problems:
         raise BuildError(problems)
     phase("feeds")
@@ -218,18 +219,19 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sin
         fresh = [job for job in jobs if not _carry(sink, job, previous.get(job.path))]
         render_pages(env, fresh, sink, workers)
         phase("render")
-        for rel, body in data.items():
-            sink.write(rel, body)
+        for item in data:
+            if not _carry(sink, item, previous.get(item.path)):
+                sink.write(item.path, item.make())
         for rel, path in static.items():
             sink.write(rel, path.read_bytes())
-        sink.commit({job.path for job in jobs} | set(data) | set(static))
+        sink.commit({job.path for job in jobs} | {d.path for d in data} | set(static))
     except OSError as exc:
         sink.abort()
         raise BuildError([Problem(str(exc.filename or output), None, "", f"could not write the output: {exc.strerror or exc}; the previous output is unchanged")]) from None
     except BaseException:
         sink.abort()
         raise
-    cache.save(parsed, output if own_sink else None, _page_records(output, jobs) if own_sink else None)
+    cache.save(parsed, output if own_sink else None, _page_records(output, [*jobs, *data]) if own_sink else None)
     phase("write")
 
     return BuildResult(
@@ -248,14 +250,14 @@ def site_key(config: SiteConfig, site_dir: Path, theme: Path, authors: dict, tax
                        list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None)
 
 
-def _carry(sink: Sink, job: PageJob, record: PageRecord | None) -> bool:
+def _carry(sink: Sink, job: PageJob | DataJob, record: PageRecord | None) -> bool:
     """Carry an unchanged page over from the previous output instead of rendering it again."""
-    if record is None or record.key != job.key or not isinstance(sink, DiskSink):
+    if not job.key or record is None or record.key != job.key or not isinstance(sink, DiskSink):
         return False
     return sink.carry(job.path, record.size, record.mtime_ns)
 
 
-def _page_records(output: Path, jobs: list[PageJob]) -> dict[str, PageRecord]:
+def _page_records(output: Path, jobs: list[PageJob | DataJob]) -> dict[str, PageRecord]:
     records = {}
     for job in jobs:
         try:
@@ -266,20 +268,42 @@ def _page_records(output: Path, jobs: list[PageJob]) -> dict[str, PageRecord]:
     return records
 
 
-def generated_files(site: Site, jobs: list[PageJob], now: datetime) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class DataJob:
+    """A generated file (feed, sitemap): made only when its key changed since the last build."""
+    path: str
+    key: str
+    make: Callable[[], bytes]
+
+
+def data_jobs(site: Site, jobs: list[PageJob], now: datetime) -> list[DataJob]:
     """Feeds (RSS, Atom, JSON Feed; per section and author), sitemaps and robots.txt."""
     config, tax = site.config, site.tax
-    files = build_feeds(config, site.articles, config.title, "", "feed.xml", "atom.xml")
-    files["feed.json"] = build_json_feed(config.base_url, config.title, config.description, config.language,
-                                         site.articles, "", "feed.json", config.feed_size)
+    size = config.feed_size
+
+    def feed_key(path: str, items: list[Article]) -> str:
+        return fingerprint(site.key, path, [site.digest(a) for a in items[:size]])
+
+    def feeds(title: str, items: list[Article], home: str, rss: str, atom: str | None = None) -> list[DataJob]:
+        made = partial(build_feeds, config, items, title, home, rss, atom)
+        out = [DataJob(rss, feed_key(rss, items), lambda: made()[rss])]
+        if atom:
+            out.append(DataJob(atom, feed_key(atom, items), lambda: made()[atom]))
+        return out
+
+    out = feeds(config.title, site.articles, "", "feed.xml", "atom.xml")
+    out.append(DataJob("feed.json", feed_key("feed.json", site.articles),
+                       partial(build_json_feed, config.base_url, config.title, config.description, config.language,
+                               site.articles, "", "feed.json", size)))
     for slug, section in tax.sections.items():
-        files.update(build_feeds(config, tax.section_articles[slug], f"{config.title}: {section.name}",
-                                 f"{slug}/", f"{slug}/feed.xml", None))
+        out += feeds(f"{config.title}: {section.name}", tax.section_articles[slug], f"{slug}/", f"{slug}/feed.xml")
     for slug, author in tax.authors.items():
-        files.update(build_feeds(config, tax.author_articles[slug], f"{config.title}: {author.shown_name}",
-                                 f"authors/{slug}/", f"authors/{slug}/feed.xml", None))
-    files.update(build_sitemaps(config.base_url, [(job.url_path, job.modified) for job in jobs if job.in_sitemap]))
-    files["news-sitemap.xml"] = build_news_sitemap(config.base_url, config.publisher.name or config.title,
-                                                   config.language, site.articles, now)
-    files["robots.txt"] = build_robots(config.base_url, ["sitemap.xml", "news-sitemap.xml"])
-    return files
+        out += feeds(f"{config.title}: {author.shown_name}", tax.author_articles[slug],
+                     f"authors/{slug}/", f"authors/{slug}/feed.xml")
+    # cheap to make, and they depend on every page or on the clock: always made
+    sitemaps = build_sitemaps(config.base_url, [(job.url_path, job.modified) for job in jobs if job.in_sitemap])
+    out += [DataJob(path, "", partial(lambda b: b, body)) for path, body in sitemaps.items()]
+    out.append(DataJob("news-sitemap.xml", "", partial(build_news_sitemap, config.base_url,
+                       config.publisher.name or config.title, config.language, site.articles, now)))
+    out.append(DataJob("robots.txt", "", partial(build_robots, config.base_url, ["sitemap.xml", "news-sitemap.xml"])))
+    return out

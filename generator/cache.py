@@ -62,15 +62,10 @@ class BuildCache:
             return cls(None, parse_key)
         folder = site / CACHE_DIR
         cache = cls(folder, parse_key)
-        try:
-            with open(folder / "build.pickle", "rb") as f:
-                saved = pickle.load(f)
-            if saved.get("format") == (_FORMAT, __version__):
-                if saved.get("parse_key") == parse_key:
-                    cache.articles = saved["articles"]
-                cache.pages = saved["pages"]
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, KeyError, TypeError, ValueError):
-            pass  # no cache yet, or one from another version: start afresh
+        articles = _load(folder / "articles.pickle")
+        if articles.get("parse_key") == parse_key:
+            cache.articles = articles.get("articles", {})
+        cache.pages = _load(folder / "pages.pickle").get("pages", {})
         return cache
 
     def parsed(self, path: str, digest: str) -> Any | None:
@@ -81,23 +76,41 @@ class BuildCache:
         return None
 
     def save(self, articles: dict[str, tuple[str, Any]], output: Path | None, pages: dict[str, PageRecord] | None) -> None:
-        """Write the cache atomically; a failure to write it never fails the build."""
+        """Write the cache atomically; a failure to write it never fails the build. The parsed
+        articles are rewritten only when they changed (they are the large part)."""
         if self.folder is None:
             return
+        if articles.keys() != self.articles.keys() or self.hits != len(articles):
+            _dump(self.folder / "articles.pickle", {"parse_key": self.parse_key, "articles": articles})
         if output is not None and pages is not None:
             self.pages[str(output)] = pages
-        data = {"format": (_FORMAT, __version__), "parse_key": self.parse_key, "articles": articles, "pages": self.pages}
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp = self.folder / f"build.pickle.{os.getpid()}.tmp"
-            with open(tmp, "wb") as f:
-                pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.folder / "build.pickle")
-        except OSError:
-            pass
+            _dump(self.folder / "pages.pickle", {"pages": self.pages})
 
     def previous_pages(self, output: Path) -> dict[str, PageRecord]:
         return self.pages.get(str(output), {})
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            saved = pickle.load(f)
+        if isinstance(saved, dict) and saved.get("format") == (_FORMAT, __version__):
+            return saved
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, KeyError,
+            TypeError, ValueError):
+        pass  # no cache yet, or one from another version: start afresh
+    return {}
+
+
+def _dump(path: Path, data: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump({"format": (_FORMAT, __version__), **data}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 def clean(site: Path) -> bool:

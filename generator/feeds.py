@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from datetime import datetime, timezone
 from typing import Sequence
@@ -17,6 +18,7 @@ from .urls import Urls
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
+@lru_cache(maxsize=8192)   # one story sits in several feeds (site, section, each author)
 def absolutize(html: str, base: str) -> str:
     """Make every link and image URL in an HTML fragment absolute (feed readers have no base)."""
     if not html.strip():

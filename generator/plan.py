@@ -68,21 +68,28 @@ def _listing_jobs(p: Presenter, site: Site, kind: str, heading: str, base: str, 
     jobs = []
     for number, chunk in enumerate(pages, start=1):
         url_path = page_path(base, number)
-        title = heading if number == 1 else f"{heading} (page {number})"
-        pagination = Pagination(
-            current=number, total=len(pages),
-            prev_url=p.urls.href(page_path(base, number - 1)) if number > 1 else None,
-            next_url=p.urls.href(page_path(base, number + 1)) if number < len(pages) else None)
-        context = {
-            "site": p.site(section), "heading": heading, "kind": kind, "profile": profile,
-            "page": p.meta(kind, f"{title} | {site.config.title}", url_path, feeds=feeds, section=section),
-            "cards": tuple(p.card(a) for a in chunk), "pagination": pagination,
-        }
         key = fingerprint(site.key, "list", url_path, heading, kind, number, len(pages),
                           [site.digest(a) for a in chunk], feeds, profile)
-        jobs.append(PageJob(output_file(url_path), url_path, "list.html", _const(context), _modified(chunk),
+        make = partial(_listing_context, p, site.config.title, kind, heading, base, number, len(pages), chunk,
+                       section, feeds, profile)
+        jobs.append(PageJob(output_file(url_path), url_path, "list.html", make, _modified(chunk),
                             tuple(a.path for a in chunk), key=key))
     return jobs
+
+
+def _listing_context(p: Presenter, site_title: str, kind: str, heading: str, base: str, number: int, total: int,
+                     chunk, section: str, feeds: tuple, profile) -> dict[str, Any]:
+    url_path = page_path(base, number)
+    title = heading if number == 1 else f"{heading} (page {number})"
+    pagination = Pagination(
+        current=number, total=total,
+        prev_url=p.urls.href(page_path(base, number - 1)) if number > 1 else None,
+        next_url=p.urls.href(page_path(base, number + 1)) if number < total else None)
+    return {
+        "site": p.site(section), "heading": heading, "kind": kind, "profile": profile,
+        "page": p.meta(kind, f"{title} | {site_title}", url_path, feeds=feeds, section=section),
+        "cards": tuple(p.card(a) for a in chunk), "pagination": pagination,
+    }
 
 
 def _home(p: Presenter, site: Site) -> PageJob:

@@ -96,7 +96,7 @@ def test_a_page_changed_by_hand_in_the_output_is_rendered_again(make_site):
 def test_a_corrupt_cache_is_ignored(make_site):
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
-    (site / ".broadsheet/cache/build.pickle").write_bytes(b"not a pickle")
+    (site / ".broadsheet/cache/articles.pickle").write_bytes(b"not a pickle")
     result = build_site(site, BuildOptions(now=NOW))
     assert result.articles_cached == 0 and (site / "output/index.html").is_file()
 
