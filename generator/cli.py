@@ -10,7 +10,7 @@ from . import __version__
 from .build import BuildOptions, build_site, held_back
 from .cache import clean as clean_cache
 from .problems import BuildError
-from .scaffold import init_site, new_article
+from .scaffold import init_site, new_article, new_theme
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +29,15 @@ def _parser() -> argparse.ArgumentParser:
     loud = build.add_mutually_exclusive_group()
     loud.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     loud.add_argument("-v", "--verbose", action="store_true", help="print the time of each phase")
+
+    theme = commands.add_parser("theme", help="theme tools: 'theme new NAME' copies the default theme into the site",
+                                description="Copy the bundled default theme into SITE/themes/NAME to customise it.")
+    theme_commands = theme.add_subparsers(dest="theme_command", required=True, metavar="ACTION")
+    theme_new = theme_commands.add_parser("new", help="copy the default theme into themes/NAME",
+                                          description="Copy the bundled default theme into SITE/themes/NAME; then set "
+                                                      "theme = \"NAME\" in site.toml.")
+    theme_new.add_argument("name", help="the new theme's name, e.g. gazette")
+    theme_new.add_argument("--site", type=Path, default=Path("."), help="the site folder (default: here)")
 
     clean = commands.add_parser("clean", help="drop the build cache (SITE/.broadsheet/cache)",
                                 description="Delete the build cache. The next build parses and renders everything.")
@@ -79,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(result.summary())
                 if result.next_due():
                     print(result.next_due())
+            return 0
+        if args.command == "theme":
+            path = new_theme(args.site, args.name)
+            print(f"created {path}: set theme = \"{args.name}\" in site.toml to use it")
             return 0
         if args.command == "clean":
             print("Cache removed." if clean_cache(args.site) else "No cache to remove.")

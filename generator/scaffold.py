@@ -1,6 +1,7 @@
 """`broadsheet init` and `broadsheet new`: make a site, start a story. Never overwrites."""
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -61,6 +62,21 @@ def init_site(target: Path, now: datetime) -> list[Path]:
         path.write_text(text, encoding="utf-8")
         made.append(path)
     return made
+
+
+def new_theme(site: Path, name: str) -> Path:
+    """Copy the bundled default theme into SITE/themes/NAME for full customisation."""
+    from .render import bundled_themes
+    slug = slugify(name)
+    if not slug or slug != name:
+        raise BuildError([Problem(name, None, "theme", f"use a plain lower-case name such as {slug or 'my-theme'!r}")])
+    if not (site / "site.toml").is_file():
+        raise BuildError([Problem(str(site), None, "", "no site.toml here: run this in a site folder (or pass --site)")])
+    target = site / "themes" / name
+    if target.exists():
+        raise BuildError([Problem(str(target), None, "", "already exists; not overwritten")])
+    shutil.copytree(bundled_themes() / "default", target)
+    return target
 
 
 def new_article(site: Path, section: str, title: str, now: datetime | None = None) -> Path:
