@@ -18,6 +18,8 @@ from .feeds import build_feeds
 from .jsonfeed import build_json_feed
 from .sitemaps import build_news_sitemap, build_robots, build_sitemaps
 from .frontmatter import parse_article
+from .images import image_sizes
+from .lock import site_lock
 from .listings import build_taxonomy, duplicate_urls, newest_first, select
 from .model import Article
 from .output import DiskSink, check_output_target
@@ -164,7 +166,15 @@ def held_back(site_dir: Path, now: datetime) -> list[Article]:
 
 
 def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sink | None = None) -> BuildResult:
-    """Build the site at site_dir. Raises BuildError with every problem; writes nothing then."""
+    """Build the site at site_dir. Raises BuildError with every problem; writes nothing then.
+    Two builds of one site never run at once: the second fails at once, saying so."""
+    if sink is not None:
+        return _build(site_dir, options, sink)
+    with site_lock(site_dir.absolute()):
+        return _build(site_dir, options, None)
+
+
+def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildResult:
     started = time.perf_counter()
     phases: dict[str, float] = {}
     mark = started
@@ -199,8 +209,9 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sin
     now = options.now or datetime.now(timezone.utc)
     published = newest_first(select(articles, now, options.drafts, options.future))
     tax = build_taxonomy(published, config.zone, known_authors)
+    sizes = image_sizes(site_dir, theme)
     site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
-                key=site_key(config, site_dir, theme, known_authors, tax, published))
+                key=site_key(config, site_dir, theme, known_authors, tax, published, sizes), image_sizes=sizes)
     jobs = plan(site)
     static = static_files(site_dir, theme)
     phase("plan")
@@ -242,12 +253,14 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sin
         rendered=len(fresh), sources=len(sources), articles_cached=cache.hits)
 
 
-def site_key(config: SiteConfig, site_dir: Path, theme: Path, authors: dict, tax, published: list[Article]) -> str:
+def site_key(config: SiteConfig, site_dir: Path, theme: Path, authors: dict, tax, published: list[Article],
+             sizes: dict[str, tuple[int, int]]) -> str:
     """Everything site-wide that a page may show: when it changes, every page is rendered again."""
     newest = max((a.modified for a in published), default=None)
     templates = files_fingerprint(site_dir / "templates", theme / "templates", bundled_themes() / "default" / "templates")
     return fingerprint(repr(config), templates, repr(sorted(authors.items())), list(tax.sections.items()),
-                       list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None)
+                       list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None,
+                       sorted(sizes.items()))
 
 
 def _carry(sink: Sink, job: PageJob | DataJob, record: PageRecord | None) -> bool:

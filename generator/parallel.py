@@ -24,6 +24,20 @@ def worker_count(requested: int | None = None) -> int:
         return os.cpu_count() or 1
 
 
+def _die_with_parent() -> None:
+    """A worker must not outlive a build that was killed: it would write into a folder the next
+    build is cleaning up. Linux can send it SIGKILL when the parent dies."""
+    try:
+        import ctypes
+        import signal
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+        if os.getppid() == 1:           # the parent died before we got here
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
+
+
 def _run(bounds: tuple[int, int]) -> Any:
     assert _task is not None
     return _task(_shared, *bounds)
@@ -41,7 +55,7 @@ def run_chunks(task: Callable[[Any, int, int], R], shared: Any, count: int, work
     bounds = [(start, min(start + size, count)) for start in range(0, count, size)]
     _shared, _task = shared, task
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_die_with_parent) as pool:
             return pool.map(_run, bounds, chunksize=1)
     finally:
         _shared, _task = None, None

@@ -28,6 +28,7 @@ class Site:
     tax: Taxonomy
     digests: dict[str, str] = field(default_factory=dict)
     key: str = ""
+    image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)   # site path -> (width, height)
 
     def digest(self, a: Article) -> str:
         """Identifies the article's content: its path (which shapes its URL) and its bytes."""
@@ -139,7 +140,7 @@ def _redirects(p: Presenter, site: Site) -> list[PageJob]:
 
 def plan(site: Site) -> list[PageJob]:
     """Every HTML page of the site."""
-    p = Presenter(site.config, site.tax, _modified(site.articles))
+    p = Presenter(site.config, site.tax, _modified(site.articles), site.image_sizes)
     tax = site.tax
     jobs = [_home(p, site)]
     for slug, section in tax.sections.items():

@@ -81,3 +81,27 @@ def test_sinks_refuse_paths_outside_the_output(rel, tmp_path):
             sink.write(rel, b"x")
         sink.abort()
     assert not (tmp_path / "escape.html").exists()
+
+
+def test_two_builds_of_one_site_never_run_at_once(make_site):
+    from generator.lock import site_lock
+    site = make_site({"content/world/a.md": article("A", "2024-02-01")})
+    build_site(site, BuildOptions(now=NOW))
+    before = snapshot(site / "output")
+    with site_lock(site):   # as if another build were running
+        with pytest.raises(BuildError) as exc:
+            build_site(site, BuildOptions(now=NOW))
+    assert "another build of this site is running" in str(exc.value)
+    assert snapshot(site / "output") == before
+    build_site(site, BuildOptions(now=NOW))   # and once it is done, building works again
+
+
+def test_building_twice_gives_identical_bytes(make_site, tmp_path):
+    files = {f"content/{s}/x{i}.md": article(f"Story {i}", f"2024-02-0{1 + i}", tags="[b, a, c]", byline="[Z, A]")
+             for i, s in enumerate(["world", "sport", "business", "world", "sport"])}
+    site = make_site(files)
+    build_site(site, BuildOptions(output=tmp_path / "one", cache=False))
+    build_site(site, BuildOptions(output=tmp_path / "two", cache=False))
+    one = {k: v[0] for k, v in snapshot(tmp_path / "one").items()}
+    two = {k: v[0] for k, v in snapshot(tmp_path / "two").items()}
+    assert one == two and len(one) > 20

@@ -1,0 +1,59 @@
+"""Crash safety: a build killed with SIGKILL at any point leaves the previous output intact,
+and the next build succeeds and leaves nothing behind."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import article, snapshot, write_site
+
+ARTICLES = 600
+
+
+def corpus(version: str) -> dict[str, str]:
+    return {f"content/{('world', 'sport', 'business')[i % 3]}/s{i:04d}.md":
+            article(f"Story {i} {version}", f"2024-0{1 + i % 9}-{1 + i % 28:02d} 10:00:00",
+                    tags=f"[t{i % 40}, u{i % 13}]", byline=f"[Reporter {i % 20}]",
+                    body=("A paragraph of text for the story. " * 40 + "\n\n") * 8)
+            for i in range(ARTICLES)}
+
+
+def contents(folder):
+    return {rel: digest for rel, (digest, _) in snapshot(folder).items()}
+
+
+def start_build(site):
+    return subprocess.Popen([sys.executable, "-m", "generator", "build", str(site), "-q"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def test_sigkill_at_many_points_never_damages_the_output(tmp_path):
+    site = write_site(tmp_path / "site", corpus("v1"))
+    started = time.perf_counter()
+    assert subprocess.run([sys.executable, "-m", "generator", "build", str(site), "-q", "--no-cache"]).returncode == 0
+    duration = time.perf_counter() - started
+    before = contents(site / "output")
+    write_site(site, corpus("v2"), site_toml=None)     # every page changes
+    kills = 0
+    for share in (0.05, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9):   # kill points spread over a whole build
+        delay = share * duration
+        process = start_build(site)
+        time.sleep(delay)
+        if process.poll() is not None:
+            break                                          # the build finished before this point
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        kills += 1
+        assert contents(site / "output") == before, f"output changed after a kill at {delay} s"
+    assert kills >= 4
+    finished = subprocess.run([sys.executable, "-m", "generator", "build", str(site), "-q"],
+                              capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    leftovers = [p.name for p in site.iterdir() if p.name.startswith(".output.broadsheet-")]
+    assert leftovers == []
+    assert "Story 1 v2" in (site / "output/sport/s0001/index.html").read_text()
+    fresh = tmp_path / "fresh"
+    assert subprocess.run([sys.executable, "-m", "generator", "build", str(site), "-q", "--no-cache",
+                           "--output", str(fresh)]).returncode == 0
+    assert contents(site / "output") == contents(fresh)
