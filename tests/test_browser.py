@@ -77,6 +77,7 @@ def test_every_page_and_the_stylesheet_pass_the_nu_html_checker(served):
     css = sorted(served.out.rglob("*.css"))
     run = subprocess.run(command + ["--format", "json", "--exit-zero-always", "--also-check-css", *map(str, pages + css)],
                          capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
     report = json.loads(run.stderr or run.stdout)
     errors = [f"{m.get('url', '').split(str(served.out) + '/')[-1]}:{m.get('lastLine')}: {m['message']}"
               for m in report["messages"] if m["type"] != "info"]       # "info" holds the warnings
@@ -135,6 +136,21 @@ def test_layout_fits_the_screen(open_page, kind, width):
     if kind in ARTICLE_KINDS:
         h1 = geometry["h1"]
         assert h1 and h1["top"] >= 0 and h1["bottom"] <= geometry["innerHeight"], f"headline not in the first screen: {h1}"
+
+
+@pytest.mark.parametrize("width", [800, 1280])
+def test_the_story_reads_at_a_comfortable_measure(open_page, width):
+    """About 65-75 characters a line of body text, once the screen is wide enough for it."""
+    page = open_page(PAGE_KINDS["article"], width)
+    per_line = page.evaluate("""() => {
+        let chars = 0, lines = 0;
+        for (const p of document.querySelectorAll('.story__body > p')) {
+            const n = Math.round(p.getBoundingClientRect().height / parseFloat(getComputedStyle(p).lineHeight));
+            if (n >= 3) { chars += p.textContent.length; lines += n - 0.5; }   // the last line is half full, on average
+        }
+        return chars / lines;
+    }""")
+    assert 60 <= per_line <= 78, per_line
 
 
 def test_the_navigation_fits_a_360px_phone(open_page):
