@@ -1,6 +1,7 @@
 """build_site(): the phases of a build, in order — load, parse, model, plan, render, write."""
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -12,7 +13,7 @@ import jinja2
 
 from .cache import BuildCache, PageRecord, files_fingerprint, fingerprint
 from .config import SiteConfig, load_config
-from .content import Source, find_sources
+from .content import Source, find_sources, read_sources
 from .data import load_authors
 from .feeds import build_feeds
 from .jsonfeed import build_json_feed
@@ -45,6 +46,7 @@ class BuildOptions:
     now: datetime | None = None     # what counts as "now" for scheduled stories (default: the clock)
     workers: int | None = None      # processes for parsing and rendering (default: one per core)
     cache: bool = True              # reuse SITE/.broadsheet/cache (False: --no-cache)
+    preview: bool = False           # the dev server's build: drafts and scheduled stories carry a banner
 
 
 @dataclass
@@ -82,12 +84,19 @@ ParseResult = tuple[Article | None, list[Problem]]
 def _parse_range(shared: tuple[list[Source], SiteConfig], start: int, stop: int) -> list[ParseResult]:
     sources, config = shared
     zone, base_path = config.zone, Urls(config.base_url).base_path
-    return [parse_article(s.path, s.data, zone, base_path, config.permalink) for s in sources[start:stop]]
+    return [parse_article(s.path, s.data, zone, base_path, config.permalink, markdown=config.markdown)
+            for s in sources[start:stop]]
+
+
+PARSER_MODULES = ("frontmatter.py", "yamlread.py", "markup.py", "typography.py", "model.py", "urls.py", "config.py")
 
 
 def parse_key(config: SiteConfig) -> str:
-    """Everything besides a file's bytes that shapes its parsed article."""
-    return fingerprint(config.timezone, config.base_url, config.permalink, repr(config), "markdown")
+    """Everything besides a file's bytes that shapes its parsed article: the settings and the
+    parser's own code, so a cache from an older parser is never trusted."""
+    here = Path(__file__).parent
+    code = [(name, (here / name).read_bytes()) for name in PARSER_MODULES if (here / name).is_file()]
+    return fingerprint(repr(config), code)
 
 
 def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
@@ -128,14 +137,22 @@ def render_pages(env: jinja2.Environment, jobs: list[PageJob], sink: Sink, worke
 
 
 def static_files(site: Path, theme: Path) -> dict[str, Path]:
-    """Theme's static/ then the site's static/: the site's file wins."""
+    """Theme's static/ then the site's static/: the site's file wins. A symbolic link that leads
+    outside its static/ folder is not followed (a link to ~/.ssh must never be published)."""
     files: dict[str, Path] = {}
     for root in (theme / "static", site / "static"):
-        if root.is_dir():
-            for f in sorted(root.rglob("*")):
-                rel = f.relative_to(root)
-                if f.is_file() and not any(part.startswith(".") for part in rel.parts):
-                    files[rel.as_posix()] = f
+        if not root.is_dir():
+            continue
+        real_root = os.path.realpath(root)
+        for folder, dirs, names in os.walk(root, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(names):
+                f = Path(folder) / name
+                if name.startswith(".") or not f.is_file():
+                    continue
+                if f.is_symlink() and os.path.commonpath([real_root, os.path.realpath(f)]) != real_root:
+                    continue
+                files[f.relative_to(root).as_posix()] = f
     return files
 
 
@@ -159,7 +176,7 @@ def scheduled(articles: list[Article], now: datetime) -> list[Article]:
 def held_back(site_dir: Path, now: datetime) -> list[Article]:
     """The stories a build at `now` holds back until their time, soonest first (reads, never writes)."""
     config = load_config(site_dir)
-    articles, problems, _ = parse_all(find_sources(site_dir), config, worker_count())
+    articles, problems, _ = parse_all(find_sources(site_dir, config.markdown.max_file_size), config, worker_count())
     if problems:
         raise BuildError(problems)
     return scheduled(articles, now)
@@ -192,7 +209,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     output = (options.output or site_dir / "output").absolute()
     if sink is None:
         check_output_target(output, site_dir)
-    sources = find_sources(site_dir)
+    sources, source_problems = read_sources(site_dir, config.markdown.max_file_size)
     known_authors = load_authors(site_dir)
     cache = BuildCache.open(site_dir, options.cache, parse_key(config))
     phase("load")
@@ -200,7 +217,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     # parse: front matter and Markdown, from the cache where a file is unchanged
     workers = worker_count(options.workers)
     articles, problems, parsed = parse_all(sources, config, workers, cache)
-    problems += duplicate_urls(articles)
+    problems = source_problems + problems + duplicate_urls(articles)
     if problems:
         raise BuildError(problems)
     phase("parse")
@@ -211,7 +228,8 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     tax = build_taxonomy(published, config.zone, known_authors)
     sizes = image_sizes(site_dir, theme)
     site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
-                key=site_key(config, site_dir, theme, known_authors, tax, published, sizes), image_sizes=sizes)
+                key=site_key(config, site_dir, theme, known_authors, tax, published, sizes, options.preview),
+                image_sizes=sizes, preview=options.preview, now=now)
     jobs = plan(site)
     static = static_files(site_dir, theme)
     phase("plan")
@@ -254,13 +272,13 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
 
 
 def site_key(config: SiteConfig, site_dir: Path, theme: Path, authors: dict, tax, published: list[Article],
-             sizes: dict[str, tuple[int, int]]) -> str:
+             sizes: dict[str, tuple[int, int]], preview: bool = False) -> str:
     """Everything site-wide that a page may show: when it changes, every page is rendered again."""
     newest = max((a.modified for a in published), default=None)
     templates = files_fingerprint(site_dir / "templates", theme / "templates", bundled_themes() / "default" / "templates")
     return fingerprint(repr(config), templates, repr(sorted(authors.items())), list(tax.sections.items()),
                        list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None,
-                       sorted(sizes.items()))
+                       sorted(sizes.items()), preview)
 
 
 def _carry(sink: Sink, job: PageJob | DataJob, record: PageRecord | None) -> bool:

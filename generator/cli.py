@@ -30,6 +30,17 @@ def _parser() -> argparse.ArgumentParser:
     loud.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     loud.add_argument("-v", "--verbose", action="store_true", help="print the time of each phase")
 
+    serve = commands.add_parser(
+        "serve", help="build, serve on 127.0.0.1 and rebuild on every change, reloading open pages",
+        description="Build the site into SITE/.broadsheet/serve, serve it over HTTP, watch content/, templates/, "
+                    "static/, data/, the theme and site.toml, and rebuild what a change affects; open pages reload "
+                    "by themselves. Drafts and scheduled stories are shown with a banner. Ctrl-C stops it.")
+    serve.add_argument("site", nargs="?", default=".", type=Path, help="the site folder (default: here)")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default: 8000; 0 picks a free one)")
+    serve.add_argument("--no-drafts", action="store_true", help="leave out draft: true stories (scheduled ones still show)")
+    serve.add_argument("--open", action="store_true", help="open the site in the web browser once it is built")
+
     theme = commands.add_parser("theme", help="theme tools: 'theme new NAME' copies the default theme into the site",
                                 description="Copy the bundled default theme into SITE/themes/NAME to customise it.")
     theme_commands = theme.add_subparsers(dest="theme_command", required=True, metavar="ACTION")
@@ -89,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
                 if result.next_due():
                     print(result.next_due())
             return 0
+        if args.command == "serve":
+            from .serve import serve
+            return serve(args.site, args.host, args.port, drafts=not args.no_drafts, open_browser=args.open)
         if args.command == "theme":
             path = new_theme(args.site, args.name)
             print(f"created {path}: set theme = \"{args.name}\" in site.toml to use it")

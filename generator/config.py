@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from .problems import BuildError, Problem
 
 CONFIG_NAME = "site.toml"
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")   # invisible, and not allowed in XML
+# Invisible control characters (and the two non-characters) that XML cannot hold and HTML calls errors.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -130,9 +131,20 @@ def _table(path: str, name: str, raw: Any, keys: dict[str, str], problems: list[
             problems.append(_unknown(path, key, keys, name + "."))
         elif not isinstance(value, str):
             problems.append(Problem(path, None, f"{name}.{key}", f"must be a string, not {type(value).__name__}"))
+        elif key in ("url", "logo") and value and not _safe_url(value):
+            problems.append(Problem(path, None, f"{name}.{key}", f"must be a site path or an http(s) or mailto: URL, not {value!r}"))
         else:
             out[key] = value
     return out
+
+
+def _safe_url(url: str) -> bool:
+    """A URL a page may link to: parses, and is a site path, http(s) or mailto."""
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in ("", "http", "https", "mailto") and not CONTROL_CHARS.search(url) and "\n" not in url
 
 
 def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | None = None) -> SiteConfig:
@@ -149,8 +161,8 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
         elif typ is not int and not isinstance(value, typ):
             kind = {dict: "a table", list: "a list of tables ([[menu]])"}.get(typ, "a string")
             problems.append(Problem(path, None, key, f"must be {kind}, not {type(value).__name__}"))
-        elif typ is str and _CONTROL.search(value):
-            problems.append(Problem(path, None, key, f"contains a control character (U+{ord(_CONTROL.search(value).group()):04X}); remove it"))
+        elif typ is str and CONTROL_CHARS.search(value):
+            problems.append(Problem(path, None, key, f"contains a control character (U+{ord(CONTROL_CHARS.search(value).group()):04X}); remove it"))
         else:
             values[key] = value
     if base_url:
@@ -237,7 +249,7 @@ def _menu_item(path: str, index: int, item: Any, problems: list[Problem]) -> dic
     where = f"menu[{index + 1}]"
     got = _table(path, where, item, MENU_KEYS, problems)
     for key in MENU_KEYS:
-        if not got.get(key, "").strip():
+        if not got.get(key, "").strip() and not any(p.field == f"{where}.{key}" for p in problems):
             problems.append(Problem(path, None, f"{where}.{key}", "is required"))
             got[key] = ""
     return got

@@ -34,13 +34,16 @@ def megabytes(size: int) -> str:
 
 
 def _garbling(name: str) -> bool:
-    """True if the name holds a control character or a line or paragraph separator."""
-    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in name)
+    """True if the name holds a control character, a line or paragraph separator, or bytes that
+    are not UTF-8 (which Python reads as lone surrogates, and no page can be written with)."""
+    return any(unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") for c in name)
 
 
 def printable(path: str) -> str:
-    """A path with its control characters and line separators written as \\xNN / \\uNNNN escapes."""
-    return "".join(c if not _garbling(c) else f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+    """A path with its control characters and line separators written as \\xNN / \\uNNNN escapes,
+    and each byte that is not UTF-8 as \\xNN."""
+    return "".join(c if not _garbling(c) else f"\\x{ord(c):02x}" if ord(c) < 0x100
+                   else f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else f"\\u{ord(c):04x}"
                    for c in path)
 
 
@@ -75,7 +78,8 @@ class _Walk:
             child = f"{rel}/{entry.name}"
             if _garbling(entry.name) and (entry.name.endswith(".md") or entry.is_dir()):
                 # a newline or other control character in a path would garble every message naming it
-                self.problem(printable(child), "the name holds a control character (shown as \\x..): rename it")
+                self.problem(printable(child), "the name holds a control character or bytes that are not UTF-8 "
+                                               "(shown as \\x..): rename it")
                 continue
             if entry.is_symlink():
                 self.links.append((child, real))

@@ -7,7 +7,7 @@ from typing import Any
 
 from .model import Author
 from .problems import BuildError, Problem
-from .urls import slugify
+from .urls import is_link, slugify
 
 AUTHORS_FILE = "data/authors.toml"
 AUTHOR_KEYS = {"name": "display name", "bio": "a short biography", "photo": "a photo path or URL",
@@ -28,7 +28,8 @@ def parse_authors(data: dict[str, Any], path: str = AUTHORS_FILE) -> dict[str, A
             if key not in AUTHOR_KEYS:
                 problems.append(Problem(path, None, where, f"unknown key (known: {', '.join(AUTHOR_KEYS)})"))
             elif key == "links":
-                if not isinstance(value, list) or not all(isinstance(v, str) and v.startswith(("http://", "https://")) for v in value):
+                if not isinstance(value, list) or not all(isinstance(v, str) and v.startswith(("http://", "https://"))
+                                                          and is_link(v) for v in value):
                     problems.append(Problem(path, None, where, "must be a list of http(s) URLs"))
                 else:
                     fields["links"] = tuple(value)

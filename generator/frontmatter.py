@@ -2,30 +2,23 @@
 from __future__ import annotations
 
 import re
-import sys
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timezone, tzinfo
 from pathlib import PurePosixPath
 from typing import Any
 
-import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from .markup import render_markdown
 from .config import DEFAULT_PERMALINK, MarkdownSettings
 from .model import Article, Correction, Image
 from .problems import Problem
-from .urls import alias_file, article_path, slugify
-
-try:
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+from .urls import alias_file, article_path, is_link, slugify
+from .yamlread import DATE_HELP, clean_values, field_name, load_yaml, show
 
 KNOWN = ("title", "published", "updated", "byline", "dateline", "source", "copyright",
          "section", "tags", "summary", "image", "slug", "draft", "aliases", "corrections")
 IMAGE_KEYS = ("src", "alt", "caption", "credit")
 _HANDLER = YAMLHandler()
-_DATE_HELP = "use YYYY-MM-DD, or YYYY-MM-DD HH:MM[:SS] with an optional +HH:MM offset"
 
 
 def decode(path: str, data: bytes) -> tuple[str | None, list[Problem]]:
@@ -53,138 +46,6 @@ def split(path: str, text: str) -> tuple[str, str, list[Problem]]:
     return "\n" * text.count("\n", 0, start) + text[start:end], text[bounds[1].end():], []
 
 
-def load_yaml(path: str, fm: str) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
-    """YAML -> (mapping, key -> file line). Lines are 1-based and count the opening '---'."""
-    loader = _Loader(fm)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return {}, {}, [Problem(path, 2, "", "front matter is empty: it needs at least title and published")]
-        if not isinstance(node, yaml.MappingNode):
-            return {}, {}, [Problem(path, node.start_mark.line + 1, "", "front matter must be 'key: value' lines")]
-        lines = {}
-        for key_node, _ in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                lines.setdefault(key_node.value, key_node.start_mark.line + 1)
-        data = loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else 2
-        what = getattr(exc, "problem", None) or str(exc)
-        return {}, {}, [Problem(path, line, "", f"front matter is not valid YAML: {one_line(what)}")]
-    except RecursionError:
-        return {}, {}, [Problem(path, 2, "", "front matter is nested too deeply to read")]
-    except _UNREADABLE as exc:  # a value YAML accepts but Python can't hold (year 0, a 1912 offset in seconds…)
-        return {}, {}, [_unreadable(path, loader, node, exc)]
-    finally:
-        loader.dispose()
-    if not all(isinstance(k, str) for k in data):
-        bad = next(k for k in data if not isinstance(k, str))
-        return {}, {}, [Problem(path, 2, show(bad), "field names must be text")]
-    return data, lines, []
-
-
-# What PyYAML's constructors raise, besides YAMLError, on values its resolver let through.
-_UNREADABLE = (ValueError, TypeError, OverflowError, AttributeError, KeyError, IndexError)
-
-
-def _unreadable(path: str, loader: Any, node: yaml.MappingNode, exc: Exception) -> Problem:
-    """Name the field, and the value in it, that could not be built."""
-    for key_node, value_node in node.value:
-        bad = _bad_scalar(loader, value_node)
-        if bad is None:
-            continue
-        scalar, found = bad
-        field = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
-        line = scalar.start_mark.line + 1
-        if scalar.tag.endswith(":timestamp"):
-            return Problem(path, line, field_name(field), f"not a date: {show(scalar.value)} ({_DATE_HELP})")
-        return Problem(path, line, field_name(field), f"has a value that cannot be read: {show(scalar.value)} ({one_line(str(found))})")
-    return Problem(path, 2, "", f"front matter has a value that cannot be read: {one_line(str(exc))}")
-
-
-def _bad_scalar(loader: Any, node: yaml.Node) -> tuple[yaml.ScalarNode, Exception] | None:
-    """The first scalar under node that cannot be built, and why (aliases are visited once)."""
-    stack, seen = [node], set()
-    while stack:
-        item = stack.pop()
-        if id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, yaml.ScalarNode):
-            loader.constructed_objects, loader.recursive_objects = {}, {}
-            try:
-                loader.construct_object(item, deep=True)
-            except (yaml.YAMLError, *_UNREADABLE) as found:
-                return item, found
-        elif isinstance(item, yaml.SequenceNode):
-            stack.extend(reversed(item.value))
-        elif isinstance(item, yaml.MappingNode):
-            stack.extend(n for pair in reversed(item.value) for n in reversed(pair))
-    return None
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    """A message fit for one line of the problem list."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def show(value: Any, limit: int = 80) -> str:
-    """repr() for a problem message: one line, cut short, and safe for a number of 5,000 digits."""
-    try:
-        text = repr(value)
-    except ValueError:  # int too long to print
-        text = f"a number of more than {sys.get_int_max_str_digits()} digits"
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# Invisible characters XML cannot hold (and HTML calls errors): dropped from every value.
-_INVISIBLE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_UNWRITABLE = re.compile("[\x00\ud800-\udfff]")   # NUL, and surrogates YAML's \\u escapes can make
-
-
-def clean_values(path: str, data: dict[str, Any], lines: dict[str, int]) -> tuple[dict[str, Any], list[Problem]]:
-    """Every text in the front matter, however deep, without invisible control characters; a
-    NUL or a lone surrogate (which no page can be written with) is a problem naming its field."""
-    problems: list[Problem] = []
-    memo: dict[int, Any] = {}   # YAML anchors can make a list that holds itself
-
-    def clean(value: Any, field: str) -> Any:
-        if isinstance(value, str):
-            bad = _UNWRITABLE.search(value)
-            if bad:
-                what = "a NUL character" if bad.group() == "\x00" else f"U+{ord(bad.group()):04X}, half of a UTF-16 pair, not a character"
-                problems.append(Problem(path, lines.get(field, 2), field_name(field), f"contains {what}; retype that part"))
-            return _INVISIBLE.sub("", value)
-        if not isinstance(value, (list, dict)):
-            return value
-        if id(value) in memo:
-            return memo[id(value)]
-        if isinstance(value, list):
-            out: Any = memo.setdefault(id(value), [])
-            out.extend(clean(item, field) for item in value)
-        else:
-            out = memo.setdefault(id(value), {})
-            for key, item in value.items():
-                out[clean(key, field)] = clean(item, field)
-        return out
-
-    try:
-        cleaned = {clean(key, key): clean(value, key) for key, value in data.items()}
-    except RecursionError:
-        return data, [Problem(path, 2, "", "front matter is nested too deeply to read")]
-    first: dict[str, Problem] = {}
-    for p in problems:
-        first.setdefault(p.field, p)   # one problem a field is enough to find it
-    return cleaned, list(first.values())
-
-
-def field_name(key: Any) -> str:
-    """A key as it can appear in a problem's field: printable text as it is, anything else shown."""
-    return key if isinstance(key, str) and key.isprintable() and len(key) <= 80 else show(key)
-
-
 def _as_text(value: Any) -> str | None:
     """A text, number or None as stripped text; None for a number too long to print."""
     try:
@@ -210,6 +71,20 @@ def parse_moment(value: Any, zone: tzinfo) -> datetime | None:
     else:
         return None
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+# Dates every later step can shift into any time zone and print: a year-1 or year-9999 moment
+# moved by a few hours leaves what Python's datetime can hold.
+EARLIEST = datetime(1000, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 12, 31, tzinfo=timezone.utc)
+
+
+def in_range(moment: datetime, zone: tzinfo) -> bool:
+    try:
+        moment.astimezone(zone)
+        return EARLIEST <= moment <= LATEST
+    except OverflowError:
+        return False
 
 
 class _Fields:
@@ -265,11 +140,19 @@ class _Fields:
         value = self.data.get(field)
         if value is None:
             if required:
-                self.problems.append(Problem(self.path, self.lines.get(field, 1), field, f"is required ({_DATE_HELP})"))
+                self.problems.append(Problem(self.path, self.lines.get(field, 1), field, f"is required ({DATE_HELP})"))
             return None
+        return self.checked_moment(field, value, zone)
+
+    def checked_moment(self, field: str, value: Any, zone: tzinfo) -> datetime | None:
+        """parse_moment(), with a problem for what is not a date or is too far from now to show."""
         moment = parse_moment(value, zone)
         if moment is None:
-            self.problem(field, f"not a date: {show(value)} ({_DATE_HELP})")
+            self.problem(field, f"not a date: {show(value)} ({DATE_HELP})")
+        elif not in_range(moment, zone):
+            shown = value.isoformat() if isinstance(value, date) else show(value)
+            self.problem(field, f"{shown} is out of range: use a date between the years {EARLIEST.year} and {LATEST.year}")
+            return None
         return moment
 
     def aliases(self) -> tuple[str, ...]:
@@ -298,9 +181,7 @@ class _Fields:
             for key in item:
                 if key not in ("date", "text"):
                     self.problem(f"{where}.{field_name(key)}", "unknown key (known: date, text)")
-            when = parse_moment(item.get("date"), zone)
-            if when is None:
-                self.problem(f"{where}.date", f"not a date: {show(item.get('date'))} ({_DATE_HELP})")
+            when = self.checked_moment(f"{where}.date", item.get("date"), zone)
             text = self.text(f"{where}.text", item.get("text", ""))
             if not text:
                 self.problem(f"{where}.text", "is required: say what was corrected")
@@ -324,8 +205,8 @@ class _Fields:
             return None
         if not parts["alt"]:
             self.problem("image.alt", "is required: describe the image for readers who cannot see it")
-        if re.match(r"\s*(javascript|data|vbscript):", parts["src"], re.I):
-            self.problem("image.src", "must be a site path or an http(s) URL")
+        if not is_link(parts["src"]):
+            self.problem("image.src", f"must be a site path or an http(s) URL, not {show(parts['src'])}")
             return None
         return Image(**parts)
 

@@ -152,5 +152,5 @@ def duplicate_urls(articles: Iterable[Article]) -> list[Problem]:
         if len(group) > 1:
             for a in group:
                 others = ", ".join(o.path for o in group if o is not a)
-                problems.append(Problem(a.path, a.lines.get("slug"), "slug", f"same URL /{url} as {others}; give one of them a different 'slug:'"))
+                problems.append(Problem(a.path, a.lines.get("slug", 1), "slug", f"same URL /{url} as {others}; give one of them a different 'slug:'"))
     return problems

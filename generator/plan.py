@@ -10,7 +10,7 @@ from .cache import fingerprint
 from .config import SiteConfig
 from .listings import Related, Taxonomy, paginate
 from .model import Article
-from .present import Presenter
+from .present import Presenter, preview_status
 from .urls import output_file, page_path
 from .views import ArchiveMonth, ArchiveYear, Pagination, SectionBlock
 
@@ -29,11 +29,15 @@ class Site:
     digests: dict[str, str] = field(default_factory=dict)
     key: str = ""
     image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)   # site path -> (width, height)
+    preview: bool = False           # the dev server's build: drafts and scheduled stories are marked
+    now: datetime | None = None     # what counts as "now" for a preview's "scheduled" marks
 
     def digest(self, a: Article) -> str:
-        """Identifies the article's content: its path (which shapes its URL) and its bytes."""
+        """Identifies the article's content: its path (which shapes its URL) and its bytes, and in a
+        preview its draft/scheduled mark (which changes with the clock, not the bytes)."""
         digest = self.digests.get(a.path)
-        return f"{a.path}\0{digest}" if digest else fingerprint(a)
+        mark = preview_status(a, self.now) if self.preview else ""
+        return (f"{a.path}\0{digest}" if digest else fingerprint(a)) + (f"\0{mark}" if mark else "")
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,8 @@ def _redirects(p: Presenter, site: Site) -> list[PageJob]:
 
 def plan(site: Site) -> list[PageJob]:
     """Every HTML page of the site."""
-    p = Presenter(site.config, site.tax, _modified(site.articles), site.image_sizes)
+    p = Presenter(site.config, site.tax, _modified(site.articles), site.image_sizes,
+                  now=site.now if site.preview else None)
     tax = site.tax
     jobs = [_home(p, site)]
     for slug, section in tax.sections.items():

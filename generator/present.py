@@ -34,12 +34,21 @@ def signoff(byline: tuple[str, ...], dateline: str) -> str:
     return who or dateline
 
 
+def preview_status(a: Article, now: datetime | None) -> str:
+    """"draft", "scheduled" (published after now) or "": what the dev server's banner says."""
+    if a.draft:
+        return "draft"
+    return "scheduled" if now is not None and a.published > now else ""
+
+
 class Presenter:
     """Turns articles, sections, tags and authors into the plain data templates get."""
 
     def __init__(self, config: SiteConfig, tax: Taxonomy, newest: datetime | None,
-                 image_sizes: Mapping[str, tuple[int, int]] | None = None):
+                 image_sizes: Mapping[str, tuple[int, int]] | None = None, now: datetime | None = None):
+        """`now` is given only for a preview (the dev server): drafts and scheduled stories are marked."""
         self.config = config
+        self.preview_now = now
         self.image_sizes = image_sizes or {}    # {"images/ship.svg": (w, h)}, from images.image_sizes()
         self.urls = Urls(config.base_url)
         self.tax = tax
@@ -114,7 +123,11 @@ class Presenter:
     def _card(self, a: Article) -> Card:
         return Card(title=a.title, url=self.urls.href(a.url_path), summary=a.summary,
                     published=self.moment(a.published, a.date_only), authors=self.author_links(a.byline),
-                    section=self.section_link(a.section), image=self.image(a.image))
+                    section=self.section_link(a.section), image=self.image(a.image), status=self.status(a))
+
+    def status(self, a: Article) -> str:
+        """A preview's draft/scheduled mark; always "" in a real build."""
+        return preview_status(a, self.preview_now) if self.preview_now is not None else ""
 
     def section_feeds(self, slug: str) -> tuple[Feed, ...]:
         name = self.tax.sections[slug].name
@@ -145,7 +158,7 @@ class Presenter:
             breadcrumbs=(Link("Home", self.urls.href("")), section, Link(a.title, url, current=True)),
             related=tuple(self.card(r) for r in related),
             corrections=tuple(CorrectionView(self.moment(c.date), c.text) for c in a.corrections),
-            extra=dict(a.extra),
+            extra=dict(a.extra), status=self.status(a),
         )
 
     def meta(self, kind: str, title: str, url_path: str, description: str = "",

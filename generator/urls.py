@@ -64,6 +64,24 @@ def alias_file(alias: str) -> str | None:
     return rel if is_safe_relative(rel) and "//" not in rel else None
 
 
+def is_link(url: str) -> bool:
+    """True for a path on the site or an http(s) URL that parses: what a page may point at."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. 'https://[x'
+        return False
+    return parts.scheme.lower() in ("", "http", "https") and not any(ord(c) < 0x20 for c in url)
+
+
+def _has_scheme(src: str) -> bool:
+    """An absolute URL (scheme or '//'): left as it is. An unparseable one counts too, so it is
+    never glued to the base path."""
+    try:
+        return bool(urlsplit(src).scheme) or src.startswith("//")
+    except ValueError:
+        return True
+
+
 class Urls:
     """Turns site-relative URL paths into hrefs (with the base path) and absolute URLs."""
 
@@ -79,11 +97,11 @@ class Urls:
 
     def resource(self, src: str) -> str:
         """An href for a user-given resource: absolute URLs stay, site paths get the base path."""
-        if not src or urlsplit(src).scheme or src.startswith("//"):
+        if not src or _has_scheme(src):
             return src
         return self.href(src.lstrip("/"))
 
     def resource_absolute(self, src: str) -> str:
-        if not src or urlsplit(src).scheme or src.startswith("//"):
+        if not src or _has_scheme(src):
             return src
         return self.absolute(src.lstrip("/"))

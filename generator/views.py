@@ -45,6 +45,7 @@ class Card:
     authors: tuple[Link, ...]       # each byline name, linking to the author's page
     section: Link
     image: ImageView | None
+    status: str = ""                # "draft" | "scheduled" while previewing (broadsheet serve); else ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class ArticleView:
     related: tuple[Card, ...]
     corrections: tuple["CorrectionView", ...] = ()   # oldest first
     extra: dict[str, Any] = field(default_factory=dict)
+    status: str = ""                # "draft" | "scheduled" while previewing (broadsheet serve); else ""
 
 
 @dataclass(frozen=True)

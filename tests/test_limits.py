@@ -7,7 +7,7 @@ from generator.build import BuildOptions, build_site
 from generator.config import parse_config
 from generator.content import find_sources, read_sources
 from generator.problems import BuildError
-from conftest import NOW, SITE_TOML, article, write_site
+from conftest import NOW, article, write_site
 
 
 def problems_of(site):
@@ -127,3 +127,39 @@ def test_a_section_that_collides_with_tag_pages_is_an_error(make_site):
     found = problems_of(site)
     assert found and all("written by more than one thing" in p for p in found)
     assert any(p.startswith("tags/defence/index.html:") for p in found)
+
+
+def test_a_file_name_that_is_not_utf8_is_a_clear_error(make_site):
+    site = make_site({"content/world/a.md": article()})
+    with open(os.fsencode(site / "content/world") + b"/caf\xe9.md", "wb") as f:   # Latin-1, as old tools save
+        f.write(article("Café").encode())
+    assert problems_of(site) == [
+        "content/world/caf\\xe9.md: the name holds a control character or bytes that are not UTF-8 (shown as \\x..): rename it"]
+
+
+def test_static_symlinks_leading_outside_are_not_published(tmp_path):
+    from generator.build import BuildOptions, build_site
+    from conftest import NOW, article, write_site
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "id_rsa").write_text("PRIVATE KEY")
+    site = write_site(tmp_path / "site", {"content/world/a.md": article("A", "2024-02-01"), "static/ok.txt": "fine"})
+    (site / "static/keys").symlink_to(secret, target_is_directory=True)
+    (site / "static/key.txt").symlink_to(secret / "id_rsa")
+    build_site(site, BuildOptions(now=NOW))
+    out = site / "output"
+    assert (out / "ok.txt").is_file()
+    assert not (out / "keys").exists() and not (out / "key.txt").exists()
+    assert all("PRIVATE KEY" not in p.read_text(errors="replace") for p in out.rglob("*") if p.is_file())
+
+
+def test_an_author_link_that_is_not_a_url_is_reported(tmp_path):
+    import pytest
+    from generator.build import BuildOptions, build_site
+    from generator.problems import BuildError
+    from conftest import NOW, article, write_site
+    site = write_site(tmp_path / "site", {"content/world/a.md": article("A", "2024-02-01", byline="Asha Rao"),
+                                          "data/authors.toml": '["Asha Rao"]\nlinks = ["https://[x"]\n'})
+    with pytest.raises(BuildError) as exc:
+        build_site(site, BuildOptions(now=NOW))
+    assert "data/authors.toml: Asha Rao.links: must be a list of http(s) URLs" in str(exc.value)

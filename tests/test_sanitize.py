@@ -89,10 +89,20 @@ def test_an_allowed_embed_survives():
 @pytest.mark.parametrize("src", ["http://www.youtube-nocookie.com/embed/xyz",          # not over https
                                  "https://www.youtube-nocookie.com.evil.example/x",     # a look-alike host
                                  "https://evil.example/?u=https://player.vimeo.com/",
+                                 "https://evil.example\\@player.vimeo.com/",        # browsers read '\\' as '/'
+                                 "https://player.vimeo.com@evil.example/",             # user info, then the real host
+                                 "https://player.vimeo.com:8443/x",
                                  "javascript:alert(1)", "/embed/local"])
 def test_an_embed_from_anywhere_else_is_removed(src):
     body = parse(f'<iframe src="{src}"></iframe>\n\nText.').body_html
     assert "<iframe" not in body and "Text." in body
+
+
+def test_urls_nh3_does_not_check_are_checked_or_dropped():
+    body = parse('<img src="/a.png" alt="a" srcset="javascript:alert(1) 1x, data:image/svg+xml,x 2x">\n\n'
+                 '<blockquote cite="javascript:alert(1)">Q</blockquote>\n\n<q cite="https://ok.example/">A</q>').body_html
+    assert "srcset" not in body and "javascript" not in body
+    assert 'cite="https://ok.example/"' in body
 
 
 def test_srcdoc_cannot_smuggle_a_page_into_an_allowed_embed():

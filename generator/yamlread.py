@@ -1,0 +1,162 @@
+"""Front matter YAML -> plain values and the file line of each key (pure).
+
+Whatever the YAML holds, the answer is values or Problems naming the file, the line and the
+field: never an exception. PyYAML's own slips (a timestamp its resolver accepts but its
+constructor cannot build, a number too long for Python to print) are caught here, and every
+text is made fit to be written into a page or a feed.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+import yaml
+
+from .config import CONTROL_CHARS
+from .problems import Problem
+
+try:
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+DATE_HELP = "use YYYY-MM-DD, or YYYY-MM-DD HH:MM[:SS] with an optional +HH:MM offset"
+
+
+def load_yaml(path: str, fm: str) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
+    """YAML -> (mapping, key -> file line). Lines are 1-based and count the opening '---'."""
+    loader = _Loader(fm)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return {}, {}, [Problem(path, 2, "", "front matter is empty: it needs at least title and published")]
+        if not isinstance(node, yaml.MappingNode):
+            return {}, {}, [Problem(path, _file_line(fm, node.start_mark), "", "front matter must be 'key: value' lines")]
+        lines = {}
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode):
+                lines.setdefault(key_node.value, _file_line(fm, key_node.start_mark))
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = _file_line(fm, mark) if mark is not None else 2
+        what = getattr(exc, "problem", None) or str(exc)
+        return {}, {}, [Problem(path, line, "", f"front matter is not valid YAML: {one_line(what)}")]
+    except RecursionError:
+        return {}, {}, [Problem(path, 2, "", "front matter is nested too deeply to read")]
+    except _UNREADABLE as exc:  # a value YAML accepts but Python can't hold (year 0, a 1912 offset in seconds…)
+        return {}, {}, [_unreadable(path, fm, loader, node, exc)]
+    finally:
+        loader.dispose()
+    if not all(isinstance(k, str) for k in data):
+        bad = next(k for k in data if not isinstance(k, str))
+        return {}, {}, [Problem(path, 2, show(bad), "field names must be text")]
+    return data, lines, []
+
+
+# What PyYAML's constructors raise, besides YAMLError, on values its resolver let through.
+_UNREADABLE = (ValueError, TypeError, OverflowError, AttributeError, KeyError, IndexError)
+
+
+def _file_line(fm: str, mark: Any) -> int:
+    """The file line of a YAML mark. YAML also breaks lines at U+0085, U+2028 and U+2029, which
+    are text to an editor, so count only newlines."""
+    return fm.count("\n", 0, mark.index) + 1
+
+
+def _unreadable(path: str, fm: str, loader: Any, node: yaml.MappingNode, exc: Exception) -> Problem:
+    """Name the field, and the value in it, that could not be built."""
+    for key_node, value_node in node.value:
+        bad = _bad_scalar(loader, value_node)
+        if bad is None:
+            continue
+        scalar, found = bad
+        field = key_node.value if isinstance(key_node, yaml.ScalarNode) else ""
+        line = _file_line(fm, scalar.start_mark)
+        if scalar.tag.endswith(":timestamp"):
+            return Problem(path, line, field_name(field), f"not a date: {show(scalar.value)} ({DATE_HELP})")
+        if scalar.tag.endswith(":int"):
+            return Problem(path, line, field_name(field), f"a number too long to read ({len(scalar.value):,} characters); quote it if it is text")
+        return Problem(path, line, field_name(field), f"has a value that cannot be read: {show(scalar.value)} ({one_line(str(found))})")
+    return Problem(path, 2, "", f"front matter has a value that cannot be read: {one_line(str(exc))}")
+
+
+def _bad_scalar(loader: Any, node: yaml.Node) -> tuple[yaml.ScalarNode, Exception] | None:
+    """The first scalar under node that cannot be built, and why (aliases are visited once)."""
+    stack, seen = [node], set()
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, yaml.ScalarNode):
+            loader.constructed_objects, loader.recursive_objects = {}, {}
+            try:
+                loader.construct_object(item, deep=True)
+            except (yaml.YAMLError, *_UNREADABLE) as found:
+                return item, found
+        elif isinstance(item, yaml.SequenceNode):
+            stack.extend(reversed(item.value))
+        elif isinstance(item, yaml.MappingNode):
+            stack.extend(n for pair in reversed(item.value) for n in reversed(pair))
+    return None
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """A message fit for one line of the problem list."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def show(value: Any, limit: int = 80) -> str:
+    """repr() for a problem message: one line, cut short, and safe for a number of 5,000 digits."""
+    try:
+        text = repr(value)
+    except ValueError:  # int too long to print
+        text = f"a number of more than {sys.get_int_max_str_digits()} digits"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_UNWRITABLE = re.compile("[\x00\ud800-\udfff]")   # NUL, and surrogates YAML's \\u escapes can make
+
+
+def clean_values(path: str, data: dict[str, Any], lines: dict[str, int]) -> tuple[dict[str, Any], list[Problem]]:
+    """Every text in the front matter, however deep, without invisible control characters; a
+    NUL or a lone surrogate (which no page can be written with) is a problem naming its field."""
+    problems: list[Problem] = []
+    memo: dict[int, Any] = {}   # YAML anchors can make a list that holds itself
+
+    def clean(value: Any, field: str) -> Any:
+        if isinstance(value, str):
+            bad = _UNWRITABLE.search(value)
+            if bad:
+                what = "a NUL character" if bad.group() == "\x00" else f"U+{ord(bad.group()):04X}, half of a UTF-16 pair, not a character"
+                problems.append(Problem(path, lines.get(field, 2), field_name(field), f"contains {what}; retype that part"))
+            return CONTROL_CHARS.sub("", value)   # invisible, and not allowed in XML
+        if not isinstance(value, (list, dict)):
+            return value
+        if id(value) in memo:
+            return memo[id(value)]
+        if isinstance(value, list):
+            out: Any = memo.setdefault(id(value), [])
+            out.extend(clean(item, field) for item in value)
+        else:
+            out = memo.setdefault(id(value), {})
+            for key, item in value.items():
+                out[clean(key, field)] = clean(item, field)
+        return out
+
+    try:
+        cleaned = {clean(key, key): clean(value, key) for key, value in data.items()}
+    except RecursionError:
+        return data, [Problem(path, 2, "", "front matter is nested too deeply to read")]
+    first: dict[str, Problem] = {}
+    for p in problems:
+        first.setdefault(p.field, p)   # one problem a field is enough to find it
+    return cleaned, list(first.values())
+
+
+def field_name(key: Any) -> str:
+    """A key as it can appear in a problem's field: printable text as it is, anything else shown."""
+    return key if isinstance(key, str) and key.isprintable() and len(key) <= 80 else show(key)
