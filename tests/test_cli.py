@@ -61,7 +61,7 @@ def test_new_story_is_a_draft_that_builds(tmp_path):
     assert (site / "output/sport/cup-final-tonight/index.html").is_file()
 
 
-@pytest.mark.parametrize("command", ["build", "init", "new", "schedule", "clean", "theme"])
+@pytest.mark.parametrize("command", ["build", "init", "new", "schedule", "clean", "theme", "serve"])
 def test_every_command_has_help(command):
     result = cli(command, "--help")
     assert result.returncode == 0 and "usage: broadsheet" in result.stdout and len(result.stdout.splitlines()) > 3

@@ -1,0 +1,570 @@
+"""`broadsheet serve`: build, serve over HTTP, watch the site, rebuild on change, reload open pages.
+
+Each file event is sorted into a kind (one article, a template, a static file, data, config) and
+the rebuild goes through build_site(), whose persistent cache does the least work for it: only
+changed Markdown is parsed again, only pages whose key changed are rendered again, the rest are
+carried over. The serve output lives in SITE/.broadsheet/serve, never in the built output, and
+the live-reload script is added to HTML responses as they are sent: it is never written to disk.
+"""
+from __future__ import annotations
+
+import html
+import http.server
+import json
+import mimetypes
+import secrets
+import signal
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from pathlib import Path, PurePosixPath
+from typing import Callable, Iterable, Sequence
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .build import BuildOptions, build_site
+from .config import load_config
+from .lock import LOCK
+from .problems import BuildError, Problem
+from .render import bundled_themes, find_theme
+from .urls import Urls
+
+SERVE_DIR = Path(".broadsheet") / "serve"
+EVENTS_PATH = "/__broadsheet/events"
+DEBOUNCE_SECONDS = 0.1      # editors save in bursts (temp file, rename, touch): one save, one rebuild
+KEEPALIVE_SECONDS = 15.0
+
+
+# ---- What changed: each file event sorted into a kind (pure) ----
+
+class ChangeKind(Enum):
+    ARTICLE = "article"         # one Markdown file under content/ (or a folder of them)
+    TEMPLATE = "template"       # the site's templates/ or the theme's
+    STATIC = "static"           # copied as is
+    DATA = "data"               # data/ (authors)
+    CONFIG = "config"           # site.toml: everything is rebuilt
+    IGNORED = "ignored"         # editor backups, hidden files, anything the build does not read
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: ChangeKind
+    path: str                   # relative to the site where it is inside it, else absolute
+    action: str = "modified"    # created | modified | deleted | moved
+
+    def describe(self) -> str:
+        return f"{self.path} {'changed' if self.action == 'modified' else self.action}"
+
+
+_EDITOR_LEFTOVERS = ("~", ".swp", ".swx", ".swo", ".tmp", ".part", ".crdownload", ".kate-swp")
+
+
+def _is_noise(parts: Sequence[str]) -> bool:
+    name = parts[-1] if parts else ""
+    return (any(p.startswith(".") for p in parts) or name.endswith(_EDITOR_LEFTOVERS)
+            or (name.startswith("#") and name.endswith("#")) or name == "4913")   # vim's write test
+
+
+def _inside(path: PurePosixPath, root: PurePosixPath) -> tuple[str, ...] | None:
+    try:
+        return path.relative_to(root).parts
+    except ValueError:
+        return None
+
+
+def classify(path: str | Path, site: str | Path, theme: str | Path | None = None, is_dir: bool = False) -> ChangeKind:
+    """Which kind of change an event on `path` is, for a site at `site` using the theme at `theme`.
+    Pure: looks at the path only, never at the file system."""
+    p, root = PurePosixPath(Path(path).as_posix()), PurePosixPath(Path(site).as_posix())
+    themes = [PurePosixPath(Path(t).as_posix()) for t in (theme, bundled_themes() / "default") if t is not None]
+    rel = _inside(p, root)
+    if rel is not None:
+        if not rel or _is_noise(rel):
+            return ChangeKind.IGNORED
+        top = rel[0]
+        if rel == ("site.toml",):
+            return ChangeKind.CONFIG
+        if top == "content" and (is_dir or rel[-1].endswith(".md")):
+            return ChangeKind.ARTICLE
+        if top == "templates":
+            return ChangeKind.TEMPLATE
+        if top == "static":
+            return ChangeKind.STATIC
+        if top == "data":
+            return ChangeKind.DATA
+    for theme_root in themes:
+        inner = _inside(p, theme_root)
+        if inner and not _is_noise(inner):
+            if inner[0] == "templates":
+                return ChangeKind.TEMPLATE
+            if inner[0] == "static":
+                return ChangeKind.STATIC
+    return ChangeKind.IGNORED
+
+
+def relevant(changes: Iterable[Change]) -> list[Change]:
+    """The changes a rebuild must see, each path once (the last event for it wins)."""
+    latest: dict[str, Change] = {}
+    for change in changes:
+        if change.kind is not ChangeKind.IGNORED:
+            latest.pop(change.path, None)
+            latest[change.path] = change
+    return list(latest.values())
+
+
+def reload_kind(changes: Sequence[Change]) -> str:
+    """What open pages must do after a successful rebuild: swap stylesheets ("css") when only CSS
+    changed, else reload ("reload")."""
+    if changes and all(c.kind is ChangeKind.STATIC and c.path.endswith(".css") and c.action != "deleted"
+                       for c in changes):
+        return "css"
+    return "reload"
+
+
+def describe(changes: Sequence[Change]) -> str:
+    """One phrase for a rebuild's log line."""
+    if not changes:
+        return "first build"
+    if len(changes) == 1:
+        return changes[0].describe()
+    kinds = sorted({c.kind.value for c in changes})
+    return f"{len(changes)} files changed ({', '.join(kinds)})"
+
+
+# ---- Debounce: a burst of events becomes one batch ----
+
+class Debouncer:
+    """Collects items; take() hands them over once none has arrived for `delay` seconds."""
+
+    def __init__(self, delay: float = DEBOUNCE_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.delay, self.clock = delay, clock
+        self._items: list = []
+        self._last = 0.0
+        self._cond = threading.Condition()
+        self.closed = False
+
+    def push(self, item) -> None:
+        with self._cond:
+            self._items.append(item)
+            self._last = self.clock()
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+    def take(self, timeout: float | None = None) -> list:
+        """Block until a burst is over (or `timeout` passes, or close()); return it ([] if none)."""
+        deadline = None if timeout is None else self.clock() + timeout
+        with self._cond:
+            while not self.closed:
+                now = self.clock()
+                if self._items and now - self._last >= self.delay:
+                    items, self._items = self._items, []
+                    return items
+                wait = self.delay - (now - self._last) if self._items else None
+                if deadline is not None:
+                    if now >= deadline and not self._items:
+                        return []
+                    wait = min(wait, deadline - now) if wait is not None else deadline - now
+                self._cond.wait(max(wait, 0.001) if wait is not None else None)
+            return []
+
+
+# ---- Live reload: Server-Sent Events ----
+
+class Broadcaster:
+    """Numbered events for the open pages; a page asks for every event after the one it has seen."""
+
+    KEEP = 100
+
+    def __init__(self) -> None:
+        self.token = secrets.token_hex(4)      # a page from an earlier server run reloads at once
+        self._events: list[tuple[int, str, str]] = []
+        self._last = 0
+        self._cond = threading.Condition()
+        self.closed = False
+
+    @property
+    def last(self) -> int:
+        with self._cond:
+            return self._last
+
+    def publish(self, kind: str, data: str = "") -> None:
+        with self._cond:
+            self._last += 1
+            self._events = self._events[-self.KEEP + 1:] + [(self._last, kind, data)]
+            self._cond.notify_all()
+
+    def wait(self, after: int, timeout: float) -> list[tuple[int, str, str]]:
+        with self._cond:
+            self._cond.wait_for(lambda: self.closed or self._last > after, timeout)
+            return [e for e in self._events if e[0] > after]
+
+    def close(self) -> None:
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+
+RELOAD_SCRIPT = """<script>/* broadsheet serve: live reload (never in built output) */
+(() => {
+  const source = new EventSource("%(events)s?since=%(since)d&token=%(token)s");
+  source.addEventListener("reload", () => location.reload());
+  source.addEventListener("css", () => {
+    for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
+      const url = new URL(link.href, location.href);
+      url.searchParams.set("broadsheet-reload", Date.now());
+      const fresh = link.cloneNode();
+      fresh.href = url.href;
+      fresh.onload = () => link.remove();
+      link.after(fresh);
+    }
+  });
+})();
+</script>
+"""
+
+
+def reload_script(since: int, token: str) -> str:
+    return RELOAD_SCRIPT % {"events": EVENTS_PATH, "since": since, "token": token}
+
+
+def inject(page: bytes, script: str) -> bytes:
+    """The page with the script added before its last </body> (or at its end)."""
+    marker = page.lower().rfind(b"</body>")
+    code = script.encode("utf-8")
+    return page + code if marker < 0 else page[:marker] + code + page[marker:]
+
+
+def error_page(problems: Sequence[Problem]) -> bytes:
+    """What the browser shows while the site does not build: the same lines as the terminal."""
+    lines = "\n".join(html.escape(str(p)) for p in problems)
+    count = len(problems)
+    return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>Build failed: {count} problem{'s' if count != 1 else ''}</title>\n"
+            "<style>body{font:1rem/1.5 system-ui,sans-serif;margin:2rem;color:#1a1a1a;background:#fff}"
+            "h1{color:#a3151b;font-size:1.5rem}pre{white-space:pre-wrap;background:#f5f3ef;padding:1rem;"
+            "border-left:4px solid #a3151b}</style>\n</head>\n<body>\n"
+            f"<main>\n<h1>Build failed: {count} problem{'s' if count != 1 else ''}</h1>\n"
+            f"<pre class=\"problems\">{lines}</pre>\n"
+            "<p>Fix the file and save it: this page reloads by itself.</p>\n</main>\n</body>\n</html>\n").encode("utf-8")
+
+
+# ---- The server ----
+
+@dataclass
+class Rebuild:
+    """What one rebuild did: for the log line, the open pages and the tests."""
+    changes: list[Change]
+    ok: bool
+    rendered: int = 0           # pages rendered again (the rest were carried over unchanged)
+    pages: int = 0
+    parsed: int = 0             # Markdown files parsed again (the rest came from the cache)
+    ms: float = 0.0
+    problems: list[Problem] = field(default_factory=list)
+
+    def log_line(self) -> str:
+        if not self.ok:
+            count = len(self.problems)
+            return (f"{describe(self.changes)}: build failed with {count} problem{'s' if count != 1 else ''} "
+                    f"({self.ms:.0f} ms); the browser shows them until the file is fixed")
+        return f"{describe(self.changes)}: re-rendered {self.rendered} of {self.pages} pages in {self.ms:.0f} ms"
+
+
+class DevServer:
+    """Builds SITE into SITE/.broadsheet/serve, serves it, watches the sources and rebuilds.
+    rebuild() is the whole rebuild path and can be called without starting anything."""
+
+    def __init__(self, site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
+                 now: datetime | None = None, debounce: float = DEBOUNCE_SECONDS,
+                 log: Callable[[str], None] | None = None, workers: int | None = None):
+        self.site = site.absolute()
+        self.output = self.site / SERVE_DIR
+        self.host, self.port = host, port
+        self.drafts, self.now, self.workers = drafts, now, workers
+        self.log = log or (lambda line: print(line, flush=True))
+        self.events = Broadcaster()
+        self.debouncer = Debouncer(debounce)
+        self.history: list[Rebuild] = []
+        self.problems: list[Problem] = []
+        self.base_path = "/"
+        self.theme: Path | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+        self._httpd: http.server.ThreadingHTTPServer | None = None
+        self._observer = None
+        self._watched: set[Path] = set()
+        self._threads: list[threading.Thread] = []
+
+    # -- building --
+
+    def options(self) -> BuildOptions:
+        return BuildOptions(output=self.output, drafts=self.drafts, future=True, preview=True, now=self.now,
+                            workers=self.workers)
+
+    def rebuild(self, changes: Sequence[Change] = ()) -> Rebuild:
+        """Build once; never raises for a problem in the site. Logs one line and tells open pages."""
+        changes = list(changes)
+        started = time.perf_counter()
+        self._idle.clear()
+        try:
+            result = self._build()
+            record = Rebuild(changes, True, result.rendered, result.pages, result.sources - result.articles_cached)
+        except BuildError as exc:
+            record = Rebuild(changes, False, problems=list(exc.problems))
+        except Exception as exc:   # a bug must not stop the writer's loop: show it, keep serving
+            traceback.print_exc()
+            record = Rebuild(changes, False, problems=[Problem(str(self.site), None, "", f"{type(exc).__name__}: {exc}")])
+        finally:
+            self._idle.set()
+        record.ms = (time.perf_counter() - started) * 1000
+        self.problems = record.problems
+        self.history.append(record)
+        self._refresh_site_facts()
+        if not record.ok:
+            for problem in record.problems:
+                self.log(str(problem))
+        self.log(record.log_line())
+        self.events.publish(reload_kind(changes) if record.ok else "reload")
+        return record
+
+    def _build(self):
+        for _ in range(50):   # a `broadsheet build` of the same site may hold the lock for a moment
+            try:
+                return build_site(self.site, self.options())
+            except BuildError as exc:
+                if not (len(exc.problems) == 1 and exc.problems[0].path.endswith(str(LOCK))):
+                    raise
+                time.sleep(0.2)
+        return build_site(self.site, self.options())
+
+    def _refresh_site_facts(self) -> None:
+        """The base path pages link with, and the theme to watch (site.toml may change either)."""
+        try:
+            config = load_config(self.site)
+            self.base_path = Urls(config.base_url).base_path
+            self.theme = find_theme(self.site, config.theme)
+        except BuildError:
+            pass
+        if self._observer is not None:
+            self._watch()
+
+    # -- watching --
+
+    def watch_roots(self) -> list[tuple[Path, bool]]:
+        """(folder, recursive) pairs: the site's own folders, its theme's, and the site root for site.toml."""
+        roots = [(self.site, False)]
+        folders = [self.site / n for n in ("content", "templates", "static", "data")]
+        for theme in (self.theme, bundled_themes() / "default"):
+            if theme is not None:
+                folders += [theme / "templates", theme / "static"]
+        seen: set[Path] = set()
+        for folder in folders:
+            real = folder.resolve()
+            if folder.is_dir() and real not in seen:
+                seen.add(real)
+                roots.append((folder, True))
+        return roots
+
+    def on_event(self, event) -> None:
+        """watchdog's callback: classify, and hand over to the debouncer."""
+        if event.event_type in ("opened", "closed", "closed_no_write"):
+            return
+        if event.is_directory and event.event_type == "modified":
+            return
+        action = "moved" if event.event_type == "moved" else event.event_type
+        paths = [event.src_path] + ([event.dest_path] if getattr(event, "dest_path", "") else [])
+        for raw in paths:
+            path = Path(raw.decode() if isinstance(raw, bytes) else raw)
+            kind = classify(path, self.site, self.theme, event.is_directory)
+            if kind is not ChangeKind.IGNORED:
+                try:
+                    shown = path.relative_to(self.site).as_posix()
+                except ValueError:
+                    shown = str(path)
+                self.debouncer.push(Change(kind, shown, action))
+
+    def _watch(self) -> None:
+        from watchdog.events import FileSystemEventHandler
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(_, event):   # noqa: N805
+                self.on_event(event)
+
+        for folder, recursive in self.watch_roots():
+            if folder not in self._watched:
+                self._observer.schedule(Handler(), str(folder), recursive=recursive)
+                self._watched.add(folder)
+
+    def _loop(self) -> None:
+        while not self.debouncer.closed:
+            changes = relevant(self.debouncer.take(timeout=1.0))
+            if changes:
+                self.rebuild(changes)
+
+    # -- serving --
+
+    def start(self) -> str:
+        """Build, then serve and watch in background threads; returns the site's URL."""
+        from watchdog.observers import Observer
+
+        self.rebuild()
+        self._httpd = http.server.ThreadingHTTPServer((self.host, self.port), _handler(self))
+        self._httpd.daemon_threads = True
+        self.port = self._httpd.server_address[1]
+        self._observer = Observer()
+        self._watch()
+        self._observer.start()
+        for target in (self._httpd.serve_forever, self._loop):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self.url
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{self.base_path}"
+
+    def stop(self) -> None:
+        self.debouncer.close()
+        self.events.close()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        return self._idle.wait(timeout)
+
+
+def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format, *args):  # noqa: A002 - the terminal is for rebuilds, not requests
+            pass
+
+        def do_HEAD(self):
+            self.do_GET(head=True)
+
+        def do_GET(self, head: bool = False):
+            url = urlsplit(self.path)
+            if url.path == EVENTS_PATH:
+                return self.stream(parse_qs(url.query))
+            server.wait_idle()
+            path = unquote(url.path)
+            if not path.startswith(server.base_path):
+                if path.rstrip("/") + "/" == server.base_path or path == "/":
+                    return self.redirect(server.base_path)
+                return self.not_found(head)
+            rel = path[len(server.base_path):]
+            parts = PurePosixPath(rel).parts
+            if any(p in ("..", ".") or p.startswith(".") for p in parts) or "\\" in rel or "\0" in rel:
+                return self.not_found(head)
+            target = server.output.joinpath(*parts) if parts else server.output
+            if target.is_dir():
+                if rel and not rel.endswith("/"):
+                    return self.redirect(path + "/")
+                target = target / "index.html"
+            is_html = target.suffix in (".html", ".htm")
+            if server.problems and (is_html or not target.is_file()):
+                return self.send(500, error_page(server.problems), "text/html; charset=utf-8", head, inject_script=True)
+            try:
+                body = target.read_bytes()
+            except OSError:
+                return self.not_found(head)
+            kind = "text/html; charset=utf-8" if is_html else (mimetypes.guess_type(target.name)[0] or "application/octet-stream")
+            if kind.startswith("text/") and "charset" not in kind or kind in ("application/javascript", "application/json"):
+                kind += "; charset=utf-8"
+            self.send(200, body, kind, head, inject_script=is_html)
+
+        def not_found(self, head: bool):
+            page = server.output / "404.html"
+            body = page.read_bytes() if page.is_file() else b"<!DOCTYPE html><title>Not found</title><body><h1>Not found</h1></body>"
+            self.send(404, body, "text/html; charset=utf-8", head, inject_script=True)
+
+        def redirect(self, location: str):
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def send(self, status: int, body: bytes, kind: str, head: bool, inject_script: bool = False):
+            if inject_script:
+                body = inject(body, reload_script(server.events.last, server.events.token))
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+
+        def stream(self, query: dict[str, list[str]]):
+            """Server-Sent Events: every event after the one the page has seen, then as they come."""
+            self.close_connection = True
+            try:
+                after = int(self.headers.get("Last-Event-ID") or query.get("since", ["0"])[0])
+            except ValueError:
+                after = 0
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            try:
+                if query.get("token", [server.events.token])[0] != server.events.token:
+                    after = server.events.last     # a page from an earlier run of the server: reload it
+                    self.wfile.write(f"id: {after}\nevent: reload\ndata: restarted\n\n".encode())
+                self.wfile.write(b"retry: 500\n\n")
+                self.wfile.flush()
+                while not server.events.closed:
+                    events = server.events.wait(after, KEEPALIVE_SECONDS)
+                    for number, kind, data in events:
+                        self.wfile.write(f"id: {number}\nevent: {kind}\ndata: {json.dumps(data)}\n\n".encode())
+                        after = number
+                    if not events:
+                        self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    return Handler
+
+
+def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True, open_browser: bool = False) -> int:
+    """Run the dev server until Ctrl-C; 0 when stopped, 1 if it could not start."""
+    server = DevServer(site, host, port, drafts)
+    try:
+        url = server.start()
+    except OSError as exc:
+        print(f"could not serve on {host}:{port}: {exc.strerror or exc} (try --port)", file=sys.stderr)
+        server.stop()
+        return 1
+    print(f"Serving {site} at {url} (drafts and scheduled stories marked; Ctrl-C to stop)", flush=True)
+    if open_browser:
+        import webbrowser
+        webbrowser.open(url)
+    signal.signal(signal.SIGTERM, _interrupt)   # a service manager's stop is Ctrl-C too
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("\nStopping.", flush=True)
+    finally:
+        server.stop()
+    return 0
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
