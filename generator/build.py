@@ -11,7 +11,7 @@ from typing import Callable, Protocol
 
 import jinja2
 
-from .cache import BuildCache, PageRecord, files_fingerprint, fingerprint
+from .cache import BuildCache, PageRecord, code_key, files_fingerprint, fingerprint
 from .config import SiteConfig, load_config
 from .content import Source, find_sources, read_sources
 from .data import load_authors
@@ -88,15 +88,10 @@ def _parse_range(shared: tuple[list[Source], SiteConfig], start: int, stop: int)
             for s in sources[start:stop]]
 
 
-PARSER_MODULES = ("frontmatter.py", "yamlread.py", "markup.py", "typography.py", "model.py", "urls.py", "config.py")
-
-
 def parse_key(config: SiteConfig) -> str:
-    """Everything besides a file's bytes that shapes its parsed article: the settings and the
-    parser's own code, so a cache from an older parser is never trusted."""
-    here = Path(__file__).parent
-    code = [(name, (here / name).read_bytes()) for name in PARSER_MODULES if (here / name).is_file()]
-    return fingerprint(repr(config), code)
+    """Everything besides a file's bytes that shapes its parsed article: the settings and
+    Broadsheet's own code, so a cache from another version is never trusted."""
+    return fingerprint(repr(config), code_key())
 
 
 def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
@@ -222,16 +217,27 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
         raise BuildError(problems)
     phase("parse")
 
-    # model and plan: what is published, and every output as a job with a key
+    # nothing changed since the last build of this output? then only the clock can change a file
     now = options.now or datetime.now(timezone.utc)
     published = newest_first(select(articles, now, options.drafts, options.future))
+    static = static_files(site_dir, theme)
+    inputs = inputs_key(config, site_dir, theme, options, parsed, published, known_authors, static, now)
+    if sink is None:
+        unchanged = _unchanged_build(cache, output, inputs)
+        if unchanged is not None:
+            result = _refresh_clock_files(config, published, now, output, cache, parsed, inputs, unchanged)
+            result.phases, result.seconds = phases, time.perf_counter() - started
+            result.sources, result.articles_cached = len(sources), cache.hits
+            result.scheduled = [] if options.future else scheduled(articles, now)
+            return result
+
+    # model and plan: what is published, and every output as a job with a key
     tax = build_taxonomy(published, config.zone, known_authors)
     sizes = image_sizes(site_dir, theme)
     site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
                 key=site_key(config, site_dir, theme, known_authors, tax, published, sizes, options.preview),
                 image_sizes=sizes, preview=options.preview, now=now)
     jobs = plan(site)
-    static = static_files(site_dir, theme)
     phase("plan")
     data = data_jobs(site, jobs, now)
     problems = _collisions(jobs, static, [d.path for d in data])
@@ -260,7 +266,10 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     except BaseException:
         sink.abort()
         raise
-    cache.save(parsed, output if own_sink else None, _page_records(output, [*jobs, *data]) if own_sink else None)
+    counts = {"pages": len(jobs), "articles": len(published), "sections": len(tax.sections), "tags": len(tax.tags),
+              "files": len(jobs) + len(data) + len(static)}
+    cache.save(parsed, output if own_sink else None,
+               _page_records(output, [*jobs, *data], static) if own_sink else None, (inputs, counts))
     phase("write")
 
     return BuildResult(
@@ -276,7 +285,7 @@ def site_key(config: SiteConfig, site_dir: Path, theme: Path, authors: dict, tax
     """Everything site-wide that a page may show: when it changes, every page is rendered again."""
     newest = max((a.modified for a in published), default=None)
     templates = files_fingerprint(site_dir / "templates", theme / "templates", bundled_themes() / "default" / "templates")
-    return fingerprint(repr(config), templates, repr(sorted(authors.items())), list(tax.sections.items()),
+    return fingerprint(code_key(), repr(config), templates, repr(sorted(authors.items())), list(tax.sections.items()),
                        list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None,
                        sorted(sizes.items()), preview)
 
@@ -288,15 +297,70 @@ def _carry(sink: Sink, job: PageJob | DataJob, record: PageRecord | None) -> boo
     return sink.carry(job.path, record.size, record.mtime_ns)
 
 
-def _page_records(output: Path, jobs: list[PageJob | DataJob]) -> dict[str, PageRecord]:
+def _page_records(output: Path, jobs: list[PageJob | DataJob], static: dict[str, Path]) -> dict[str, PageRecord]:
+    """What the output holds after this build: each file's key, size and modification time."""
     records = {}
-    for job in jobs:
+    for path, key in [*((job.path, job.key) for job in jobs), *((rel, "") for rel in static)]:
         try:
-            st = (output / job.path).stat()
+            st = (output / path).stat()
         except OSError:
             continue
-        records[job.path] = PageRecord(job.key, st.st_size, st.st_mtime_ns)
+        records[path] = PageRecord(key, st.st_size, st.st_mtime_ns)
     return records
+
+
+CLOCK_FILES = ("news-sitemap.xml",)   # the only outputs that change with the time of the build alone
+
+
+def inputs_key(config: SiteConfig, site_dir: Path, theme: Path, options: BuildOptions, parsed: dict,
+               published: list[Article], authors: dict, static: dict[str, Path], now: datetime) -> str:
+    """Everything a build's output is made from, except the clock's effect on CLOCK_FILES."""
+    templates = files_fingerprint(site_dir / "templates", theme / "templates", bundled_themes() / "default" / "templates")
+    static_stats = []
+    for rel, path in static.items():
+        st = path.stat()
+        static_stats.append((rel, st.st_size, st.st_mtime_ns))
+    marks = [(a.path, a.draft, a.published > now) for a in published] if options.preview else []
+    return fingerprint(code_key(), repr(config), templates, sorted((p, d) for p, (d, _) in parsed.items()),
+                       [a.path for a in published], repr(sorted(authors.items())), static_stats,
+                       options.drafts, options.future, options.preview, marks)
+
+
+def _unchanged_build(cache: BuildCache, output: Path, inputs: str) -> dict[str, int] | None:
+    """The last build's counts if it was made from the same inputs and its output is untouched."""
+    saved = cache.builds.get(str(output))
+    if not saved or saved[0] != inputs:
+        return None
+    records = cache.previous_pages(output)
+    try:
+        from .output import MARKER, _files
+        if _files(output) != set(records) | {MARKER}:
+            return None
+        for rel, record in records.items():
+            st = (output / rel).stat()
+            if st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
+                return None
+    except OSError:
+        return None
+    return saved[1]
+
+
+def _refresh_clock_files(config: SiteConfig, published: list[Article], now: datetime, output: Path,
+                         cache: BuildCache, parsed: dict, inputs: str, counts: dict[str, int]) -> BuildResult:
+    """The no-change build: rewrite the news sitemap if the clock moved a story out of (or into)
+    its 48-hour window — atomically, in place — and leave every other file alone."""
+    records = dict(cache.previous_pages(output))
+    body = build_news_sitemap(config.base_url, config.publisher.name or config.title, config.language, published, now)
+    target = output / "news-sitemap.xml"
+    if target.read_bytes() != body:
+        tmp = output / ".news-sitemap.xml.tmp"
+        tmp.write_bytes(body)
+        os.replace(tmp, target)
+        st = target.stat()
+        records["news-sitemap.xml"] = PageRecord("", st.st_size, st.st_mtime_ns)
+    cache.save(parsed, output, records, (inputs, counts))
+    return BuildResult(output=output, pages=counts["pages"], articles=counts["articles"],
+                       sections=counts["sections"], tags=counts["tags"], files=counts["files"], rendered=0)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import os
 import pickle
 import shutil
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,15 @@ from . import __version__
 
 CACHE_DIR = Path(".broadsheet") / "cache"
 _FORMAT = 1
+
+
+@lru_cache(maxsize=1)
+def code_key() -> str:
+    """A hash of Broadsheet's own code: an upgrade (or a local change) never reuses old results."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 def fingerprint(*parts: Any) -> str:
@@ -54,6 +64,7 @@ class BuildCache:
     parse_key: str = ""
     articles: dict[str, tuple[str, Any]] = field(default_factory=dict)     # path -> (digest, parse result)
     pages: dict[str, dict[str, PageRecord]] = field(default_factory=dict)  # output folder -> rel -> record
+    builds: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)  # output -> (inputs key, counts)
     hits: int = 0
 
     @classmethod
@@ -65,7 +76,8 @@ class BuildCache:
         articles = _load(folder / "articles.pickle")
         if articles.get("parse_key") == parse_key:
             cache.articles = articles.get("articles", {})
-        cache.pages = _load(folder / "pages.pickle").get("pages", {})
+        saved = _load(folder / "pages.pickle")
+        cache.pages, cache.builds = saved.get("pages", {}), saved.get("builds", {})
         return cache
 
     def parsed(self, path: str, digest: str) -> Any | None:
@@ -75,7 +87,8 @@ class BuildCache:
             return hit[1]
         return None
 
-    def save(self, articles: dict[str, tuple[str, Any]], output: Path | None, pages: dict[str, PageRecord] | None) -> None:
+    def save(self, articles: dict[str, tuple[str, Any]], output: Path | None, pages: dict[str, PageRecord] | None,
+             build: tuple[str, dict[str, int]] | None = None) -> None:
         """Write the cache atomically; a failure to write it never fails the build. The parsed
         articles are rewritten only when they changed (they are the large part)."""
         if self.folder is None:
@@ -84,7 +97,11 @@ class BuildCache:
             _dump(self.folder / "articles.pickle", {"parse_key": self.parse_key, "articles": articles})
         if output is not None and pages is not None:
             self.pages[str(output)] = pages
-            _dump(self.folder / "pages.pickle", {"pages": self.pages})
+            if build is not None:
+                self.builds[str(output)] = build
+            else:
+                self.builds.pop(str(output), None)
+            _dump(self.folder / "pages.pickle", {"pages": self.pages, "builds": self.builds})
 
     def previous_pages(self, output: Path) -> dict[str, PageRecord]:
         return self.pages.get(str(output), {})

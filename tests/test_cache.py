@@ -131,3 +131,22 @@ def test_a_patch_interrupted_after_commit_is_finished_by_the_next_build(make_sit
     recover(site / "output")
     assert not any(p.name.startswith(".output.broadsheet-") for p in site.iterdir())
     assert "A new body." in (site / "output/world/s00/index.html").read_text()
+
+
+def test_a_no_change_rebuild_only_refreshes_what_the_clock_changes(make_site, tmp_path):
+    from datetime import timedelta
+    recent = (NOW - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S+00:00")
+    site = make_site({**corpus(), "content/world/fresh.md": article("Fresh story", recent)})
+    build_site(site, BuildOptions(now=NOW))
+    before = snapshot(site / "output")
+    same = build_site(site, BuildOptions(now=NOW))
+    assert same.rendered == 0 and "plan" not in same.phases and same.pages > N
+    assert snapshot(site / "output") == before
+    later = NOW + timedelta(days=3)
+    build_site(site, BuildOptions(now=later))
+    assert "Fresh story" not in (site / "output/news-sitemap.xml").read_text()
+    clean = tmp_path / "clean-later"
+    build_site(site, BuildOptions(now=later, output=clean, cache=False))
+    assert contents(site / "output") == contents(clean)
+    changed = {rel for rel in before if snapshot(site / "output")[rel] != before[rel]}
+    assert changed == {"news-sitemap.xml"}
