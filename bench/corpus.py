@@ -11,6 +11,7 @@ import argparse
 import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 SECTIONS = ["world", "business", "sport", "technology", "politics", "science", "culture", "opinion"]
 WORDS = ("the minister said on tuesday that government officials would review trade figures after a "
@@ -19,9 +20,11 @@ WORDS = ("the minister said on tuesday that government officials would review tr
          "farmers who depend on monsoon rains the league confirmed new fixtures for the season as "
          "players returned from injury engineers tested a satellite link for remote villages").split()
 START = datetime(2020, 1, 1, 6, 0, tzinfo=timezone.utc)
+LATEST = datetime(2025, 1, 1, 6, 0, tzinfo=timezone.utc)   # no story may be in the future: tools hold those back
+STEP = 47   # minutes between stories (plus up to 40)
 
 
-def story(i: int, rng: random.Random) -> dict:
+def story(i: int, rng: random.Random, start: datetime = START) -> dict:
     words = lambda n: " ".join(rng.choice(WORDS) for _ in range(n))
     paragraphs = [words(rng.randint(50, 70)).capitalize() + "." for _ in range(11)]
     paragraphs.insert(3, "> \"" + words(25).capitalize() + ",\" an official said.")
@@ -30,7 +33,7 @@ def story(i: int, rng: random.Random) -> dict:
         "i": i,
         "title": f"{words(rng.randint(5, 9)).capitalize()} {i}",
         "section": SECTIONS[i % len(SECTIONS)],
-        "published": START + timedelta(minutes=47 * i + rng.randint(0, 40)),
+        "published": start + timedelta(minutes=STEP * i + rng.randint(0, 40)),
         "authors": sorted({f"Reporter {rng.randint(1, 60)}" for _ in range(rng.choice([1, 1, 1, 2]))}),
         "tags": sorted({f"topic-{rng.randint(1, 200)}" for _ in range(rng.randint(2, 5))}),
         "summary": words(25).capitalize() + ".",
@@ -40,7 +43,8 @@ def story(i: int, rng: random.Random) -> dict:
 
 def stories(n: int) -> list[dict]:
     rng = random.Random(20240203)
-    return [story(i, rng) for i in range(n)]
+    start = min(START, LATEST - timedelta(minutes=STEP * n))   # earlier only for corpora too big to fit from START
+    return [story(i, rng, start) for i in range(n)]
 
 
 SITE_TOML = """title = "Bench Times"
@@ -55,28 +59,27 @@ name = "Bench Media"
 """
 
 
-def write_broadsheet(items: list[dict], root: Path) -> None:
-    (root / "content").mkdir(parents=True, exist_ok=True)
-    (root / "site.toml").write_text(SITE_TOML)
+def write_stories(items: list[dict], root: Path, source: Callable[[dict], str]) -> None:
+    """Each story as ROOT/content/SECTION/story-NNNNNN.md: the same paths for every tool."""
     for s in items:
         folder = root / "content" / s["section"]
-        folder.mkdir(exist_ok=True)
-        (folder / f"story-{s['i']:06d}.md").write_text(
-            f"---\ntitle: \"{s['title']}\"\npublished: {s['published']:%Y-%m-%d %H:%M:%S}\n"
-            f"byline: [{', '.join(s['authors'])}]\ntags: [{', '.join(s['tags'])}]\n"
-            f"summary: \"{s['summary']}\"\n---\n{s['body']}\n")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"story-{s['i']:06d}.md").write_text(source(s))
+
+
+def write_broadsheet(items: list[dict], root: Path) -> None:
+    write_stories(items, root, lambda s: (
+        f"---\ntitle: \"{s['title']}\"\npublished: {s['published']:%Y-%m-%d %H:%M:%S}\n"
+        f"byline: [{', '.join(s['authors'])}]\ntags: [{', '.join(s['tags'])}]\n"
+        f"summary: \"{s['summary']}\"\n---\n{s['body']}\n"))
+    (root / "site.toml").write_text(SITE_TOML)
 
 
 def write_pelican(items: list[dict], root: Path) -> None:
-    content = root / "content"
-    content.mkdir(parents=True, exist_ok=True)
-    for s in items:
-        folder = content / s["section"]
-        folder.mkdir(exist_ok=True)
-        (folder / f"story-{s['i']:06d}.md").write_text(
-            f"Title: {s['title']}\nDate: {s['published']:%Y-%m-%d %H:%M}\nCategory: {s['section']}\n"
-            f"Authors: {', '.join(s['authors'])}\nTags: {', '.join(s['tags'])}\nSlug: story-{s['i']:06d}\n"
-            f"Summary: {s['summary']}\n\n{s['body']}\n")
+    write_stories(items, root, lambda s: (
+        f"Title: {s['title']}\nDate: {s['published']:%Y-%m-%d %H:%M}\nCategory: {s['section']}\n"
+        f"Authors: {', '.join(s['authors'])}\nTags: {', '.join(s['tags'])}\nSlug: story-{s['i']:06d}\n"
+        f"Summary: {s['summary']}\n\n{s['body']}\n"))
     (root / "pelicanconf.py").write_text(
         "SITENAME = 'Bench Times'\nSITEURL = 'https://bench.example'\nPATH = 'content'\nTIMEZONE = 'UTC'\n"
         "DEFAULT_PAGINATION = 20\nFEED_MAX_ITEMS = 50\nFEED_ALL_ATOM = 'feeds/all.atom.xml'\n"
@@ -90,13 +93,10 @@ def write_pelican(items: list[dict], root: Path) -> None:
 
 
 def write_hugo(items: list[dict], root: Path) -> None:
-    for s in items:
-        folder = root / "content" / s["section"]
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"story-{s['i']:06d}.md").write_text(
-            f"---\ntitle: \"{s['title']}\"\ndate: {s['published']:%Y-%m-%dT%H:%M:%SZ}\n"
-            f"authors: [{', '.join(s['authors'])}]\ntags: [{', '.join(s['tags'])}]\n"
-            f"summary: \"{s['summary']}\"\n---\n{s['body']}\n")
+    write_stories(items, root, lambda s: (
+        f"---\ntitle: \"{s['title']}\"\ndate: {s['published']:%Y-%m-%dT%H:%M:%SZ}\n"
+        f"authors: [{', '.join(s['authors'])}]\ntags: [{', '.join(s['tags'])}]\n"
+        f"summary: \"{s['summary']}\"\n---\n{s['body']}\n"))
     (root / "hugo.toml").write_text(
         "baseURL = 'https://bench.example/'\ntitle = 'Bench Times'\n[pagination]\npagerSize = 20\n"
         "[services.rss]\nlimit = 50\n[taxonomies]\ntag = 'tags'\nauthor = 'authors'\n")

@@ -20,9 +20,10 @@ is a full one) are pip-installed into WORKDIR/peers, a venv of their own.
 
 Each build is a subprocess timed with perf_counter. Peak memory is reported two ways: the peak
 RSS of the largest single process (ru_maxrss, via `/usr/bin/time -f %M` or, without it, a small
-Python wrapper reporting its own RUSAGE_CHILDREN), and the summed RSS of the whole process tree
-sampled every 0.1 s (worker processes of a parallel build each count; shared pages count once
-per process, so this errs high). Prints medians, ratios against each peer and the targets;
+Python wrapper reporting its own RUSAGE_CHILDREN), and the summed PSS of the whole process tree
+sampled every 0.1 s (worker processes of a parallel build each count, and pages they share after
+a fork are split between them rather than counted once per process; a peak shorter than 0.1 s
+can be missed). Prints medians, ratios against each peer and the targets;
 `--markdown FILE` also writes them into FILE, replacing only the results of the same N.
 Not run in CI (a 10,000-article run takes many minutes); tests/test_bench.py runs N=50.
 """
@@ -42,7 +43,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -67,9 +68,10 @@ TARGET_NO_CHANGE_S, TARGET_EDIT_S, TARGET_PEAK_MB, TARGET_VS_PELICAN = 1.0, 1.5,
 class Run:
     seconds: float
     peak_kb: int        # ru_maxrss of the largest single process
-    tree_kb: int        # summed RSS of the process tree, sampled
+    tree_kb: int        # summed PSS of the process tree, sampled
     ok: bool
     error: str = ""
+    disturbed: bool = False   # Broadsheet's code or theme changed during or just before this build
 
 
 def _children(pid: int) -> list[int]:
@@ -83,7 +85,15 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
-def _rss_kb(pid: int) -> int:
+def _memory_kb(pid: int) -> int:
+    """The process's PSS (shared pages split between their sharers); its RSS where PSS is unknown."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            found = re.search(r"^Pss:\s+(\d+) kB", f.read(), re.M)
+        if found:
+            return int(found.group(1))
+    except OSError:
+        pass
     try:
         with open(f"/proc/{pid}/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
@@ -91,12 +101,12 @@ def _rss_kb(pid: int) -> int:
         return 0
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Summed RSS of root's descendants (not root itself: that is the measuring wrapper)."""
+def _tree_kb(root: int) -> int:
+    """Summed PSS of root's descendants (not root itself: that is the measuring wrapper)."""
     total, todo = 0, _children(root)
     while todo:
         pid = todo.pop()
-        total += _rss_kb(pid)
+        total += _memory_kb(pid)
         todo += _children(pid)
     return total
 
@@ -109,7 +119,7 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(self.every):
-            self.peak_kb = max(self.peak_kb, _tree_rss_kb(self.pid))
+            self.peak_kb = max(self.peak_kb, _tree_kb(self.pid))
 
 
 # Runs the command, then writes its own RUSAGE_CHILDREN peak: a fresh process per build, so
@@ -325,15 +335,25 @@ class Report:
     versions: dict[str, str]
     notes: dict[str, str]
     started: str
+    revision: str = ""
     loads: list[tuple[float, float, float]] = field(default_factory=list)
     results: dict[str, dict[str, list[Run]]] = field(default_factory=dict)
     checks: dict[str, bool] = field(default_factory=dict)      # Broadsheet's edit correctness
     visible: dict[str, bool] = field(default_factory=dict)     # every tool: edit reached the article page
 
+    def timed(self, tool: str, scenario: str) -> list[float]:
+        """Times of the successful runs, leaving out disturbed ones while an undisturbed one exists."""
+        ok = [r for r in self.results.get(tool, {}).get(scenario, []) if r.ok]
+        return [r.seconds for r in ([r for r in ok if not r.disturbed] or ok)]
+
     def median(self, tool: str, scenario: str) -> float | None:
         """None when the tool was not run or every run failed."""
-        good = [r.seconds for r in self.results.get(tool, {}).get(scenario, []) if r.ok]
+        good = self.timed(tool, scenario)
         return statistics.median(good) if good else None
+
+    def disturbed(self) -> list[str]:
+        return [f"{s} (run {i + 1})" for s in SCENARIOS for i, r in enumerate(self.results.get("broadsheet", {}).get(s, []))
+                if r.disturbed]
 
     def peak_mb(self, tool: str, scenario: str) -> tuple[float, float]:
         runs = self.results[tool][scenario]
@@ -355,13 +375,35 @@ def load_average() -> tuple[float, float, float]:
     return tuple(round(x, 2) for x in os.getloadavg())  # type: ignore[return-value]
 
 
+def code_fingerprint() -> str:
+    """Broadsheet's code and theme as they are now: other work may change them during a run."""
+    h = hashlib.sha256()
+    for folder in (REPO / "generator", REPO / "themes"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(str(path).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def run_broadsheet(tool: Tool, site: Path, scenario: str, previous: list[str]) -> Run:
+    """A Broadsheet build, marked disturbed when its code changed during it, or (for a rebuild)
+    since the build before it: the cache is keyed by the code, so that rebuild started cold."""
+    before = code_fingerprint()
+    run = run_tool(tool, site)
+    after = code_fingerprint()
+    seen = {before, after} | (set(previous) if scenario != "clean" else set())
+    previous[:] = [before, after]
+    return replace(run, disturbed=len(seen) > 1)
+
+
 def bench_n(n: int, runs: int, tools: list[Tool], workdir: Path, versions: dict[str, str]) -> Report:
     base = workdir / f"n{n}"
     base.mkdir(parents=True, exist_ok=True)
     edit = prepare_corpus(base, n, tools)
     report = Report(n, runs, [t.name for t in tools], versions, {t.name: t.note for t in tools if t.note},
-                    datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+                    datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), broadsheet_revision())
     report.results = {t.name: {s: [] for s in SCENARIOS} for t in tools}
+    fingerprints: list[str] = []
     for rep in range(runs):
         report.loads.append(load_average())
         print(f"N={n} repetition {rep + 1}/{runs}: load average {' '.join(map(str, report.loads[-1]))}", file=sys.stderr)
@@ -375,9 +417,10 @@ def bench_n(n: int, runs: int, tools: list[Tool], workdir: Path, versions: dict[
                 site = base / tool.name
                 if scenario == "one-edit":
                     apply_edit(site, edit, marker)
-                run = run_tool(tool, site)
+                run = run_broadsheet(tool, site, scenario, fingerprints) if tool.name == "broadsheet" else run_tool(tool, site)
                 report.results[tool.name][scenario].append(run)
-                status = "" if run.ok else "  FAILED " + _last_line(run.error)
+                status = ("" if run.ok else "  FAILED " + _last_line(run.error)) + \
+                    ("  (code changed: cache not usable)" if run.disturbed else "")
                 print(f"  {tool.name:<10} {scenario:<9} {run.seconds:8.2f} s {run.peak_kb / 1024:7.0f} MB"
                       f" {run.tree_kb / 1024:7.0f} MB tree{status}", file=sys.stderr)
                 if scenario == "one-edit" and run.ok:
@@ -389,6 +432,23 @@ def bench_n(n: int, runs: int, tools: list[Tool], workdir: Path, versions: dict[
 
 
 # -- reporting -----------------------------------------------------------------------------------
+
+LEGEND = ("peak MB = peak RSS of the largest single process (ru_maxrss); tree MB = peak of the summed PSS "
+          "of the whole process tree, sampled every 0.1 s; vs PEER = the peer's median time ÷ Broadsheet's "
+          "(above 1: Broadsheet is faster)")
+
+
+DISTURBED = ("Broadsheet builds run while generator/ or themes/ changed under them (their cache was keyed "
+             "by other code; left out of the medians where another run exists)")
+
+
+def broadsheet_revision() -> str:
+    """The commit measured, and whether generator/ or themes/ had uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    head = git("rev-parse", "--short", "HEAD") or "unknown"
+    return head + (" + uncommitted changes" if git("status", "--porcelain", "generator", "themes") else "")
+
 
 def machine() -> dict[str, str]:
     cpu = platform.processor() or platform.machine()
@@ -426,7 +486,7 @@ def table_rows(report: Report) -> tuple[list[str], list[list[str]]]:
     rows = []
     for tool in report.tools:
         for scenario in SCENARIOS:
-            good = [r.seconds for r in report.results[tool][scenario] if r.ok]
+            good = report.timed(tool, scenario)
             peak, tree = report.peak_mb(tool, scenario)
             row = [tool, scenario, _s(report.median(tool, scenario)), _s(min(good, default=None)),
                    _s(max(good, default=None)), f"{peak:.0f}", f"{tree:.0f}"]
@@ -464,16 +524,17 @@ def verdict(ok: bool | None) -> str:
 def print_report(report: Report, info: dict[str, str]) -> None:
     print(f"\nN = {report.n:,} articles, {report.runs} run(s) each, started {report.started}")
     print(f"machine: {info['cpu']}, {info['cores']} cores, {info['ram']} RAM, Python {info['python']}")
-    print("peers: " + (", ".join(f"{k} {v}" for k, v in report.versions.items()) or "none"))
+    print(f"broadsheet: {report.revision}; peers: " + (", ".join(f"{k} {v}" for k, v in report.versions.items()) or "none"))
     print("load average at the start of each repetition: " + "; ".join(" ".join(map(str, l)) for l in report.loads))
     head, rows = table_rows(report)
     widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
     for row in [head] + rows:
         print("  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip())
-    if len(report.tools) > 1:
-        print("vs PEER = the peer's median time ÷ Broadsheet's (above 1: Broadsheet is faster)")
+    print(LEGEND)
     for name, note in report.notes.items():
         print(f"{name}: {note}")
+    if report.disturbed():
+        print(f"{DISTURBED}: {', '.join(report.disturbed())}")
     print("targets (set for 10,000 articles):")
     for text, ok in targets(report):
         print(f"  {verdict(ok):<6} {text}")
@@ -499,7 +560,7 @@ def markdown_block(report: Report, info: dict[str, str]) -> str:
              f"### {report.n:,} articles",
              "",
              f"{report.started}; {report.runs} run(s) of each build; machine: {info['cpu']}, {info['cores']} cores, "
-             f"{info['ram']} RAM, {info['os']}, Python {info['python']}; peers: "
+             f"{info['ram']} RAM, {info['os']}, Python {info['python']}; Broadsheet {report.revision}; peers: "
              + (", ".join(f"{k} {v}" for k, v in report.versions.items()) or "none") + ".",
              "Load average (1, 5, 15 min) at the start of each repetition: "
              + "; ".join(" ".join(map(str, l)) for l in report.loads) + ".",
@@ -507,12 +568,14 @@ def markdown_block(report: Report, info: dict[str, str]) -> str:
              "| " + " | ".join(head) + " |",
              "|" + "|".join("---" if i < 2 else "---:" for i in range(len(head))) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    lines += ["", "Targets (set for 10,000 articles):", ""]
+    lines += ["", LEGEND + ".", "", "Targets (set for 10,000 articles):", ""]
     lines += [f"- {verdict(ok)}: {text}" for text, ok in targets(report)]
     checks = report.checks and all(report.checks.values())
     lines += [f"- one-article edit: Broadsheet's article page, section page, home page and section feeds "
               f"up to date: {'OK' if checks else 'FAIL'}"]
     lines += [f"- {name}: {note}" for name, note in report.notes.items()]
+    if report.disturbed():
+        lines += [f"- {DISTURBED}: {', '.join(report.disturbed())}"]
     data = {"n": report.n, "peak_mb": {t: round(report.worst_peak_mb(t), 1) for t in report.tools},
             "median_s": {t: {s: _round(report.median(t, s)) for s in SCENARIOS} for t in report.tools}}
     lines += ["", f"<!-- bench-data {json.dumps(data, sort_keys=True)} -->", f"<!-- /bench:n={report.n} -->"]

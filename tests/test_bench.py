@@ -30,7 +30,8 @@ def test_benchmark_runs_on_a_small_corpus(tmp_path: Path) -> None:
     assert rows >= {("broadsheet", "clean"), ("broadsheet", "no-change"), ("broadsheet", "one-edit")}
     assert "one-article edit, Broadsheet's output: OK" in done.stdout
     assert "load average at the start of each repetition" in done.stdout
-    table = [line for line in doc.read_text().splitlines() if line.startswith("| broadsheet |")]
+    results = doc.read_text().split("### Peak memory")[0]
+    table = [line for line in results.splitlines() if line.startswith("| broadsheet |")]
     assert [line.split("|")[2].strip() for line in table] == ["clean", "no-change", "one-edit"]
 
 
@@ -64,3 +65,14 @@ def test_markdown_keeps_other_sizes_and_the_commentary(tmp_path: Path) -> None:
     assert "| broadsheet | clean | 3.00 |" in text and "| broadsheet | clean | 9.00 |" in text
     curve = text[text.index("### Peak memory"):]
     assert "| broadsheet | 50 | 500 (+50.0/1k) |" in curve
+
+
+def test_a_rebuild_after_a_code_change_is_marked_disturbed(monkeypatch: pytest.MonkeyPatch) -> None:
+    bench = _load_run()
+    fingerprints = iter(["a", "a", "a", "a", "b", "b", "b", "b"])   # before and after each build
+    monkeypatch.setattr(bench, "code_fingerprint", lambda: next(fingerprints))
+    monkeypatch.setattr(bench, "run_tool", lambda tool, site: bench.Run(1.0, 0, 0, True))
+    tool, previous = bench.broadsheet_tool(), []
+    marks = [bench.run_broadsheet(tool, REPO, scenario, previous).disturbed
+             for scenario in ("clean", "no-change", "one-edit", "clean")]
+    assert marks == [False, False, True, False]
