@@ -247,3 +247,14 @@ def test_an_unknown_theme_is_a_clear_error(make_site):
     with pytest.raises(BuildError) as exc:
         build_site(site, BuildOptions())
     assert "site.toml: theme: no theme named 'nope'" in str(exc.value)
+
+
+def test_feed_dates_come_from_the_newest_story_not_the_clock(build):
+    import json
+    out = build(SITE)
+    rss = feedparser.parse((out / "feed.xml").read_bytes())
+    assert rss.feed.updated_parsed[:5] == (2024, 2, 3, 4, 24)            # the navy story's update, in UTC
+    atom = feedparser.parse((out / "atom.xml").read_bytes())
+    assert atom.feed.updated_parsed[:5] == (2024, 2, 3, 4, 24)
+    assert "lastBuildDate" in (out / "feed.xml").read_text()
+    assert json.loads((out / "feed.json").read_text())["items"][0]["date_modified"] == "2024-02-03T09:54:00+05:30"
