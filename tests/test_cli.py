@@ -15,7 +15,7 @@ def test_build_prints_one_summary_line(tmp_path):
     [line] = result.stdout.splitlines()
     assert line.startswith("Built ") and "1 articles" in line and "1 sections" in line and "1 tags" in line and str(site / "output") in line
     assert cli("build", str(site), "-q").stdout == ""
-    verbose = cli("build", str(site), "-v").stdout
+    verbose = cli("build", str(site), "-v", "--no-cache").stdout
     assert "render" in verbose and "write" in verbose
 
 
