@@ -130,7 +130,10 @@ class _Walk:
                 self.problem(rel, self.too_big(info.st_size))
                 return
             with open(path, "rb") as handle:
-                data = handle.read(self.max_bytes + 1)   # a file growing while we read is still capped
+                # read what stat says is there (+1 to notice a file growing past the limit while we
+                # read); asking for max_bytes+1 would allocate a 5 MB buffer per file and, kept as
+                # its own memory mapping, exhaust the kernel's mapping limit at ~65,000 stories
+                data = handle.read(min(info.st_size, self.max_bytes) + 1)
         except OSError as exc:
             self.problem(rel, f"cannot be read: {exc.strerror or exc}")
             return

@@ -163,3 +163,20 @@ def test_an_author_link_that_is_not_a_url_is_reported(tmp_path):
     with pytest.raises(BuildError) as exc:
         build_site(site, BuildOptions(now=NOW))
     assert "data/authors.toml: Asha Rao.links: must be a list of http(s) URLs" in str(exc.value)
+
+
+def test_reading_many_sources_does_not_hold_a_size_limit_buffer_each(tmp_path):
+    import sys
+    import pytest
+    from generator.content import read_sources
+    if not sys.platform.startswith("linux"):
+        pytest.skip("counts memory mappings in /proc")
+    for i in range(3000):
+        folder = tmp_path / "content" / f"s{i % 10}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"x{i}.md").write_text(f"---\ntitle: T{i}\npublished: 2024-01-01\n---\nBody.\n")
+    before = sum(1 for _ in open("/proc/self/maps"))
+    sources, problems = read_sources(tmp_path)
+    after = sum(1 for _ in open("/proc/self/maps"))
+    assert len(sources) == 3000 and not problems
+    assert after - before < 100, f"{after - before} new memory mappings for 3,000 small files"
