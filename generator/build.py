@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from functools import partial
+from functools import lru_cache, partial
 from typing import Callable, Protocol
 
 import jinja2
@@ -23,7 +23,7 @@ from .images import image_sizes
 from .lock import site_lock
 from .listings import build_taxonomy, duplicate_urls, newest_first, select
 from .model import Article
-from .output import DiskSink, check_output_target
+from .output import MARKER, DiskSink, check_output_target, files_in
 from .plan import PageJob, Site, plan
 from .problems import BuildError, Problem
 from .urls import Urls
@@ -221,7 +221,8 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     now = options.now or datetime.now(timezone.utc)
     published = newest_first(select(articles, now, options.drafts, options.future))
     static = static_files(site_dir, theme)
-    inputs = inputs_key(config, site_dir, theme, options, parsed, published, known_authors, static, now)
+    templates = templates_key(site_dir, theme)
+    inputs = inputs_key(config, templates, options, parsed, published, known_authors, static, now)
     if sink is None:
         unchanged = _unchanged_build(cache, output, inputs)
         if unchanged is not None:
@@ -235,7 +236,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     tax = build_taxonomy(published, config.zone, known_authors)
     sizes = image_sizes(site_dir, theme)
     site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
-                key=site_key(config, site_dir, theme, known_authors, tax, published, sizes, options.preview),
+                key=site_key(config, templates, known_authors, tax, published, sizes, options.preview),
                 image_sizes=sizes, preview=options.preview, now=now)
     jobs = plan(site)
     phase("plan")
@@ -280,11 +281,15 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
         rendered=len(fresh), sources=len(sources), articles_cached=cache.hits)
 
 
-def site_key(config: SiteConfig, site_dir: Path, theme: Path, authors: dict, tax, published: list[Article],
+def templates_key(site_dir: Path, theme: Path) -> str:
+    """Every template a page may be rendered from: the site's, the theme's, the default theme's."""
+    return files_fingerprint(site_dir / "templates", theme / "templates", bundled_themes() / "default" / "templates")
+
+
+def site_key(config: SiteConfig, templates: str, authors: dict, tax, published: list[Article],
              sizes: dict[str, tuple[int, int]], preview: bool = False) -> str:
     """Everything site-wide that a page may show: when it changes, every page is rendered again."""
     newest = max((a.modified for a in published), default=None)
-    templates = files_fingerprint(site_dir / "templates", theme / "templates", bundled_themes() / "default" / "templates")
     return fingerprint(code_key(), repr(config), templates, repr(sorted(authors.items())), list(tax.sections.items()),
                        list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None,
                        sorted(sizes.items()), preview)
@@ -312,10 +317,9 @@ def _page_records(output: Path, jobs: list[PageJob | DataJob], static: dict[str,
 CLOCK_FILES = ("news-sitemap.xml",)   # the only outputs that change with the time of the build alone
 
 
-def inputs_key(config: SiteConfig, site_dir: Path, theme: Path, options: BuildOptions, parsed: dict,
+def inputs_key(config: SiteConfig, templates: str, options: BuildOptions, parsed: dict,
                published: list[Article], authors: dict, static: dict[str, Path], now: datetime) -> str:
     """Everything a build's output is made from, except the clock's effect on CLOCK_FILES."""
-    templates = files_fingerprint(site_dir / "templates", theme / "templates", bundled_themes() / "default" / "templates")
     static_stats = []
     for rel, path in static.items():
         st = path.stat()
@@ -333,8 +337,7 @@ def _unchanged_build(cache: BuildCache, output: Path, inputs: str) -> dict[str, 
         return None
     records = cache.previous_pages(output)
     try:
-        from .output import MARKER, _files
-        if _files(output) != set(records) | {MARKER}:
+        if files_in(output) != set(records) | {MARKER}:
             return None
         for rel, record in records.items():
             st = (output / rel).stat()
@@ -380,7 +383,7 @@ def data_jobs(site: Site, jobs: list[PageJob], now: datetime) -> list[DataJob]:
         return fingerprint(site.key, path, [site.digest(a) for a in items[:size]])
 
     def feeds(title: str, items: list[Article], home: str, rss: str, atom: str | None = None) -> list[DataJob]:
-        made = partial(build_feeds, config, items, title, home, rss, atom)
+        made = lru_cache(maxsize=1)(partial(build_feeds, config, items, title, home, rss, atom))   # RSS and Atom from one pass
         out = [DataJob(rss, feed_key(rss, items), lambda: made()[rss])]
         if atom:
             out.append(DataJob(atom, feed_key(atom, items), lambda: made()[atom]))

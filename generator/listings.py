@@ -135,13 +135,6 @@ class Related:
         return result
 
 
-def related(article: Article, tax: Taxonomy, limit: int = 4) -> list[Article]:
-    """Related stories for one article (see Related, which serves a whole build)."""
-    everything = sorted({a.path: a for items in tax.section_articles.values() for a in items}.values(),
-                        key=lambda a: (-a.published.timestamp(), a.path))
-    return Related(everything, tax, limit)(article)
-
-
 def duplicate_urls(articles: Iterable[Article]) -> list[Problem]:
     """Two articles that would be written to the same URL: one problem per file, naming the other."""
     by_url: dict[str, list[Article]] = defaultdict(list)

@@ -108,7 +108,7 @@ class DiskSink:
 
     def commit(self, expected: set[str] | None = None) -> None:
         """Make the output hold exactly `expected` (every file this build produced)."""
-        staged = _files(self.stage)
+        staged = files_in(self.stage)
         expected = set(staged) if expected is None else set(expected)
         expected.add(MARKER)
         if not self.output.is_dir():
@@ -116,7 +116,7 @@ class DiskSink:
             self.stage.rename(self.output)
             self.mode = "new"
             return
-        old = _files(self.output)
+        old = files_in(self.output)
         stale = sorted(old - expected)
         kept = expected - staged - {MARKER}
         missing = [rel for rel in kept if rel not in old]
@@ -162,7 +162,7 @@ class DiskSink:
 JOURNAL = ".journal"
 
 
-def _files(root: Path) -> set[str]:
+def files_in(root: Path) -> set[str]:
     """Every file under root, as POSIX paths relative to it (the journal excluded)."""
     found = set()
     for folder, _dirs, names in os.walk(root):

@@ -51,3 +51,11 @@ def test_invalid_toml_names_the_file(tmp_path):
     with pytest.raises(BuildError) as exc:
         load_config(tmp_path)
     assert "site.toml:1:" in str(exc.value) and "TOML" in str(exc.value)
+
+
+def test_menu_entries_need_a_name_and_a_url():
+    problems = problems_of({"title": "T", "base_url": "https://x.example",
+                            "menu": [{"name": "World", "url": "/world/"}, {"name": "About"}, {"nmae": "x", "url": "/x/"}]})
+    fields = {p.field for p in problems}
+    assert {"menu[2].url", "menu[3].nmae", "menu[3].name"} <= fields
+    assert all(p.path == "site.toml" for p in problems)
