@@ -24,7 +24,7 @@ from .lock import site_lock
 from .listings import build_taxonomy, duplicate_urls, newest_first, select
 from .model import Article
 from .output import MARKER, DiskSink, check_output_target, files_in
-from .plan import PageJob, Site, plan
+from .plan import PageJob, Site, plan, related_key, related_of
 from .problems import BuildError, Problem
 from .urls import Urls
 from .parallel import run_chunks, worker_count
@@ -61,7 +61,8 @@ class BuildResult:
     phases: dict[str, float] = field(default_factory=dict)
     scheduled: list[Article] = field(default_factory=list)   # held back until their time, soonest first
     rendered: int = 0               # pages rendered this time (the rest were unchanged and carried over)
-    sources: int = 0                # Markdown files read
+    sources: int = 0                # Markdown files found
+    read: int = 0                   # of which read (the rest were unchanged since the last build: stat says so)
     articles_cached: int = 0        # of which parsed results came from the cache
 
     def summary(self) -> str:
@@ -84,7 +85,7 @@ ParseResult = tuple[Article | None, list[Problem]]
 def _parse_range(shared: tuple[list[Source], SiteConfig], start: int, stop: int) -> list[ParseResult]:
     sources, config = shared
     zone, base_path = config.zone, Urls(config.base_url).base_path
-    return [parse_article(s.path, s.data, zone, base_path, config.permalink, markdown=config.markdown)
+    return [parse_article(s.path, s.bytes(), zone, base_path, config.permalink, markdown=config.markdown)
             for s in sources[start:stop]]
 
 
@@ -204,9 +205,11 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     output = (options.output or site_dir / "output").absolute()
     if sink is None:
         check_output_target(output, site_dir)
-    sources, source_problems = read_sources(site_dir, config.markdown.max_file_size)
-    known_authors = load_authors(site_dir)
     cache = BuildCache.open(site_dir, options.cache, parse_key(config))
+    read_ns = time.time_ns()
+    sources, source_problems = read_sources(site_dir, config.markdown.max_file_size, cache.unchanged)
+    cache.read(sources, read_ns)
+    known_authors = load_authors(site_dir)
     phase("load")
 
     # parse: front matter and Markdown, from the cache where a file is unchanged
@@ -229,16 +232,19 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
             result = _refresh_clock_files(config, published, now, output, cache, parsed, inputs, unchanged)
             result.phases, result.seconds = phases, time.perf_counter() - started
             result.sources, result.articles_cached = len(sources), cache.hits
+            result.read = sum(s.data is not None for s in sources)
             result.scheduled = [] if options.future else scheduled(articles, now)
             return result
 
     # model and plan: what is published, and every output as a job with a key
     tax = build_taxonomy(published, config.zone, known_authors)
     sizes = image_sizes(site_dir, theme)
+    chosen = related_key(published)
     site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
                 key=site_key(config, templates, known_authors, tax, published, sizes, options.preview),
-                image_sizes=sizes, preview=options.preview, now=now)
+                image_sizes=sizes, preview=options.preview, now=now, related=cache.related_for(chosen))
     jobs = plan(site)
+    cache.related = (chosen, related_of(jobs))
     phase("plan")
     data = data_jobs(site, jobs, now)
     problems = _collisions(jobs, static, [d.path for d in data])
@@ -252,11 +258,14 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     sink = sink or DiskSink(output)
     previous = cache.previous_pages(output) if own_sink else {}
     try:
-        fresh = [job for job in jobs if not _carry(sink, job, previous.get(job.path))]
+        carried = {job.path: previous[job.path] for job in jobs if _carry(sink, job, previous.get(job.path))}
+        fresh = [job for job in jobs if job.path not in carried]
         render_pages(env, fresh, sink, workers)
         phase("render")
         for item in data:
-            if not _carry(sink, item, previous.get(item.path)):
+            if _carry(sink, item, previous.get(item.path)):
+                carried[item.path] = previous[item.path]
+            else:
                 sink.write(item.path, item.make())
         for rel, path in static.items():
             sink.write(rel, path.read_bytes())
@@ -270,7 +279,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     counts = {"pages": len(jobs), "articles": len(published), "sections": len(tax.sections), "tags": len(tax.tags),
               "files": len(jobs) + len(data) + len(static)}
     cache.save(parsed, output if own_sink else None,
-               _page_records(output, [*jobs, *data], static) if own_sink else None, (inputs, counts))
+               _page_records(output, [*jobs, *data], static, carried) if own_sink else None, (inputs, counts))
     phase("write")
 
     return BuildResult(
@@ -278,7 +287,8 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
         sections=len(tax.sections), tags=len(tax.tags),
         files=len(jobs) + len(data) + len(static), seconds=time.perf_counter() - started, phases=phases,
         scheduled=[] if options.future else scheduled(articles, now),
-        rendered=len(fresh), sources=len(sources), articles_cached=cache.hits)
+        rendered=len(fresh), sources=len(sources), articles_cached=cache.hits,
+        read=sum(s.data is not None for s in sources))
 
 
 def templates_key(site_dir: Path, theme: Path) -> str:
@@ -302,12 +312,18 @@ def _carry(sink: Sink, job: PageJob | DataJob, record: PageRecord | None) -> boo
     return sink.carry(job.path, record.size, record.mtime_ns)
 
 
-def _page_records(output: Path, jobs: list[PageJob | DataJob], static: dict[str, Path]) -> dict[str, PageRecord]:
-    """What the output holds after this build: each file's key, size and modification time."""
+def _page_records(output: Path, jobs: list[PageJob | DataJob], static: dict[str, Path],
+                  carried: dict[str, PageRecord]) -> dict[str, PageRecord]:
+    """What the output holds after this build: each file's key, size and modification time.
+    A file carried over from the last build keeps its record; the others are looked at."""
     records = {}
+    root = str(output)
     for path, key in [*((job.path, job.key) for job in jobs), *((rel, "") for rel in static)]:
+        if path in carried:
+            records[path] = carried[path]
+            continue
         try:
-            st = (output / path).stat()
+            st = os.stat(f"{root}/{path}")
         except OSError:
             continue
         records[path] = PageRecord(key, st.st_size, st.st_mtime_ns)
@@ -339,8 +355,9 @@ def _unchanged_build(cache: BuildCache, output: Path, inputs: str) -> dict[str, 
     try:
         if files_in(output) != set(records) | {MARKER}:
             return None
+        root = str(output)
         for rel, record in records.items():
-            st = (output / rel).stat()
+            st = os.stat(f"{root}/{rel}")
             if st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
                 return None
     except OSError:

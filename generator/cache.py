@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .content import Source, Stamp
 
 CACHE_DIR = Path(".broadsheet") / "cache"
 _FORMAT = 1
@@ -63,9 +64,12 @@ class BuildCache:
     folder: Path | None
     parse_key: str = ""
     articles: dict[str, tuple[str, Any]] = field(default_factory=dict)     # path -> (digest, parse result)
+    stamps: dict[str, tuple[Stamp, str]] = field(default_factory=dict)     # path -> (stamp, digest) of settled files
     pages: dict[str, dict[str, PageRecord]] = field(default_factory=dict)  # output folder -> rel -> record
     builds: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)  # output -> (inputs key, counts)
+    related: tuple[str, dict[str, tuple[str, ...]]] = ("", {})   # (related key, path -> related paths)
     hits: int = 0
+    new_stamps: dict[str, tuple[Stamp, str]] | None = None
 
     @classmethod
     def open(cls, site: Path, enabled: bool, parse_key: str) -> "BuildCache":
@@ -76,8 +80,10 @@ class BuildCache:
         articles = _load(folder / "articles.pickle")
         if articles.get("parse_key") == parse_key:
             cache.articles = articles.get("articles", {})
+            cache.stamps = articles.get("stamps", {})
         saved = _load(folder / "pages.pickle")
         cache.pages, cache.builds = saved.get("pages", {}), saved.get("builds", {})
+        cache.related = saved.get("related", ("", {}))
         return cache
 
     def parsed(self, path: str, digest: str) -> Any | None:
@@ -87,21 +93,40 @@ class BuildCache:
             return hit[1]
         return None
 
+    def unchanged(self, path: str, stamp: Stamp) -> str | None:
+        """The digest of a source whose stamp is the one recorded, if its parse result is kept."""
+        known = self.stamps.get(path)
+        if known is None or known[0] != stamp:
+            return None
+        kept = self.articles.get(path)
+        return known[1] if kept is not None and kept[0] == known[1] else None
+
+    def read(self, sources: list[Source], read_ns: int) -> None:
+        """Note the stamps of this build's sources, read at `read_ns` (time.time_ns()), for the
+        next build. A stamp is kept only if its file had settled then (see Stamp.settled)."""
+        self.new_stamps = {s.path: (s.stamp, s.digest) for s in sources
+                           if s.stamp is not None and s.stamp.settled(read_ns)}
+
     def save(self, articles: dict[str, tuple[str, Any]], output: Path | None, pages: dict[str, PageRecord] | None,
              build: tuple[str, dict[str, int]] | None = None) -> None:
         """Write the cache atomically; a failure to write it never fails the build. The parsed
         articles are rewritten only when they changed (they are the large part)."""
         if self.folder is None:
             return
-        if articles.keys() != self.articles.keys() or self.hits != len(articles):
-            _dump(self.folder / "articles.pickle", {"parse_key": self.parse_key, "articles": articles})
+        stamps = self.new_stamps if self.new_stamps is not None else self.stamps
+        if articles.keys() != self.articles.keys() or self.hits != len(articles) or stamps != self.stamps:
+            _dump(self.folder / "articles.pickle", {"parse_key": self.parse_key, "articles": articles, "stamps": stamps})
         if output is not None and pages is not None:
             self.pages[str(output)] = pages
             if build is not None:
                 self.builds[str(output)] = build
             else:
                 self.builds.pop(str(output), None)
-            _dump(self.folder / "pages.pickle", {"pages": self.pages, "builds": self.builds})
+            _dump(self.folder / "pages.pickle", {"pages": self.pages, "builds": self.builds, "related": self.related})
+
+    def related_for(self, key: str) -> dict[str, tuple[str, ...]] | None:
+        """The related stories of the last build, if they were chosen from the same stories."""
+        return self.related[1] if key and self.related[0] == key else None
 
     def previous_pages(self, output: Path) -> dict[str, PageRecord]:
         return self.pages.get(str(output), {})

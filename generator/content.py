@@ -12,6 +12,7 @@ import stat
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable, NamedTuple
 
 from .config import DEFAULT_MAX_FILE_MB, MB
 from .problems import BuildError, Problem
@@ -20,11 +21,43 @@ CONTENT_DIR = "content"
 DEFAULT_MAX_BYTES = DEFAULT_MAX_FILE_MB * MB
 
 
+class Stamp(NamedTuple):
+    """What stat says about a file: if all of it is unchanged, so are the bytes. The change time
+    cannot be set back by a user (touch -d sets only the modification time), and the inode
+    changes when an editor saves by writing a new file and renaming it over the old one."""
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+
+    @classmethod
+    def of(cls, info: os.stat_result) -> "Stamp":
+        return cls(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+    def settled(self, before_ns: int) -> bool:
+        """A file changed within RACY_NS of a build's read may change again inside one tick of
+        the file system's clock without its stamp changing: such a stamp is not trusted later."""
+        return max(self.mtime_ns, self.ctime_ns) < before_ns - RACY_NS
+
+
+RACY_NS = 2_000_000_000
+Known = Callable[[str, Stamp], "str | None"]   # (site path, stamp) -> digest of unchanged bytes, or None
+
+
 @dataclass(frozen=True)
 class Source:
     path: str        # relative to the site, POSIX separators, e.g. content/world/x.md
-    data: bytes
+    data: bytes | None   # None: not read, because its stamp says it is unchanged since the last build
     digest: str
+    stamp: Stamp | None = None
+    file: str = ""       # where it was read from (a real path)
+
+    def bytes(self) -> bytes:
+        """The file's bytes, read now if the walk skipped them."""
+        if self.data is not None:
+            return self.data
+        with open(self.file, "rb") as handle:
+            return handle.read()
 
 
 def megabytes(size: int) -> str:
@@ -36,6 +69,8 @@ def megabytes(size: int) -> str:
 def _garbling(name: str) -> bool:
     """True if the name holds a control character, a line or paragraph separator, or bytes that
     are not UTF-8 (which Python reads as lone surrogates, and no page can be written with)."""
+    if name.isascii() and name.isprintable():
+        return False    # the common case, decided without looking at each character
     return any(unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") for c in name)
 
 
@@ -50,8 +85,8 @@ def printable(path: str) -> str:
 class _Walk:
     """One walk of content/: the sources found and the problems met on the way."""
 
-    def __init__(self, site: Path, max_bytes: int):
-        self.site, self.max_bytes = site, max_bytes
+    def __init__(self, site: Path, max_bytes: int, known: Known | None = None):
+        self.site, self.max_bytes, self.known = site, max_bytes, known
         self.real_site = Path(os.path.realpath(site))
         self.sources: list[Source] = []
         self.problems: list[Problem] = []
@@ -86,7 +121,7 @@ class _Walk:
             elif entry.is_dir(follow_symlinks=False):
                 self.walk(child, entry.path)
             elif entry.name.endswith(".md"):
-                self.read(child, entry.path)
+                self.read(child, entry.path)   # the folder is a real path and the entry no link
 
     def follow_links(self) -> None:
         while self.links:
@@ -120,7 +155,8 @@ class _Walk:
         return real == str(self.real_site) or real.startswith(str(self.real_site) + os.sep)
 
     def read(self, rel: str, path: str) -> None:
-        self.seen[os.path.realpath(path)] = rel
+        """Read the file at the real path `path`, known in the site as `rel`."""
+        self.seen[path] = rel
         try:
             info = os.stat(path)
             if not stat.S_ISREG(info.st_mode):   # a FIFO or device would block or never end
@@ -128,6 +164,11 @@ class _Walk:
                 return
             if info.st_size > self.max_bytes:
                 self.problem(rel, self.too_big(info.st_size))
+                return
+            stamp = Stamp.of(info)
+            digest = self.known(rel, stamp) if self.known else None
+            if digest is not None:
+                self.sources.append(Source(rel, None, digest, stamp, path))
                 return
             with open(path, "rb") as handle:
                 # read what stat says is there (+1 to notice a file growing past the limit while we
@@ -140,17 +181,19 @@ class _Walk:
         if len(data) > self.max_bytes:
             self.problem(rel, self.too_big(len(data)))
             return
-        self.sources.append(Source(rel, data, hashlib.sha256(data).hexdigest()))
+        self.sources.append(Source(rel, data, hashlib.sha256(data).hexdigest(), stamp, path))
 
     def too_big(self, size: int) -> str:
         return (f"file is {megabytes(size)}, over the {megabytes(self.max_bytes)} limit "
                 f"(split the story, or raise max_file_size in site.toml's [markdown] table)")
 
 
-def read_sources(site: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[Source], list[Problem]]:
-    """Every Markdown file under SITE/content, in path order, and the problems met finding them."""
+def read_sources(site: Path, max_bytes: int = DEFAULT_MAX_BYTES,
+                 known: Known | None = None) -> tuple[list[Source], list[Problem]]:
+    """Every Markdown file under SITE/content, in path order, and the problems met finding them.
+    `known` answers for a file whose stamp the last build recorded: its bytes are then not read."""
     root = site / CONTENT_DIR
-    walk = _Walk(site, max_bytes)
+    walk = _Walk(site, max_bytes, known)
     if root.is_symlink():
         walk.follow(CONTENT_DIR, str(root))
     elif root.is_dir():

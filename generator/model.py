@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 
@@ -45,7 +46,7 @@ class Article:
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict, compare=False)   # field -> line in the file
 
-    @property
+    @cached_property      # asked for by every listing page, feed and sitemap that shows the story
     def modified(self) -> datetime:
         """When the story last changed: its update or its latest correction."""
         latest = max((c.date for c in self.corrections), default=self.published)

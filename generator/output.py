@@ -101,7 +101,7 @@ class DiskSink:
         modification time); False if it is gone or was touched since, so it must be rendered."""
         _check(rel)
         try:
-            st = (self.output / rel).lstat()
+            st = os.lstat(f"{self.output}/{rel}")
         except OSError:
             return False
         return stat.S_ISREG(st.st_mode) and st.st_size == size and st.st_mtime_ns == mtime_ns
@@ -164,13 +164,21 @@ JOURNAL = ".journal"
 
 def files_in(root: Path) -> set[str]:
     """Every file under root, as POSIX paths relative to it (the journal excluded)."""
-    found = set()
-    for folder, _dirs, names in os.walk(root):
-        rel_folder = os.path.relpath(folder, root)
-        for name in names:
-            rel = name if rel_folder == "." else f"{rel_folder}/{name}".replace(os.sep, "/")
-            if rel not in (JOURNAL, ".journal.tmp"):
-                found.add(rel)
+    found: set[str] = set()
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:     # gone, or unreadable: as os.walk, skip it
+            return
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path, f"{prefix}{entry.name}/")
+            else:
+                found.add(prefix + entry.name)
+
+    walk(str(root), "")
+    found.difference_update((JOURNAL, ".journal.tmp"))
     return found
 
 

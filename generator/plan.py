@@ -31,6 +31,7 @@ class Site:
     image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)   # site path -> (width, height)
     preview: bool = False           # the dev server's build: drafts and scheduled stories are marked
     now: datetime | None = None     # what counts as "now" for a preview's "scheduled" marks
+    related: dict[str, tuple[str, ...]] | None = None   # path -> related paths, from a build with the same related_key()
 
     def digest(self, a: Article) -> str:
         """Identifies the article's content: its path (which shapes its URL) and its bytes, and in a
@@ -157,7 +158,11 @@ def plan(site: Site) -> list[PageJob]:
         jobs += _listing_jobs(p, site, "author", author.shown_name, f"authors/{slug}/", tax.author_articles[slug],
                               feeds=p.author_feeds(slug), profile=p.profile(slug))
     jobs += _archive(p, site)
-    find_related = Related(site.articles, tax)
+    if site.related is not None:
+        by_path = {a.path: a for a in site.articles}
+        find_related = lambda a: [by_path[r] for r in site.related[a.path]]   # noqa: E731
+    else:
+        find_related = Related(site.articles, tax)
     for a in site.articles:
         rel = find_related(a)
         key = fingerprint(site.key, "article", a.url_path, site.digest(a), [site.digest(r) for r in rel])
@@ -168,6 +173,16 @@ def plan(site: Site) -> list[PageJob]:
     jobs.append(PageJob("404.html", "404.html", "404.html", _const(not_found), None, in_sitemap=False,
                         key=fingerprint(site.key, "404")))
     return jobs
+
+
+def related_key(articles: list[Article]) -> str:
+    """Everything the choice of related stories depends on: each story's place, section and tags."""
+    return fingerprint([(a.path, a.section, a.tags) for a in articles])
+
+
+def related_of(jobs: list[PageJob]) -> dict[str, tuple[str, ...]]:
+    """The related stories each article page of a plan shows (for Site.related next time)."""
+    return {job.inputs[0]: job.inputs[1:] for job in jobs if job.template == "article.html"}
 
 
 def _const(context: dict[str, Any]) -> Callable[[], dict[str, Any]]:
