@@ -17,6 +17,7 @@ from markdown.treeprocessors import Treeprocessor
 from .config import CONTROL_CHARS, MarkdownSettings
 from .urls import is_link
 
+from .markdown_gates import GatedPatterns
 from .typography import SmartPunctuation
 
 EXTENSIONS = ["extra", "sane_lists"]   # plus SmartPunctuation: smarty's job in one pass, at twice the speed
@@ -70,7 +71,8 @@ def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings 
     """A Markdown body as HTML, sanitised unless settings.unsafe_html."""
     md = _converters.get(base_path)
     if md is None:
-        md = markdown.Markdown(extensions=[*EXTENSIONS, SmartPunctuation()], output_format="html")
+        md = markdown.Markdown(extensions=[*EXTENSIONS, SmartPunctuation(), GatedPatterns()],   # gates last: it sees every pattern
+                               output_format="html")
         if base_path != "/":
             md.treeprocessors.register(_SitePaths(md, base_path), "site_paths", 0)
         _converters[base_path] = md
