@@ -13,16 +13,18 @@ import hashlib
 import os
 import pickle
 import shutil
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__
 from .content import Source, Stamp
 
 CACHE_DIR = Path(".broadsheet") / "cache"
-_FORMAT = 1
+_FORMAT = 2
+SHARDS = 16     # parsed articles are kept in this many files: an edit rewrites one of them
 
 
 @lru_cache(maxsize=1)
@@ -51,11 +53,14 @@ def files_fingerprint(*folders: Path) -> str:
     return h.hexdigest()
 
 
-@dataclass
-class PageRecord:
+class PageRecord(NamedTuple):
     key: str
     size: int
     mtime_ns: int
+
+
+def shard(path: str) -> int:
+    return zlib.crc32(path.encode("utf-8", "surrogatepass")) % SHARDS
 
 
 @dataclass
@@ -77,10 +82,11 @@ class BuildCache:
             return cls(None, parse_key)
         folder = site / CACHE_DIR
         cache = cls(folder, parse_key)
-        articles = _load(folder / "articles.pickle")
-        if articles.get("parse_key") == parse_key:
-            cache.articles = articles.get("articles", {})
-            cache.stamps = articles.get("stamps", {})
+        for number in range(SHARDS):
+            saved = _load(folder / f"articles-{number:02d}.pickle")
+            if saved.get("parse_key") == parse_key:
+                cache.articles.update(saved.get("articles", {}))
+                cache.stamps.update(saved.get("stamps", {}))
         saved = _load(folder / "pages.pickle")
         cache.pages, cache.builds = saved.get("pages", {}), saved.get("builds", {})
         cache.related = saved.get("related", ("", {}))
@@ -114,8 +120,7 @@ class BuildCache:
         if self.folder is None:
             return
         stamps = self.new_stamps if self.new_stamps is not None else self.stamps
-        if articles.keys() != self.articles.keys() or self.hits != len(articles) or stamps != self.stamps:
-            _dump(self.folder / "articles.pickle", {"parse_key": self.parse_key, "articles": articles, "stamps": stamps})
+        self._save_articles(articles, stamps)
         if output is not None and pages is not None:
             self.pages[str(output)] = pages
             if build is not None:
@@ -127,6 +132,25 @@ class BuildCache:
     def related_for(self, key: str) -> dict[str, tuple[str, ...]] | None:
         """The related stories of the last build, if they were chosen from the same stories."""
         return self.related[1] if key and self.related[0] == key else None
+
+    def _save_articles(self, articles: dict[str, tuple[str, Any]], stamps: dict[str, tuple[Stamp, str]]) -> None:
+        """Rewrite the shards whose articles or stamps changed since the cache was opened."""
+        assert self.folder is not None
+        def split(items: dict) -> list[dict]:
+            shards: list[dict] = [{} for _ in range(SHARDS)]
+            for path, value in items.items():
+                shards[shard(path)][path] = value
+            return shards
+
+        old_articles, old_stamps = split(self.articles), split(self.stamps)
+        for number, (new, new_stamps) in enumerate(zip(split(articles), split(stamps))):
+            old = old_articles[number]
+            if (new.keys() == old.keys() and all(new[p][0] == old[p][0] for p in new)
+                    and new_stamps == old_stamps[number]):
+                continue
+            _dump(self.folder / f"articles-{number:02d}.pickle",
+                  {"parse_key": self.parse_key, "articles": new, "stamps": new_stamps})
+        self.articles, self.stamps = dict(articles), dict(stamps)
 
     def previous_pages(self, output: Path) -> dict[str, PageRecord]:
         return self.pages.get(str(output), {})

@@ -98,8 +98,8 @@ class DiskSink:
 
     def carry(self, rel: str, size: int, mtime_ns: int) -> bool:
         """Keep the previous build's file if it is still the one that build wrote (same size and
-        modification time); False if it is gone or was touched since, so it must be rendered."""
-        _check(rel)
+        modification time); False if it is gone or was touched since, so it must be rendered.
+        (Only looks: `rel` comes from the last build's records, written through write().)"""
         try:
             st = os.lstat(f"{self.output}/{rel}")
         except OSError:

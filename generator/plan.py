@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, Callable
 
 from .cache import fingerprint
@@ -36,9 +36,18 @@ class Site:
     def digest(self, a: Article) -> str:
         """Identifies the article's content: its path (which shapes its URL) and its bytes, and in a
         preview its draft/scheduled mark (which changes with the clock, not the bytes)."""
+        known = self._digests.get(a.path)
+        return known[1] if known is not None and known[0] is a else self._digest(a)
+
+    def _digest(self, a: Article) -> str:
         digest = self.digests.get(a.path)
         mark = preview_status(a, self.now) if self.preview else ""
         return (f"{a.path}\0{digest}" if digest else fingerprint(a)) + (f"\0{mark}" if mark else "")
+
+    @cached_property
+    def _digests(self) -> dict[str, tuple[Article, str]]:
+        """digest() of every published article, worked out once: pages and feeds ask ~12 times each."""
+        return {a.path: (a, self._digest(a)) for a in self.articles}
 
 
 @dataclass(frozen=True)
