@@ -15,6 +15,7 @@ from .cache import BuildCache, PageRecord, code_key, files_fingerprint, fingerpr
 from .config import SiteConfig, load_config
 from .content import Source, find_sources, read_sources
 from .data import load_authors
+from .deps import template_keys
 from .feeds import build_feeds
 from .jsonfeed import build_json_feed
 from .sitemaps import build_news_sitemap, build_robots, build_sitemaps
@@ -24,7 +25,7 @@ from .lock import site_lock
 from .listings import build_taxonomy, duplicate_urls, newest_first, select
 from .model import Article
 from .output import MARKER, DiskSink, check_output_target, files_in
-from .plan import PageJob, Site, plan, related_key, related_of
+from .plan import PAGE_TEMPLATES, PageJob, Site, plan, related_key, related_of
 from .problems import BuildError, Problem
 from .urls import Urls
 from .parallel import run_chunks, worker_count
@@ -240,9 +241,11 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     tax = build_taxonomy(published, config.zone, known_authors)
     sizes = image_sizes(site_dir, theme)
     chosen = related_key(published)
+    env = make_environment(site_dir, theme)
     site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
-                key=site_key(config, templates, known_authors, tax, published, sizes, options.preview),
-                image_sizes=sizes, preview=options.preview, now=now, related=cache.related_for(chosen))
+                key=site_key(config, known_authors, tax, published, sizes, options.preview),
+                image_sizes=sizes, preview=options.preview, now=now, related=cache.related_for(chosen),
+                template_keys=template_keys(env, PAGE_TEMPLATES))
     jobs = plan(site)
     cache.related = (chosen, related_of(jobs))
     phase("plan")
@@ -253,7 +256,6 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     phase("feeds")
 
     # render and write: unchanged pages are carried over, the rest rendered (in parallel)
-    env = make_environment(site_dir, theme)
     own_sink = sink is None
     sink = sink or DiskSink(output)
     previous = cache.previous_pages(output) if own_sink else {}
@@ -296,11 +298,12 @@ def templates_key(site_dir: Path, theme: Path) -> str:
     return files_fingerprint(site_dir / "templates", theme / "templates", bundled_themes() / "default" / "templates")
 
 
-def site_key(config: SiteConfig, templates: str, authors: dict, tax, published: list[Article],
+def site_key(config: SiteConfig, authors: dict, tax, published: list[Article],
              sizes: dict[str, tuple[int, int]], preview: bool = False) -> str:
-    """Everything site-wide that a page may show: when it changes, every page is rendered again."""
+    """Everything site-wide that a page may show: when it changes, every page is rendered again.
+    (Templates are not in it: each page's key has the files of its own template; see deps.py.)"""
     newest = max((a.modified for a in published), default=None)
-    return fingerprint(code_key(), repr(config), templates, repr(sorted(authors.items())), list(tax.sections.items()),
+    return fingerprint(code_key(), repr(config), repr(sorted(authors.items())), list(tax.sections.items()),
                        list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None,
                        sorted(sizes.items()), preview)
 

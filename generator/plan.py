@@ -14,6 +14,7 @@ from .present import Presenter, preview_status
 from .urls import output_file, page_path
 from .views import ArchiveMonth, ArchiveYear, Pagination, SectionBlock
 
+PAGE_TEMPLATES = {"home.html", "list.html", "archive.html", "article.html", "redirect.html", "404.html"}
 HOME_LATEST = 12
 BLOCK_SIZE = 4
 
@@ -32,6 +33,12 @@ class Site:
     preview: bool = False           # the dev server's build: drafts and scheduled stories are marked
     now: datetime | None = None     # what counts as "now" for a preview's "scheduled" marks
     related: dict[str, tuple[str, ...]] | None = None   # path -> related paths, from a build with the same related_key()
+    template_keys: dict[str, str] = field(default_factory=dict)   # page template -> hash of the files it is made of
+
+    def page_key(self, template: str, *parts: Any) -> str:
+        """The key of a page rendered from `template`: site-wide facts, the template's own files,
+        and what the page shows (`parts`)."""
+        return fingerprint(self.key, template, self.template_keys.get(template, ""), *parts)
 
     def digest(self, a: Article) -> str:
         """Identifies the article's content: its path (which shapes its URL) and its bytes, and in a
@@ -83,7 +90,7 @@ def _listing_jobs(p: Presenter, site: Site, kind: str, heading: str, base: str, 
     jobs = []
     for number, chunk in enumerate(pages, start=1):
         url_path = page_path(base, number)
-        key = fingerprint(site.key, "list", url_path, heading, kind, number, len(pages),
+        key = site.page_key("list.html", url_path, heading, kind, number, len(pages),
                           [site.digest(a) for a in chunk], feeds, profile)
         make = partial(_listing_context, p, site.config.title, kind, heading, base, number, len(pages), chunk,
                        section, feeds, profile)
@@ -118,7 +125,7 @@ def _home(p: Presenter, site: Site) -> PageJob:
         "blocks": blocks,
     }
     shown = arts[: 1 + HOME_LATEST] + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
-    key = fingerprint(site.key, "home", [site.digest(a) for a in shown])
+    key = site.page_key("home.html", [site.digest(a) for a in shown])
     return PageJob("index.html", "", "home.html", _const(context), _modified(arts),
                    tuple(sorted({a.path for a in shown})), key=key)
 
@@ -135,7 +142,7 @@ def _archive(p: Presenter, site: Site) -> list[PageJob]:
         jobs += _listing_jobs(p, site, "archive", name, base, articles, section="archive")
     context = {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site.config.title}", "archive/"),
                "heading": "Archive", "years": tuple(ArchiveYear(y, tuple(m)) for y, m in years.items())}
-    key = fingerprint(site.key, "archive", [(y, m.name, m.count) for y, ms in years.items() for m in ms])
+    key = site.page_key("archive.html", [(y, m.name, m.count) for y, ms in years.items() for m in ms])
     return [PageJob("archive/index.html", "archive/", "archive.html", _const(context), _modified(site.articles),
                     key=key)] + jobs
 
@@ -148,7 +155,7 @@ def _redirects(p: Presenter, site: Site) -> list[PageJob]:
             meta = p.meta("redirect", f"{a.title} | {site.config.title}", a.url_path)
             context = {"site": p.site(), "page": meta, "target": target, "title": a.title}
             jobs.append(PageJob(alias, alias, "redirect.html", _const(context), None, (a.path,), in_sitemap=False,
-                                key=fingerprint(site.key, "redirect", alias, target, a.title)))
+                                key=site.page_key("redirect.html", alias, target, a.title)))
     return jobs
 
 
@@ -174,13 +181,13 @@ def plan(site: Site) -> list[PageJob]:
         find_related = Related(site.articles, tax)
     for a in site.articles:
         rel = find_related(a)
-        key = fingerprint(site.key, "article", a.url_path, site.digest(a), [site.digest(r) for r in rel])
+        key = site.page_key("article.html", a.url_path, site.digest(a), [site.digest(r) for r in rel])
         jobs.append(PageJob(output_file(a.url_path), a.url_path, "article.html",
                             partial(_article_context, p, a, rel), a.modified, (a.path,) + tuple(r.path for r in rel), key=key))
     jobs += _redirects(p, site)
     not_found = {"site": p.site(), "page": p.meta("404", f"Page not found | {site.config.title}", "404.html")}
     jobs.append(PageJob("404.html", "404.html", "404.html", _const(not_found), None, in_sitemap=False,
-                        key=fingerprint(site.key, "404")))
+                        key=site.page_key("404.html")))
     return jobs
 
 

@@ -270,12 +270,22 @@ def test_editing_a_title_re_renders_the_pages_that_show_it(big):
     assert record.rendered == len(shows_it) < 30
 
 
-def test_a_template_change_renders_again_without_parsing_markdown(big):
-    template = (bundled_themes() / "default/templates/404.html").read_text()
-    (big.site / "templates").mkdir()
-    (big.site / "templates/404.html").write_text(template + "\n")
+def test_a_template_change_renders_again_only_the_pages_that_use_it(big):
+    theme = bundled_themes() / "default/templates"
+    (big.site / "templates/partials").mkdir(parents=True)
+    (big.site / "templates/404.html").write_text((theme / "404.html").read_text().replace("</h1>", " (moved)</h1>"))
     record = big.rebuild([Change(TEMPLATE, "templates/404.html", "created")])
-    assert record.ok and record.parsed == 0 and record.rendered == record.pages
+    assert record.ok and record.parsed == 0 and record.rendered == 1
+    assert "(moved)</h1>" in (big.output / "404.html").read_text()
+    # the card partial: on listings, the home page and beside related stories, never on the 404 or a redirect
+    card = (theme / "partials/card.html").read_text()
+    (big.site / "templates/partials/card.html").write_text(card + "{# changed #}\n")
+    record = big.rebuild([Change(TEMPLATE, "templates/partials/card.html", "created")])
+    assert record.ok and record.parsed == 0 and record.rendered == record.pages - 2   # all but 404.html, archive/
+    # base.html: every page
+    (big.site / "templates/base.html").write_text((theme / "base.html").read_text() + "\n")
+    record = big.rebuild([Change(TEMPLATE, "templates/base.html", "created")])
+    assert record.ok and record.rendered == record.pages
 
 
 def test_a_static_file_is_copied_and_nothing_is_rendered(big):
