@@ -11,8 +11,15 @@ ungated (slower), never wrong.
 """
 from __future__ import annotations
 
+import hashlib
+import inspect
+import re
+
 from markdown import Extension, Markdown, util
+from markdown.blockparser import BlockParser
+from markdown.preprocessors import NormalizeWhitespace
 from markdown.treeprocessors import InlineProcessor
+from markdown.util import Registry
 
 Gate = tuple[str, ...]   # the pattern can match only a text containing at least one of these
 
@@ -59,7 +66,8 @@ FENCES: Gate = ("~~~", "```")
 # Without '<' or '&' Python's HTMLParser sees one run of data, which the raw-HTML preprocessor
 # hands back unchanged ('&' alone is not enough: it adds the ';' that '&#169' lacks).
 RAW_HTML: Gate = ("<", "&")
-INLINE_PRIORITY = 20   # where Markdown registers its inline processor (build_treeprocessors)
+INLINE_PRIORITY = 20       # where Markdown registers its inline processor (build_treeprocessors)
+NORMALIZE_PRIORITY = 30    # and its whitespace normaliser (build_preprocessors)
 
 
 def _contains_any(text: str, gate: Gate) -> bool:
@@ -67,13 +75,6 @@ def _contains_any(text: str, gate: Gate) -> bool:
         if needle in text:
             return True
     return False
-
-
-def _gated_test(test, gate: Gate):
-    if len(gate) == 1:
-        needle = gate[0]
-        return lambda parent, block: needle in block and test(parent, block)
-    return lambda parent, block: _contains_any(block, gate) and test(parent, block)
 
 
 def _pattern_source(obj: object) -> str | None:
@@ -89,36 +90,104 @@ def inline_gate(name: str, pattern: object) -> Gate | None:
     return known[1]
 
 
+def block_gate(name: str, processor: object) -> Gate | None:
+    """The text a block processor needs, or None to always try it."""
+    if name == "table":
+        return TABLE_GATE if type(processor).__name__ == "TableProcessor" else None
+    known = BLOCK_GATES.get(name)
+    if known is None or _pattern_source(processor) != known[0]:
+        return None
+    return known[1]
+
+
+def _gated(registry: Registry, names, gate) -> list[tuple[object, Gate | None]]:
+    """Each item of a registry in its order, with its gate (for those of `names`)."""
+    gates = {id(registry[name]): gate(name, registry[name]) for name in names if name in registry}
+    return [(item, gates.get(id(item))) for item in registry]
+
+
 class _GatedInlineProcessor(InlineProcessor):
     """Markdown's inline processor, but a pattern is tried only on text that holds its gate.
 
     Skipping a pattern is what the stock loop does when the pattern finds no match: go on to the
     next one from the start of the text. Python-Markdown exposes no hook for this loop, so this
-    overrides its (name-mangled) private method; make_gated() checks it still exists."""
+    overrides its (name-mangled) private method; GatedPatterns checks that it still exists."""
+
+    _patterns: list[tuple[object, Gate | None]] = []
 
     def run(self, tree, ancestors=None):
-        registry = self.inlinePatterns
-        gates = {id(registry[name]): inline_gate(name, registry[name]) for name in INLINE_GATES if name in registry}
-        self._gated = [(pattern, gates.get(id(pattern))) for pattern in registry]
+        if len(self._patterns) != len(self.inlinePatterns):   # first run: every extension has registered
+            self._patterns = _gated(self.inlinePatterns, INLINE_GATES, inline_gate)
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
         if isinstance(data, util.AtomicString):
             return data
-        patterns = self._gated
+        patterns = self._patterns
         apply = self._InlineProcessor__applyPattern
         count = len(patterns)
         start = 0
         while patternIndex < count:
             pattern, gate = patterns[patternIndex]
-            if gate is not None and not _contains_any(data, gate):
-                patternIndex += 1
-                start = 0
-                continue
+            if gate is not None:
+                for needle in gate:
+                    if needle in data:
+                        break
+                else:
+                    patternIndex += 1
+                    start = 0
+                    continue
             data, matched, start = apply(pattern, data, patternIndex, start)
             if not matched:
                 patternIndex += 1
         return data
+
+
+def _gated_block_parser(parser: BlockParser):
+    """BlockParser.parseBlocks, trying a processor only on a block that holds its gate (and
+    iterating a list made once instead of re-sorting the registry for every block)."""
+    processors: list[tuple[object, Gate | None]] = []
+
+    def parseBlocks(parent, blocks: list[str]) -> None:
+        nonlocal processors
+        if len(processors) != len(parser.blockprocessors):
+            processors = _gated(parser.blockprocessors, [*BLOCK_GATES, "table"], block_gate)
+        while blocks:
+            for processor, gate in processors:
+                if gate is not None:
+                    for needle in gate:
+                        if needle in blocks[0]:
+                            break
+                    else:
+                        continue
+                if processor.test(parent, blocks[0]):
+                    if processor.run(parent, blocks) is not False:
+                        break
+    return parseBlocks
+
+
+class _NormalizeWhitespace(NormalizeWhitespace):
+    """Markdown's own, but its blank-line regex (a lookbehind at every character) runs only when
+    some line ends in a space. Used only while the stock method is the one this copies."""
+
+    def run(self, lines: list[str]) -> list[str]:
+        source = '\n'.join(lines)
+        source = source.replace(util.STX, "").replace(util.ETX, "")
+        source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+        source = source.expandtabs(self.md.tab_length)
+        if " \n" in source:
+            source = re.sub(r'(?<=\n) +\n', '\n', source)
+        return source.split('\n')
+
+
+NORMALIZE_WHITESPACE_SHA256 = "a99bc2f9e0d83abcd6a7155a5637176e74280f85190e3e05eb1ad20ee5366d2f"   # Markdown 3.11's NormalizeWhitespace.run
+
+
+def _source_digest(function) -> str:
+    try:
+        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+    except (OSError, TypeError):
+        return ""
 
 
 def _can_gate_inline() -> bool:
@@ -130,12 +199,7 @@ class GatedPatterns(Extension):
     """Register last (after every extension that adds patterns) to gate the known patterns."""
 
     def extendMarkdown(self, md: Markdown) -> None:
-        blocks = md.parser.blockprocessors
-        for name, (source, gate) in BLOCK_GATES.items():
-            if name in blocks and _pattern_source(blocks[name]) == source:
-                blocks[name].test = _gated_test(blocks[name].test, gate)
-        if "table" in blocks and type(blocks["table"]).__name__ == "TableProcessor":
-            blocks["table"].test = _gated_test(blocks["table"].test, TABLE_GATE)
+        md.parser.parseBlocks = _gated_block_parser(md.parser)
         name, start = FENCED_CODE
         fenced = md.preprocessors[name] if name in md.preprocessors else None
         if getattr(getattr(fenced, "FENCED_BLOCK_RE", None), "pattern", "").lstrip().startswith(start):   # a verbose pattern
@@ -145,5 +209,8 @@ class GatedPatterns(Extension):
         if type(raw).__name__ == "HtmlBlockPreprocessor":
             parse_html = raw.run
             raw.run = lambda lines: parse_html(lines) if _contains_any("\n".join(lines), RAW_HTML) else lines
+        if "normalize_whitespace" in md.preprocessors and type(md.preprocessors["normalize_whitespace"]) is NormalizeWhitespace \
+                and _source_digest(NormalizeWhitespace.run) == NORMALIZE_WHITESPACE_SHA256:
+            md.preprocessors.register(_NormalizeWhitespace(md), "normalize_whitespace", NORMALIZE_PRIORITY)
         if _can_gate_inline() and "inline" in md.treeprocessors:
             md.treeprocessors.register(_GatedInlineProcessor(md), "inline", INLINE_PRIORITY)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.markdown_gates import BLOCK_GATES, INLINE_GATES, GatedPatterns
+from generator.markdown_gates import BLOCK_GATES, INLINE_GATES, GatedPatterns, block_gate, inline_gate
 from generator.markup import EXTENSIONS
 from generator.typography import SmartPunctuation
 
@@ -47,16 +47,19 @@ def same_html(text: str) -> None:
 
 def test_every_gate_applies_to_the_installed_markdown():
     """A Markdown release that changes a gated pattern drops its gate: re-read the pattern, then update the table."""
-    inline = GATED.treeprocessors["inline"]
     GATED.reset()
     GATED.convert("x")
-    gated_inline = {name for name in INLINE_GATES if GATED.inlinePatterns[name] in
-                    {p for p, gate in inline._gated if gate is not None}}
-    assert gated_inline == set(INLINE_GATES)
+    inline = GATED.treeprocessors["inline"]
+    assert {name for name in INLINE_GATES if inline_gate(name, GATED.inlinePatterns[name])} == set(INLINE_GATES)
+    assert len(inline._patterns) == len(GATED.inlinePatterns)
     blocks = GATED.parser.blockprocessors
-    assert all(blocks[name].test.__name__ == "<lambda>" for name in [*BLOCK_GATES, "table"])
-    assert [type(p).__name__ for p in GATED.treeprocessors] == ["_GatedInlineProcessor" if type(p).__name__ == "InlineProcessor"
-                                                                  else type(p).__name__ for p in STOCK.treeprocessors]
+    assert all(block_gate(name, blocks[name]) for name in [*BLOCK_GATES, "table"])
+    assert GATED.parser.parseBlocks.__qualname__.startswith("_gated_block_parser")
+    assert [type(p).__name__ for p in GATED.preprocessors] == ["_NormalizeWhitespace", "FencedBlockPreprocessor", "HtmlBlockPreprocessor"]
+    assert all(isinstance(GATED.preprocessors[name].__dict__.get("run"), type(lambda: 0)) for name in ("fenced_code_block", "html_block"))
+    stock = [type(p).__name__ for p in STOCK.treeprocessors]
+    assert [type(p).__name__ for p in GATED.treeprocessors] == [
+        {"InlineProcessor": "_GatedInlineProcessor"}.get(name, name) for name in stock]
 
 
 @pytest.mark.parametrize("text", SAMPLES)

@@ -177,3 +177,13 @@ def test_bad_markdown_settings_are_reported(table, field, words):
         settings_from(table)
     [p] = exc.value.problems
     assert p.field == field and words in p.message
+
+
+@pytest.mark.parametrize("plane", range(17))
+def test_strip_controls_removes_exactly_what_the_pattern_names(plane):
+    """Its byte-level shortcut never keeps a control character, nor drops anything else."""
+    from generator.config import CONTROL_CHARS
+    from generator.markup import strip_controls
+    for code in range(plane * 0x10000, (plane + 1) * 0x10000):
+        text = "story " + chr(code) + " text"
+        assert strip_controls(text) == CONTROL_CHARS.sub("", text), hex(code)
