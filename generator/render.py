@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+from jinja2.compiler import CodeGenerator
 
 from .problems import BuildError, Problem
 
@@ -29,7 +30,7 @@ def make_environment(site: Path, theme: Path) -> jinja2.Environment:
     lacks (say, a page kind added in a later version) comes from the bundled default theme."""
     folders = [site / "templates", theme / "templates", bundled_themes() / "default" / "templates"]
     loaders = [jinja2.FileSystemLoader(str(d)) for d in dict.fromkeys(folders) if d.is_dir()]
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -40,6 +41,38 @@ def make_environment(site: Path, theme: Path) -> jinja2.Environment:
     )
     env.globals["cached"] = MacroCache()
     return env
+
+
+def escape_output(value: object) -> str:
+    """What markupsafe.escape() makes of a value printed by `{{ }}`, as a plain str.
+
+    A printed value is only ever joined into the page (or into a macro's, block's or filter's
+    text, which Jinja wraps as Markup itself), so the Markup object escape() builds for each of
+    the hundreds of values on a page is work for nothing: a fifth of the rendering time."""
+    if type(value) is str:
+        return (value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+                .replace("'", "&#39;").replace('"', "&#34;"))
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return escape_output(str(value))
+
+
+class _PlainEscapes(CodeGenerator):
+    """Jinja's code generator, printing autoescaped values through escape_output(). Jinja's own
+    native-types environment overrides the same hook to change how values are printed."""
+
+    def _output_child_pre(self, node, frame, finalize) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
+            self.write("environment.escape_output(")
+            if finalize.src is not None:
+                self.write(finalize.src)
+        else:
+            super()._output_child_pre(node, frame, finalize)
+
+
+class _Environment(jinja2.Environment):
+    code_generator_class = _PlainEscapes
+    escape_output = staticmethod(escape_output)
 
 
 class MacroCache:

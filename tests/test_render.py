@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import jinja2
+from markupsafe import Markup, escape
 
 from generator.render import MacroCache, make_environment
 from generator.views import Link
@@ -39,3 +40,41 @@ def test_the_build_environment_offers_cached_and_does_not_stat_templates(tmp_pat
     env = make_environment(tmp_path, tmp_path)
     assert isinstance(env.globals["cached"], MacroCache)
     assert env.auto_reload is False
+
+
+VALUES = ["plain", "<b> & 'q' \"dq\"", "", "&amp; already", "\u201cé\u201d", 0, 3.5, None, True, Markup("<i>safe</i>"),
+          Link("<L>", "/a?b=1&c=2")]
+EVERY_CONSTRUCT = {
+    "page.html": """{% extends "base.html" %}{% from "m.html" import box %}{% import "m.html" as m %}
+{% block body %}{{ super() }}|{% for v in values %}{{ v }}.{{ v | string }}.{{ box(v) }}.{{ m.box(v) }}.{% endfor %}
+{% set held %}<{{ values[1] }}>{% endset %}{{ held }}{{ held | upper }}
+{% filter upper %}{{ values[1] }}{% endfilter %}{% call box_caller() %}{{ values[1] }}{% endcall %}
+{% include "inc.html" %}{% autoescape false %}{{ values[1] }}{% endautoescape %}{{ self.extra() }}{{ values[1] ~ "&" }}
+{{ values[1] | e }}{{ values[1] | safe }}{{ "%s" | format(values[1]) }}{{ values | join(", ") }}{{ values[-1].name }}
+{% endblock %}{% block extra %}<{{ values[1] }}>{% endblock %}
+{% macro box_caller() %}[{{ caller() }}]{% endmacro %}""",
+    "base.html": "<{{ values[1] }}>{% block body %}base {{ values[0] }}{% endblock %}",
+    "m.html": "{% macro box(v) %}<{{ v }}>{% endmacro %}",
+    "inc.html": "{{ values[1] }}{% for v in values %}{{ loop.index }}{{ v }}{% endfor %}",
+}
+
+
+def test_values_print_exactly_as_markupsafe_escapes_them():
+    from generator.render import escape_output
+    for value in VALUES:
+        assert escape_output(value) == str(escape(value))
+    for code in range(0x250):
+        assert escape_output(chr(code) * 2) == str(escape(chr(code) * 2))
+
+
+def test_the_build_environment_renders_every_construct_as_stock_jinja_does(tmp_path):
+    (tmp_path / "templates").mkdir()
+    for name, text in EVERY_CONSTRUCT.items():
+        (tmp_path / "templates" / name).write_text(text)
+    ours = make_environment(tmp_path, tmp_path)
+    stock = jinja2.Environment(loader=ours.loader, autoescape=ours.autoescape, undefined=ours.undefined,
+                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    assert type(ours) is not jinja2.Environment
+    page = ours.get_template("page.html").render(values=VALUES)
+    assert page == stock.get_template("page.html").render(values=VALUES)
+    assert "&lt;b&gt; &amp; &#39;q&#39; &#34;dq&#34;" in page and "<i>safe</i>" in page
