@@ -43,6 +43,17 @@ def make_environment(site: Path, theme: Path) -> jinja2.Environment:
     return env
 
 
+def _replace_specials(text: str) -> str:
+    return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+            .replace("'", "&#39;").replace('"', "&#34;"))
+
+
+try:   # markupsafe's own C loop behind escape(), five times faster than five replace()s
+    from markupsafe import _escape_inner as _escape_text
+except ImportError:  # pragma: no cover - a markupsafe without it: the same result in Python
+    _escape_text = _replace_specials
+
+
 def escape_output(value: object) -> str:
     """What markupsafe.escape() makes of a value printed by `{{ }}`, as a plain str.
 
@@ -50,11 +61,10 @@ def escape_output(value: object) -> str:
     text, which Jinja wraps as Markup itself), so the Markup object escape() builds for each of
     the hundreds of values on a page is work for nothing: a fifth of the rendering time."""
     if type(value) is str:
-        return (value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-                .replace("'", "&#39;").replace('"', "&#34;"))
+        return _escape_text(value)
     if hasattr(value, "__html__"):
         return value.__html__()
-    return escape_output(str(value))
+    return _escape_text(str(value))
 
 
 class _PlainEscapes(CodeGenerator):
