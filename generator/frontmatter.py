@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timezone, tzinfo
+from itertools import islice
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -39,7 +40,7 @@ def split(path: str, text: str) -> tuple[str, str, list[Problem]]:
         return "", "", [Problem(path, 1, "", "empty file: an article needs front matter (between '---' lines) with at least title and published")]
     if not _HANDLER.detect(text):
         return "", "", [Problem(path, 1, "", "no front matter: the file must start with a '---' line, then title, published…, then '---'")]
-    bounds = list(_HANDLER.FM_BOUNDARY.finditer(text))[:2]
+    bounds = list(islice(_HANDLER.FM_BOUNDARY.finditer(text), 2))   # not a scan of the whole body
     if len(bounds) < 2:
         return "", "", [Problem(path, 1, "", "front matter is not closed: add a '---' line after it")]
     start, end = bounds[0].end(), bounds[1].start()
