@@ -1,6 +1,7 @@
 """build_site(): the phases of a build, in order — load, parse, model, plan, render, write."""
 from __future__ import annotations
 
+import gc
 import os
 import time
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from .data import load_authors
 from .deps import template_keys
 from .feeds import build_feeds
 from .jsonfeed import build_json_feed
-from .sitemaps import build_news_sitemap, build_robots, build_sitemaps
+from .sitemaps import build_news_sitemap, build_robots, build_sitemaps, sitemap_files
 from .frontmatter import parse_article
 from .images import image_sizes
 from .lock import site_lock
@@ -65,6 +66,8 @@ class BuildResult:
     sources: int = 0                # Markdown files found
     read: int = 0                   # of which read (the rest were unchanged since the last build: stat says so)
     articles_cached: int = 0        # of which parsed results came from the cache
+    changed: set[str] | None = None  # output files written or deleted (None: not known, e.g. a first build)
+    site: Site | None = field(default=None, repr=False)   # what was built (the dev server renders from it)
 
     def summary(self) -> str:
         where = f" → {self.output}" if self.output else ""
@@ -179,16 +182,24 @@ def held_back(site_dir: Path, now: datetime) -> list[Article]:
     return scheduled(articles, now)
 
 
-def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sink | None = None) -> BuildResult:
+def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sink | None = None,
+               cache: BuildCache | None = None) -> BuildResult:
     """Build the site at site_dir. Raises BuildError with every problem; writes nothing then.
-    Two builds of one site never run at once: the second fails at once, saying so."""
-    if sink is not None:
-        return _build(site_dir, options, sink)
-    with site_lock(site_dir.absolute()):
-        return _build(site_dir, options, None)
+    Two builds of one site never run at once: the second fails at once, saying so.
+    `cache`: a BuildCache.in_memory() kept between the builds of one process (the dev server)."""
+    collecting = gc.isenabled()
+    gc.disable()    # a build makes millions of objects and few cycles: scanning the heap costs ~15%
+    try:
+        if sink is not None:
+            return _build(site_dir, options, sink, cache)
+        with site_lock(site_dir.absolute()):
+            return _build(site_dir, options, None, cache)
+    finally:
+        if collecting:
+            gc.enable()
 
 
-def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildResult:
+def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: BuildCache | None) -> BuildResult:
     started = time.perf_counter()
     phases: dict[str, float] = {}
     mark = started
@@ -206,7 +217,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     output = (options.output or site_dir / "output").absolute()
     if sink is None:
         check_output_target(output, site_dir)
-    cache = BuildCache.open(site_dir, options.cache, parse_key(config))
+    cache = kept.begin(parse_key(config)) if kept else BuildCache.open(site_dir, options.cache, parse_key(config))
     read_ns = time.time_ns()
     sources, source_problems = read_sources(site_dir, config.markdown.max_file_size, cache.unchanged)
     cache.read(sources, read_ns)
@@ -222,12 +233,13 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
     phase("parse")
 
     # nothing changed since the last build of this output? then only the clock can change a file
+    # (not taken by the dev server, which renders from the Site of its last build)
     now = options.now or datetime.now(timezone.utc)
     published = newest_first(select(articles, now, options.drafts, options.future))
     static = static_files(site_dir, theme)
     templates = templates_key(site_dir, theme)
     inputs = inputs_key(config, templates, options, parsed, published, known_authors, static, now)
-    if sink is None:
+    if sink is None and kept is None:
         unchanged = _unchanged_build(cache, output, inputs)
         if unchanged is not None:
             result = _refresh_clock_files(config, published, now, output, cache, parsed, inputs, unchanged)
@@ -290,7 +302,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None) -> BuildRes
         files=len(jobs) + len(data) + len(static), seconds=time.perf_counter() - started, phases=phases,
         scheduled=[] if options.future else scheduled(articles, now),
         rendered=len(fresh), sources=len(sources), articles_cached=cache.hits,
-        read=sum(s.data is not None for s in sources))
+        read=sum(s.data is not None for s in sources), changed=getattr(sink, "changed", None), site=site)
 
 
 def templates_key(site_dir: Path, theme: Path) -> str:
@@ -400,7 +412,7 @@ def data_jobs(site: Site, jobs: list[PageJob], now: datetime) -> list[DataJob]:
     size = config.feed_size
 
     def feed_key(path: str, items: list[Article]) -> str:
-        return fingerprint(site.key, path, [site.digest(a) for a in items[:size]])
+        return fingerprint(site.key, path, site.digests_of(items[:size]))
 
     def feeds(title: str, items: list[Article], home: str, rss: str, atom: str | None = None) -> list[DataJob]:
         made = lru_cache(maxsize=1)(partial(build_feeds, config, items, title, home, rss, atom))   # RSS and Atom from one pass
@@ -419,8 +431,11 @@ def data_jobs(site: Site, jobs: list[PageJob], now: datetime) -> list[DataJob]:
         out += feeds(f"{config.title}: {author.shown_name}", tax.author_articles[slug],
                      f"authors/{slug}/", f"authors/{slug}/feed.xml")
     # cheap to make, and they depend on every page or on the clock: always made
-    sitemaps = build_sitemaps(config.base_url, [(job.url_path, job.modified) for job in jobs if job.in_sitemap])
-    out += [DataJob(path, "", partial(lambda b: b, body)) for path, body in sitemaps.items()]
+    entries = [(job.url_path, job.modified) for job in jobs if job.in_sitemap]
+    sitemaps = lru_cache(maxsize=1)(partial(build_sitemaps, config.base_url, entries))
+    names = sitemap_files(len(entries))
+    key = fingerprint(site.key, "sitemaps", entries)
+    out += [DataJob(name, key, partial(lambda name: sitemaps()[name], name)) for name in names]
     out.append(DataJob("news-sitemap.xml", "", partial(build_news_sitemap, config.base_url,
                        config.publisher.name or config.title, config.language, site.articles, now)))
     out.append(DataJob("robots.txt", "", partial(build_robots, config.base_url, ["sitemap.xml", "news-sitemap.xml"])))

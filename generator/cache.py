@@ -75,6 +75,7 @@ class BuildCache:
     related: tuple[str, dict[str, tuple[str, ...]]] = ("", {})   # (related key, path -> related paths)
     hits: int = 0
     new_stamps: dict[str, tuple[Stamp, str]] | None = None
+    persist: bool = True    # False: kept in memory between the builds of one process (the dev server)
 
     @classmethod
     def open(cls, site: Path, enabled: bool, parse_key: str) -> "BuildCache":
@@ -91,6 +92,32 @@ class BuildCache:
         cache.pages, cache.builds = saved.get("pages", {}), saved.get("builds", {})
         cache.related = saved.get("related", ("", {}))
         return cache
+
+    @classmethod
+    def in_memory(cls, site: Path, parse_key: str) -> "BuildCache":
+        """A cache for many builds in one process: read from disk once, kept in memory, written
+        back by flush(). Each build starts with begin()."""
+        cache = cls.open(site, True, parse_key)
+        cache.persist = False
+        return cache
+
+    def begin(self, parse_key: str) -> "BuildCache":
+        """Start a build with this in-memory cache; settings that parse differently drop the articles."""
+        if parse_key != self.parse_key:
+            self.parse_key, self.articles, self.stamps = parse_key, {}, {}
+        self.hits, self.new_stamps = 0, None
+        return self
+
+    def flush(self) -> None:
+        """Write an in-memory cache to disk (every shard), for the next process."""
+        if self.folder is None:
+            return
+        self.persist, articles, self.articles = True, self.articles, {}
+        try:
+            self._save_articles(articles, self.stamps)
+            _dump(self.folder / "pages.pickle", {"pages": self.pages, "builds": self.builds, "related": self.related})
+        finally:
+            self.persist = False
 
     def parsed(self, path: str, digest: str) -> Any | None:
         hit = self.articles.get(path)
@@ -120,14 +147,18 @@ class BuildCache:
         if self.folder is None:
             return
         stamps = self.new_stamps if self.new_stamps is not None else self.stamps
-        self._save_articles(articles, stamps)
+        if self.persist:
+            self._save_articles(articles, stamps)
+        else:
+            self.articles, self.stamps = dict(articles), dict(stamps)
         if output is not None and pages is not None:
             self.pages[str(output)] = pages
             if build is not None:
                 self.builds[str(output)] = build
             else:
                 self.builds.pop(str(output), None)
-            _dump(self.folder / "pages.pickle", {"pages": self.pages, "builds": self.builds, "related": self.related})
+            if self.persist:
+                _dump(self.folder / "pages.pickle", {"pages": self.pages, "builds": self.builds, "related": self.related})
 
     def related_for(self, key: str) -> dict[str, tuple[str, ...]] | None:
         """The related stories of the last build, if they were chosen from the same stories."""

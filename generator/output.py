@@ -78,6 +78,7 @@ class DiskSink:
         self.stage = self.parent / f"{prefix}new-{os.getpid()}"
         self.old = self.parent / f"{prefix}old-{os.getpid()}"
         self.mode = ""            # after commit: "new", "swap" or "patch"
+        self.changed: set[str] | None = None   # after commit: files written or deleted (None: all new)
         self.parent.mkdir(parents=True, exist_ok=True)
         recover(self.output)
         self.stage.mkdir()
@@ -125,6 +126,7 @@ class DiskSink:
         if MARKER not in old:
             (self.stage / MARKER).write_bytes(MARKER_TEXT)
             staged.add(MARKER)
+        self.changed = (staged | set(stale)) - {MARKER}
         if len(staged) + len(stale) <= self.PATCH_SHARE * len(expected):
             self._patch(sorted(staged), stale)
         else:

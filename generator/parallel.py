@@ -6,6 +6,7 @@ copy, so nothing large crosses a pipe on the way out. Only results come back.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from typing import Any, Callable, TypeVar
@@ -22,6 +23,13 @@ def worker_count(requested: int | None = None) -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+def _start_worker() -> None:
+    """A worker collects its own garbage (a build turns collection off in the parent: rendering
+    thousands of pages makes cycles), and dies with its parent."""
+    gc.enable()
+    _die_with_parent()
 
 
 def _die_with_parent() -> None:
@@ -55,7 +63,7 @@ def run_chunks(task: Callable[[Any, int, int], R], shared: Any, count: int, work
     bounds = [(start, min(start + size, count)) for start in range(0, count, size)]
     _shared, _task = shared, task
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_die_with_parent) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
             return pool.map(_run, bounds, chunksize=1)
     finally:
         _shared, _task = None, None

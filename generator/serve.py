@@ -25,14 +25,18 @@ from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .build import BuildOptions, build_site
+from .build import BuildOptions, build_site, parse_key
+from .cache import BuildCache
 from .config import load_config
+from .frontmatter import parse_article
+from .plan import Site, article_preview
 from .lock import LOCK
 from .problems import BuildError, Problem
-from .render import bundled_themes, find_theme
+from .render import bundled_themes, find_theme, make_environment, render
 from .urls import Urls
 
 SERVE_DIR = Path(".broadsheet") / "serve"
+NOT_SHOWN_IN_PAGES = (".xml", ".json", ".txt")   # feeds, sitemaps, robots.txt: a change reloads no page
 EVENTS_PATH = "/__broadsheet/events"
 DEBOUNCE_SECONDS = 0.1      # editors save in bursts (temp file, rename, touch): one save, one rebuild
 KEEPALIVE_SECONDS = 15.0
@@ -214,7 +218,13 @@ class Broadcaster:
 RELOAD_SCRIPT = """<script>/* broadsheet serve: live reload (never in built output) */
 (() => {
   const source = new EventSource("%(events)s?since=%(since)d&token=%(token)s");
-  source.addEventListener("reload", () => location.reload());
+  source.addEventListener("reload", (event) => {
+    // data: the pages that changed (reload only if this is one of them), or "" for every page
+    const pages = JSON.parse(event.data || '""');
+    const here = decodeURIComponent(location.pathname);
+    if (Array.isArray(pages) && !pages.some((p) => p === here || p + "index.html" === here)) return;
+    location.reload();
+  });
   source.addEventListener("css", () => {
     for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
       const url = new URL(link.href, location.href);
@@ -268,13 +278,17 @@ class Rebuild:
     parsed: int = 0             # Markdown files parsed again (the rest came from the cache)
     ms: float = 0.0
     problems: list[Problem] = field(default_factory=list)
+    previewed: int = 0          # pages of edited stories shown before the full rebuild
+    preview_ms: float = 0.0     # from the rebuild's start to those pages being served
+    reloaded: list[str] | None = None   # the URL paths told to reload (None: every open page)
 
     def log_line(self) -> str:
         if not self.ok:
             count = len(self.problems)
             return (f"{describe(self.changes)}: build failed with {count} problem{'s' if count != 1 else ''} "
                     f"({self.ms:.0f} ms); the browser shows them until the file is fixed")
-        return f"{describe(self.changes)}: re-rendered {self.rendered} of {self.pages} pages in {self.ms:.0f} ms"
+        shown = f"page shown in {self.preview_ms:.0f} ms; " if self.previewed else ""
+        return f"{describe(self.changes)}: {shown}re-rendered {self.rendered} of {self.pages} pages in {self.ms:.0f} ms"
 
 
 class DevServer:
@@ -301,6 +315,12 @@ class DevServer:
         self._observer = None
         self._watched: set[Path] = set()
         self._threads: list[threading.Thread] = []
+        # kept between rebuilds: the cache (in memory), the last build's site, pages shown early
+        self.cache: BuildCache | None = None
+        self.last_site: Site | None = None
+        self.overlay: dict[str, bytes] = {}     # output path -> page, served before the rebuild ends
+        self._env = None
+        self._failed = True                     # the last rebuild failed (or none ran): reload every page
 
     # -- building --
 
@@ -309,19 +329,35 @@ class DevServer:
                             workers=self.workers)
 
     def rebuild(self, changes: Sequence[Change] = ()) -> Rebuild:
-        """Build once; never raises for a problem in the site. Logs one line and tells open pages."""
+        """Build once; never raises for a problem in the site. Logs one line and tells open pages.
+        An edit to stories already on the site is shown first: their pages are rendered from the
+        last build's site and served (open tabs showing them reload) while the full rebuild runs;
+        every other page waits for the rebuild."""
         changes = list(changes)
         started = time.perf_counter()
         self._idle.clear()
+        early: dict[str, bytes] = {}
+        preview_ms, changed = 0.0, None
         try:
+            if any(c.kind in (ChangeKind.TEMPLATE, ChangeKind.CONFIG) for c in changes):
+                self._env = None
+            early = self._preview(changes)
+            if early:
+                self.overlay = early
+                preview_ms = (time.perf_counter() - started) * 1000
+                self.events.publish("reload", self._url_paths(early))
             result = self._build()
-            record = Rebuild(changes, True, result.rendered, result.pages, result.sources - result.articles_cached)
+            record = Rebuild(changes, True, result.rendered, result.pages, result.sources - result.articles_cached,
+                             previewed=len(early), preview_ms=preview_ms)
+            self.last_site = result.site or self.last_site
+            changed = result.changed
         except BuildError as exc:
             record = Rebuild(changes, False, problems=list(exc.problems))
         except Exception as exc:   # a bug must not stop the writer's loop: show it, keep serving
             traceback.print_exc()
             record = Rebuild(changes, False, problems=[Problem(str(self.site), None, "", f"{type(exc).__name__}: {exc}")])
         finally:
+            self.overlay = {}
             self._idle.set()
         record.ms = (time.perf_counter() - started) * 1000
         self.problems = record.problems
@@ -331,18 +367,71 @@ class DevServer:
             for problem in record.problems:
                 self.log(str(problem))
         self.log(record.log_line())
-        self.events.publish(reload_kind(changes) if record.ok else "reload")
+        kind = reload_kind(changes) if record.ok else "reload"
+        if kind == "reload" and record.ok and not self._failed and changed is not None \
+                and all(rel.endswith(NOT_SHOWN_IN_PAGES + (".html",)) for rel in changed):
+            # only the pages that changed (a page shown early, now the same on disk, not again)
+            record.reloaded = self._url_paths(rel for rel in changed
+                                              if rel.endswith(".html") and not self._same(rel, early.get(rel)))
+        self._failed = not record.ok
+        self.events.publish(kind, record.reloaded if record.reloaded is not None else "")
         return record
 
+    def _same(self, rel: str, shown: bytes | None) -> bool:
+        try:
+            return shown is not None and (self.output / rel).read_bytes() == shown
+        except OSError:
+            return False
+
+    def _url_paths(self, rels: Iterable[str]) -> list[str]:
+        """Output files -> the URL paths browsers show them at ('world/x/index.html' -> '/world/x/')."""
+        return sorted(self.base_path + rel.removesuffix("index.html") for rel in rels)
+
+    def _preview(self, changes: Sequence[Change]) -> dict[str, bytes]:
+        """The pages of edited stories as the last build's site shows them, or {} when the change is
+        of another kind (a new or deleted story, a template, settings) or the story has a problem:
+        then the full rebuild decides, and reports."""
+        site = self.last_site
+        if site is None or self._failed or not changes or any(c.kind is not ChangeKind.ARTICLE for c in changes):
+            return {}
+        try:
+            config = site.config
+            base_path = Urls(config.base_url).base_path
+            by_path = {a.path: a for a in site.articles}
+            related = self.cache.related[1] if self.cache else {}
+            pages = {}
+            for change in changes:
+                old = by_path.get(change.path)
+                if old is None or change.path not in related:
+                    return {}
+                data = (self.site / change.path).read_bytes()
+                article, problems = parse_article(change.path, data, config.zone, base_path, config.permalink,
+                                                  markdown=config.markdown)
+                if problems or article is None or article.url_path != old.url_path or article.draft != old.draft:
+                    return {}
+                if self._env is None:
+                    self._env = make_environment(self.site, find_theme(self.site, config.theme))
+                job = article_preview(site, article, related[change.path])
+                pages[job.path] = render(self._env, job.template, job.context).encode("utf-8")
+            return pages
+        except Exception:   # noqa: BLE001 - an early look is a courtesy: the full rebuild reports problems
+            return {}
+
     def _build(self):
+        if self.cache is None:
+            try:
+                key = parse_key(load_config(self.site))
+            except BuildError:
+                key = ""
+            self.cache = BuildCache.in_memory(self.site, key)
         for _ in range(50):   # a `broadsheet build` of the same site may hold the lock for a moment
             try:
-                return build_site(self.site, self.options())
+                return build_site(self.site, self.options(), cache=self.cache)
             except BuildError as exc:
                 if not (len(exc.problems) == 1 and exc.problems[0].path.endswith(str(LOCK))):
                     raise
                 time.sleep(0.2)
-        return build_site(self.site, self.options())
+        return build_site(self.site, self.options(), cache=self.cache)
 
     def _refresh_site_facts(self) -> None:
         """The base path pages link with, and the theme to watch (site.toml may change either)."""
@@ -435,6 +524,8 @@ class DevServer:
     def stop(self) -> None:
         self.debouncer.close()
         self.events.close()
+        if self.cache is not None:
+            self.cache.flush()       # the next start (or `broadsheet build`) begins warm
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout=5)
@@ -462,7 +553,6 @@ def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
             url = urlsplit(self.path)
             if url.path == EVENTS_PATH:
                 return self.stream(parse_qs(url.query))
-            server.wait_idle()
             path = unquote(url.path)
             if not path.startswith(server.base_path):
                 if path.rstrip("/") + "/" == server.base_path or path == "/":
@@ -472,6 +562,10 @@ def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
             parts = PurePosixPath(rel).parts
             if any(p in ("..", ".") or p.startswith(".") for p in parts) or "\\" in rel or "\0" in rel:
                 return self.not_found(head)
+            early = server.overlay.get(rel + "index.html" if not rel or rel.endswith("/") else rel)
+            if early is not None:     # an edited story, shown before the rebuild ends
+                return self.send(200, early, "text/html; charset=utf-8", head, inject_script=True)
+            server.wait_idle()
             target = server.output.joinpath(*parts) if parts else server.output
             if target.is_dir():
                 if rel and not rel.endswith("/"):

@@ -57,6 +57,13 @@ def _newest(entries: Sequence[tuple[str, datetime | None]]) -> datetime | None:
     return max((modified for _, modified in entries if modified is not None), default=None)
 
 
+def sitemap_files(count: int, limit: int = MAX_URLS) -> list[str]:
+    """The files build_sitemaps() makes for `count` entries: sitemap.xml, and sitemap-N.xml past the limit."""
+    if count <= limit:
+        return ["sitemap.xml"]
+    return ["sitemap.xml"] + [f"sitemap-{number}.xml" for number in range(1, -(-count // limit) + 1)]
+
+
 def build_sitemaps(base_url: str, entries: Sequence[tuple[str, datetime | None]],
                    limit: int = MAX_URLS) -> dict[str, bytes]:
     """{"sitemap.xml": urlset}, or when entries exceed limit a sitemap index plus sitemap-1.xml, sitemap-2.xml, …
@@ -69,7 +76,7 @@ def build_sitemaps(base_url: str, entries: Sequence[tuple[str, datetime | None]]
     if len(entries) <= limit:
         return {"sitemap.xml": _urlset(urls, entries)}
     chunks = [entries[start:start + limit] for start in range(0, len(entries), limit)]
-    names = [f"sitemap-{number}.xml" for number in range(1, len(chunks) + 1)]
+    names = sitemap_files(len(entries), limit)[1:]
     s = f"{{{SITEMAP_NS}}}"
     index = etree.Element(s + "sitemapindex", nsmap={None: SITEMAP_NS})
     for name, chunk in zip(names, chunks):

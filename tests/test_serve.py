@@ -264,6 +264,50 @@ def test_editing_one_body_re_renders_that_story_and_the_pages_that_show_it_not_t
     assert len(articles_rendered) < 20 and record.pages > 250      # its own page and a few "related" blocks
 
 
+def test_an_edited_story_is_shown_before_the_rebuild_and_open_tabs_reload_once(big):
+    record, _, _ = edit_story(big, "world", "story-100", "Body of story 100.", "Changed body.")
+    assert record.previewed == 1 and record.preview_ms <= record.ms
+    events = big.events.wait(0, 0)
+    # the story's own page reloads as soon as its early page is served ...
+    assert events[-2][1:] == ("reload", ["/world/story-100/"])
+    # ... and not again: the rebuilt page is the one shown early; nothing else that a page shows changed
+    assert record.reloaded == [] and events[-1][1:] == ("reload", [])
+
+
+def test_after_a_title_edit_the_pages_listing_the_story_reload_and_the_story_not_again(big):
+    record, shows_it, written = edit_story(big, "sport", "story-101", "Story number 101", "A new headline")
+    assert record.previewed == 1
+    assert set(record.reloaded) == {"/" + rel.removesuffix("index.html") for rel in written} - {"/sport/story-101/"}
+    assert "/sport/story-101/index.html" not in record.reloaded and any(u.startswith("/sport/page/") for u in record.reloaded)
+
+
+def test_no_early_page_for_a_new_story_or_a_story_with_a_problem(big):
+    (big.site / "content/world/fresh.md").write_text(article("Fresh", "2024-01-05 10:00:00"))
+    record = big.rebuild([Change(ARTICLE, "content/world/fresh.md", "created")])
+    assert record.ok and record.previewed == 0
+    story = big.site / "content/world/story-100.md"
+    story.write_text(story.read_text().replace("title:", "titel:"))
+    record = big.rebuild([Change(ARTICLE, "content/world/story-100.md")])
+    assert not record.ok and record.previewed == 0
+    assert big.events.wait(0, 0)[-1][1:] == ("reload", "")          # every page shows the error
+    story.write_text(story.read_text().replace("titel:", "title:"))
+    record = big.rebuild([Change(ARTICLE, "content/world/story-100.md")])
+    assert record.ok and record.previewed == 0 and record.reloaded is None   # after an error: every page
+
+
+def test_a_page_shown_early_is_served_while_the_rebuild_runs(big):
+    base = big.start()
+    try:
+        big._idle.clear()        # as during a rebuild: other pages wait for it
+        big.overlay = {"world/story-100/index.html": b"<html><body>early</body></html>"}
+        status, body = get(base + "world/story-100/")
+        assert status == 200 and body.startswith(b"<html><body>early") and b"EventSource" in body
+    finally:
+        big.overlay = {}
+        big._idle.set()
+        big.stop()
+
+
 def test_editing_a_title_re_renders_the_pages_that_show_it(big):
     record, shows_it, written = edit_story(big, "sport", "story-101", "Story number 101", "Story 101 gets a new headline")
     assert written == shows_it == links_to(big.output, "/sport/story-101/") | {"sport/story-101/index.html"}
