@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from functools import lru_cache, partial
-from typing import Callable, Protocol
+from typing import Callable, NamedTuple, Protocol
 
 import jinja2
 
@@ -19,7 +19,7 @@ from .data import load_authors
 from .deps import template_keys
 from .feeds import build_feeds
 from .jsonfeed import build_json_feed
-from .sitemaps import build_news_sitemap, build_robots, build_sitemaps, sitemap_files
+from .sitemaps import NEWS_WINDOW, build_news_sitemap, build_robots, build_sitemaps, sitemap_files
 from .frontmatter import parse_article
 from .images import image_sizes
 from .lock import site_lock
@@ -224,6 +224,24 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     known_authors = load_authors(site_dir)
     phase("load")
 
+    # nothing changed since the last build of this output, and the clock changed nothing either?
+    # then nothing is parsed, rendered or written (stat says every source is as it was)
+    now = options.now or datetime.now(timezone.utc)
+    static = static_files(site_dir, theme)
+    templates = templates_key(site_dir, theme)
+    same_sources = sources_key(config, templates, options, sources, known_authors, static)
+    if sink is None and kept is None and not source_problems and all(s.data is None for s in sources):
+        last = cache.builds.get(str(output))
+        if last and last.sources == same_sources and (last.until is None or now < last.until) \
+                and _output_untouched(cache, output):
+            phase("parse")
+            counts = last.counts
+            return BuildResult(output=output, pages=counts["pages"], articles=counts["articles"],
+                               sections=counts["sections"], tags=counts["tags"], files=counts["files"],
+                               seconds=time.perf_counter() - started, phases=phases, rendered=0,
+                               scheduled=[] if options.future else list(last.scheduled),
+                               sources=len(sources), articles_cached=len(sources), read=0, changed=set())
+
     # parse: front matter and Markdown, from the cache where a file is unchanged
     workers = worker_count(options.workers)
     articles, problems, parsed = parse_all(sources, config, workers, cache)
@@ -234,19 +252,19 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
 
     # nothing changed since the last build of this output? then only the clock can change a file
     # (not taken by the dev server, which renders from the Site of its last build)
-    now = options.now or datetime.now(timezone.utc)
     published = newest_first(select(articles, now, options.drafts, options.future))
-    static = static_files(site_dir, theme)
-    templates = templates_key(site_dir, theme)
     inputs = inputs_key(config, templates, options, parsed, published, known_authors, static, now)
+    held = [] if options.future else scheduled(articles, now)
+    last_build = LastBuild(inputs, {}, same_sources, clock_until(articles, published, now, options), held)
     if sink is None and kept is None:
         unchanged = _unchanged_build(cache, output, inputs)
         if unchanged is not None:
-            result = _refresh_clock_files(config, published, now, output, cache, parsed, inputs, unchanged)
+            result = _refresh_clock_files(config, published, now, output, cache, parsed,
+                                          last_build._replace(counts=unchanged))
             result.phases, result.seconds = phases, time.perf_counter() - started
             result.sources, result.articles_cached = len(sources), cache.hits
             result.read = sum(s.data is not None for s in sources)
-            result.scheduled = [] if options.future else scheduled(articles, now)
+            result.scheduled = held
             return result
 
     # model and plan: what is published, and every output as a job with a key
@@ -293,14 +311,15 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     counts = {"pages": len(jobs), "articles": len(published), "sections": len(tax.sections), "tags": len(tax.tags),
               "files": len(jobs) + len(data) + len(static)}
     cache.save(parsed, output if own_sink else None,
-               _page_records(output, [*jobs, *data], static, carried) if own_sink else None, (inputs, counts))
+               _page_records(output, [*jobs, *data], static, carried) if own_sink else None,
+               last_build._replace(counts=counts))
     phase("write")
 
     return BuildResult(
         output=output if own_sink else None, pages=len(jobs), articles=len(published),
         sections=len(tax.sections), tags=len(tax.tags),
         files=len(jobs) + len(data) + len(static), seconds=time.perf_counter() - started, phases=phases,
-        scheduled=[] if options.future else scheduled(articles, now),
+        scheduled=held,
         rendered=len(fresh), sources=len(sources), articles_cached=cache.hits,
         read=sum(s.data is not None for s in sources), changed=getattr(sink, "changed", None), site=site)
 
@@ -351,37 +370,75 @@ CLOCK_FILES = ("news-sitemap.xml",)   # the only outputs that change with the ti
 def inputs_key(config: SiteConfig, templates: str, options: BuildOptions, parsed: dict,
                published: list[Article], authors: dict, static: dict[str, Path], now: datetime) -> str:
     """Everything a build's output is made from, except the clock's effect on CLOCK_FILES."""
-    static_stats = []
-    for rel, path in static.items():
-        st = path.stat()
-        static_stats.append((rel, st.st_size, st.st_mtime_ns))
+    static_stats = _static_stats(static)
     marks = [(a.path, a.draft, a.published > now) for a in published] if options.preview else []
     return fingerprint(code_key(), repr(config), templates, sorted((p, d) for p, (d, _) in parsed.items()),
                        [a.path for a in published], repr(sorted(authors.items())), static_stats,
                        options.drafts, options.future, options.preview, marks)
 
 
+def _static_stats(static: dict[str, Path]) -> list[tuple[str, int, int]]:
+    out = []
+    for rel, path in static.items():
+        st = path.stat()
+        out.append((rel, st.st_size, st.st_mtime_ns))
+    return out
+
+
+def sources_key(config: SiteConfig, templates: str, options: BuildOptions, sources: list[Source],
+                authors: dict, static: dict[str, Path]) -> str:
+    """Everything a build is made from, as known before parsing: with the same sources (bytes, by
+    their stamps), settings, templates, data and static files, only the clock can change the output."""
+    return fingerprint(code_key(), repr(config), templates, [(s.path, s.digest) for s in sources],
+                       repr(sorted(authors.items())), _static_stats(static), options.drafts, options.future,
+                       options.preview)
+
+
+class LastBuild(NamedTuple):
+    """What a build of an output leaves for the next build of it to tell whether anything changed."""
+    inputs: str                     # inputs_key()
+    counts: dict[str, int]
+    sources: str                    # sources_key()
+    until: datetime | None          # the clock changes the output then (None: never, on its own)
+    scheduled: list[Article]        # held back, soonest first
+
+
+def clock_until(articles: list[Article], published: list[Article], now: datetime, options: BuildOptions) -> datetime | None:
+    """When the clock alone next changes a build made `now`: a held-back story falls due, or a
+    story leaves the news sitemap's 48-hour window."""
+    due = [] if options.future else [a.published for a in articles if a.published > now and (options.drafts or not a.draft)]
+    leaving = [a.published + NEWS_WINDOW for a in published if a.published + NEWS_WINDOW >= now]
+    return min(due + leaving, default=None)
+
+
 def _unchanged_build(cache: BuildCache, output: Path, inputs: str) -> dict[str, int] | None:
     """The last build's counts if it was made from the same inputs and its output is untouched."""
     saved = cache.builds.get(str(output))
-    if not saved or saved[0] != inputs:
+    if not saved or saved.inputs != inputs or not _output_untouched(cache, output):
         return None
+    return saved.counts
+
+
+def _output_untouched(cache: BuildCache, output: Path) -> bool:
+    """The output holds exactly the files the last build recorded, each as it was left."""
     records = cache.previous_pages(output)
+    if not records:
+        return False
     try:
         if files_in(output) != set(records) | {MARKER}:
-            return None
+            return False
         root = str(output)
         for rel, record in records.items():
             st = os.stat(f"{root}/{rel}")
             if st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
-                return None
+                return False
     except OSError:
-        return None
-    return saved[1]
+        return False
+    return True
 
 
 def _refresh_clock_files(config: SiteConfig, published: list[Article], now: datetime, output: Path,
-                         cache: BuildCache, parsed: dict, inputs: str, counts: dict[str, int]) -> BuildResult:
+                         cache: BuildCache, parsed: dict, last: LastBuild) -> BuildResult:
     """The no-change build: rewrite the news sitemap if the clock moved a story out of (or into)
     its 48-hour window — atomically, in place — and leave every other file alone."""
     records = dict(cache.previous_pages(output))
@@ -393,7 +450,8 @@ def _refresh_clock_files(config: SiteConfig, published: list[Article], now: date
         os.replace(tmp, target)
         st = target.stat()
         records["news-sitemap.xml"] = PageRecord("", st.st_size, st.st_mtime_ns)
-    cache.save(parsed, output, records, (inputs, counts))
+    cache.save(parsed, output, records, last)
+    counts = last.counts
     return BuildResult(output=output, pages=counts["pages"], articles=counts["articles"],
                        sections=counts["sections"], tags=counts["tags"], files=counts["files"], rendered=0)
 

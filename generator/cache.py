@@ -23,7 +23,7 @@ from . import __version__
 from .content import Source, Stamp
 
 CACHE_DIR = Path(".broadsheet") / "cache"
-_FORMAT = 2
+_FORMAT = 3
 SHARDS = 16     # parsed articles are kept in this many files: an edit rewrites one of them
 
 
@@ -65,33 +65,45 @@ def shard(path: str) -> int:
 
 @dataclass
 class BuildCache:
-    """What one build hands to the next. `folder` None means caching is off."""
+    """What one build hands to the next. `folder` None means caching is off.
+
+    The parsed articles (the large part, in SHARDS files) are read only when a build first asks
+    for one: a build that finds nothing changed never reads them."""
     folder: Path | None
     parse_key: str = ""
-    articles: dict[str, tuple[str, Any]] = field(default_factory=dict)     # path -> (digest, parse result)
     stamps: dict[str, tuple[Stamp, str]] = field(default_factory=dict)     # path -> (stamp, digest) of settled files
     pages: dict[str, dict[str, PageRecord]] = field(default_factory=dict)  # output folder -> rel -> record
-    builds: dict[str, tuple[str, dict[str, int]]] = field(default_factory=dict)  # output -> (inputs key, counts)
+    builds: dict[str, Any] = field(default_factory=dict)      # output -> what build.py keeps to spot a no-change build
     related: tuple[str, dict[str, tuple[str, ...]]] = ("", {})   # (related key, path -> related paths)
     hits: int = 0
     new_stamps: dict[str, tuple[Stamp, str]] | None = None
     persist: bool = True    # False: kept in memory between the builds of one process (the dev server)
+    _articles: dict[str, tuple[str, Any]] | None = None     # path -> (digest, parse result); None: not read yet
 
     @classmethod
     def open(cls, site: Path, enabled: bool, parse_key: str) -> "BuildCache":
         if not enabled:
-            return cls(None, parse_key)
+            return cls(None, parse_key, _articles={})
         folder = site / CACHE_DIR
         cache = cls(folder, parse_key)
-        for number in range(SHARDS):
-            saved = _load(folder / f"articles-{number:02d}.pickle")
-            if saved.get("parse_key") == parse_key:
-                cache.articles.update(saved.get("articles", {}))
-                cache.stamps.update(saved.get("stamps", {}))
+        saved = _load(folder / "stamps.pickle")
+        if saved.get("parse_key") == parse_key:
+            cache.stamps = saved.get("stamps", {})
         saved = _load(folder / "pages.pickle")
         cache.pages, cache.builds = saved.get("pages", {}), saved.get("builds", {})
         cache.related = saved.get("related", ("", {}))
         return cache
+
+    @property
+    def articles(self) -> dict[str, tuple[str, Any]]:
+        if self._articles is None:
+            self._articles = {}
+            if self.folder is not None:
+                for number in range(SHARDS):
+                    saved = _load(self.folder / f"articles-{number:02d}.pickle")
+                    if saved.get("parse_key") == self.parse_key:
+                        self._articles.update(saved.get("articles", {}))
+        return self._articles
 
     @classmethod
     def in_memory(cls, site: Path, parse_key: str) -> "BuildCache":
@@ -104,7 +116,7 @@ class BuildCache:
     def begin(self, parse_key: str) -> "BuildCache":
         """Start a build with this in-memory cache; settings that parse differently drop the articles."""
         if parse_key != self.parse_key:
-            self.parse_key, self.articles, self.stamps = parse_key, {}, {}
+            self.parse_key, self._articles, self.stamps = parse_key, {}, {}
         self.hits, self.new_stamps = 0, None
         return self
 
@@ -112,9 +124,10 @@ class BuildCache:
         """Write an in-memory cache to disk (every shard), for the next process."""
         if self.folder is None:
             return
-        self.persist, articles, self.articles = True, self.articles, {}
+        self.persist, articles, self._articles = True, self.articles, {}
         try:
-            self._save_articles(articles, self.stamps)
+            self._save_articles(articles)
+            _dump(self.folder / "stamps.pickle", {"parse_key": self.parse_key, "stamps": self.stamps})
             _dump(self.folder / "pages.pickle", {"pages": self.pages, "builds": self.builds, "related": self.related})
         finally:
             self.persist = False
@@ -127,12 +140,10 @@ class BuildCache:
         return None
 
     def unchanged(self, path: str, stamp: Stamp) -> str | None:
-        """The digest of a source whose stamp is the one recorded, if its parse result is kept."""
+        """The digest of a source whose stamp is the one recorded (its bytes are then not read;
+        should its parse result be missing, the build reads them after all)."""
         known = self.stamps.get(path)
-        if known is None or known[0] != stamp:
-            return None
-        kept = self.articles.get(path)
-        return known[1] if kept is not None and kept[0] == known[1] else None
+        return known[1] if known is not None and known[0] == stamp else None
 
     def read(self, sources: list[Source], read_ns: int) -> None:
         """Note the stamps of this build's sources, read at `read_ns` (time.time_ns()), for the
@@ -140,17 +151,21 @@ class BuildCache:
         self.new_stamps = {s.path: (s.stamp, s.digest) for s in sources
                            if s.stamp is not None and s.stamp.settled(read_ns)}
 
-    def save(self, articles: dict[str, tuple[str, Any]], output: Path | None, pages: dict[str, PageRecord] | None,
-             build: tuple[str, dict[str, int]] | None = None) -> None:
-        """Write the cache atomically; a failure to write it never fails the build. The parsed
-        articles are rewritten only when they changed (they are the large part)."""
+    def save(self, articles: dict[str, tuple[str, Any]] | None, output: Path | None,
+             pages: dict[str, PageRecord] | None, build: Any = None) -> None:
+        """Write the cache atomically; a failure to write it never fails the build. Only the
+        article shards that changed are rewritten (None: the articles were not even looked at)."""
         if self.folder is None:
             return
         stamps = self.new_stamps if self.new_stamps is not None else self.stamps
         if self.persist:
-            self._save_articles(articles, stamps)
-        else:
-            self.articles, self.stamps = dict(articles), dict(stamps)
+            if articles is not None:
+                self._save_articles(articles)
+            if stamps != self.stamps:
+                _dump(self.folder / "stamps.pickle", {"parse_key": self.parse_key, "stamps": stamps})
+        elif articles is not None:
+            self._articles = dict(articles)
+        self.stamps = dict(stamps)
         if output is not None and pages is not None:
             self.pages[str(output)] = pages
             if build is not None:
@@ -164,8 +179,8 @@ class BuildCache:
         """The related stories of the last build, if they were chosen from the same stories."""
         return self.related[1] if key and self.related[0] == key else None
 
-    def _save_articles(self, articles: dict[str, tuple[str, Any]], stamps: dict[str, tuple[Stamp, str]]) -> None:
-        """Rewrite the shards whose articles or stamps changed since the cache was opened."""
+    def _save_articles(self, articles: dict[str, tuple[str, Any]]) -> None:
+        """Rewrite the shards whose articles changed since the cache was opened."""
         assert self.folder is not None
         def split(items: dict) -> list[dict]:
             shards: list[dict] = [{} for _ in range(SHARDS)]
@@ -173,15 +188,13 @@ class BuildCache:
                 shards[shard(path)][path] = value
             return shards
 
-        old_articles, old_stamps = split(self.articles), split(self.stamps)
-        for number, (new, new_stamps) in enumerate(zip(split(articles), split(stamps))):
+        old_articles = split(self.articles)
+        for number, new in enumerate(split(articles)):
             old = old_articles[number]
-            if (new.keys() == old.keys() and all(new[p][0] == old[p][0] for p in new)
-                    and new_stamps == old_stamps[number]):
+            if new.keys() == old.keys() and all(new[p][0] == old[p][0] for p in new):
                 continue
-            _dump(self.folder / f"articles-{number:02d}.pickle",
-                  {"parse_key": self.parse_key, "articles": new, "stamps": new_stamps})
-        self.articles, self.stamps = dict(articles), dict(stamps)
+            _dump(self.folder / f"articles-{number:02d}.pickle", {"parse_key": self.parse_key, "articles": new})
+        self._articles = dict(articles)
 
     def previous_pages(self, output: Path) -> dict[str, PageRecord]:
         return self.pages.get(str(output), {})

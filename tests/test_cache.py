@@ -181,3 +181,46 @@ def test_a_source_saved_just_before_a_build_is_read_again_by_the_next(make_site)
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
     assert build_site(site, BuildOptions(now=NOW)).read == N
+
+
+def test_a_build_that_finds_nothing_changed_reads_no_story_and_no_parsed_article(make_site, monkeypatch):
+    from generator import content
+    monkeypatch.setattr(content, "RACY_NS", 0)
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    before = snapshot(site / "output")
+    for shard in (site / ".broadsheet/cache").glob("articles-*.pickle"):
+        shard.unlink()     # the parsed articles are not needed to tell that nothing changed
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.read == 0 and result.rendered == 0 and result.pages > N and "plan" not in result.phases
+    assert snapshot(site / "output") == before
+    assert not list((site / ".broadsheet/cache").glob("articles-*.pickle"))
+    # an output file touched by hand: the build looks again (and has to parse, the shards being gone)
+    (site / "output/index.html").write_text("changed by hand")
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.articles_cached == 0 and result.rendered == 1
+    assert contents(site / "output") == {rel: digest for rel, (digest, _) in before.items()}
+
+
+def test_nothing_changed_but_the_clock_a_due_story_and_the_news_window_still_rebuild(make_site, tmp_path, monkeypatch):
+    from datetime import timedelta
+    from generator import content
+    monkeypatch.setattr(content, "RACY_NS", 0)
+    files = corpus()
+    files["content/world/due.md"] = article("Due at one", "2024-06-01 13:00:00+00:00")
+    files["content/world/recent.md"] = article("Recent story", "2024-05-30 13:00:00+00:00")
+    site = make_site(files)
+    build_site(site, BuildOptions(now=NOW))
+    assert "Recent story" in (site / "output/news-sitemap.xml").read_text()
+    assert not (site / "output/world/due/index.html").exists()
+    assert build_site(site, BuildOptions(now=NOW + timedelta(minutes=30))).read == 0   # nothing due yet
+    later = NOW + timedelta(hours=1, minutes=1)                        # "Due at one" is due, "Recent" still in the window
+    build_site(site, BuildOptions(now=later))
+    assert (site / "output/world/due/index.html").exists()
+    build_site(site, BuildOptions(now=later, output=tmp_path / "c1", cache=False))
+    assert contents(site / "output") == contents(tmp_path / "c1")
+    much_later = NOW + timedelta(hours=26)                             # "Recent" has left the 48-hour window
+    build_site(site, BuildOptions(now=much_later))
+    assert "Recent story" not in (site / "output/news-sitemap.xml").read_text()
+    build_site(site, BuildOptions(now=much_later, output=tmp_path / "c2", cache=False))
+    assert contents(site / "output") == contents(tmp_path / "c2")
