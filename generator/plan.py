@@ -1,6 +1,7 @@
 """Site -> every output page as a job (pure). Knowing each job's inputs is what a rebuild needs."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property, partial
@@ -54,7 +55,9 @@ class Site:
     def _digest(self, a: Article) -> str:
         digest = self.digests.get(a.path)
         mark = preview_status(a, self.now) if self.preview else ""
-        return (f"{a.path}\0{digest}" if digest else fingerprint(a)) + (f"\0{mark}" if mark else "")
+        # short (96 bits): page keys repeat it ~12 times per story, and hashing them is a plan's main cost
+        return hashlib.blake2b(f"{a.path}\0{digest or fingerprint(a)}\0{mark}".encode("utf-8", "surrogatepass"),
+                               digest_size=12).hexdigest()
 
     @cached_property
     def _digests(self) -> dict[str, tuple[Article, str]]:
