@@ -225,22 +225,25 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     phase("load")
 
     # nothing changed since the last build of this output, and the clock changed nothing either?
-    # then nothing is parsed, rendered or written (stat says every source is as it was)
+    # then nothing is parsed, rendered or written (every source has the bytes it had: stat says so,
+    # or a file saved just before the last build was read again and hashed the same)
     now = options.now or datetime.now(timezone.utc)
     static = static_files(site_dir, theme)
     templates = templates_key(site_dir, theme)
     same_sources = sources_key(config, templates, options, sources, known_authors, static)
-    if sink is None and kept is None and not source_problems and all(s.data is None for s in sources):
+    if sink is None and kept is None and not source_problems:
         last = cache.builds.get(str(output))
         if last and last.sources == same_sources and (last.until is None or now < last.until) \
                 and _output_untouched(cache, output):
+            cache.save(None, None, None)    # the stamps of files read again, trusted next time
             phase("parse")
             counts = last.counts
             return BuildResult(output=output, pages=counts["pages"], articles=counts["articles"],
                                sections=counts["sections"], tags=counts["tags"], files=counts["files"],
                                seconds=time.perf_counter() - started, phases=phases, rendered=0,
                                scheduled=[] if options.future else list(last.scheduled),
-                               sources=len(sources), articles_cached=len(sources), read=0, changed=set())
+                               sources=len(sources), articles_cached=len(sources),
+                               read=sum(s.data is not None for s in sources), changed=set())
 
     # parse: front matter and Markdown, from the cache where a file is unchanged
     workers = worker_count(options.workers)
