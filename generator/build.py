@@ -274,7 +274,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     tax = build_taxonomy(published, config.zone, known_authors)
     sizes = image_sizes(site_dir, theme)
     chosen = related_key(published)
-    env = make_environment(site_dir, theme)
+    env = make_environment(site_dir, theme, cache.compiled_templates())
     site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
                 key=site_key(config, known_authors, tax, published, sizes, options.preview),
                 image_sizes=sizes, preview=options.preview, now=now, related=cache.related_for(chosen),

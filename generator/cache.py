@@ -175,6 +175,20 @@ class BuildCache:
             if self.persist:
                 _dump(self.folder / "pages.pickle", {"pages": self.pages, "builds": self.builds, "related": self.related})
 
+    def compiled_templates(self) -> Path | None:
+        """Where Jinja keeps compiled templates: one folder per version of Broadsheet's code (the
+        compiled form depends on it, not only on the template's source); older ones are dropped."""
+        if self.folder is None:
+            return None
+        name = f"templates-{code_key()[:16]}"
+        try:
+            for old in self.folder.glob("templates-*"):
+                if old.name != name:
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+        return self.folder / name
+
     def related_for(self, key: str) -> dict[str, tuple[str, ...]] | None:
         """The related stories of the last build, if they were chosen from the same stories."""
         return self.related[1] if key and self.related[0] == key else None

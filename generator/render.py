@@ -25,9 +25,11 @@ def find_theme(site: Path, name: str) -> Path:
     raise BuildError([Problem("site.toml", None, "theme", f"no theme named {name!r} in {site / 'themes'} or among the bundled themes")])
 
 
-def make_environment(site: Path, theme: Path) -> jinja2.Environment:
+def make_environment(site: Path, theme: Path, compiled: Path | None = None) -> jinja2.Environment:
     """The site's templates/ overrides any single template of the theme; a template the theme
-    lacks (say, a page kind added in a later version) comes from the bundled default theme."""
+    lacks (say, a page kind added in a later version) comes from the bundled default theme.
+    `compiled`: a folder to keep compiled templates in between builds (Jinja checks each one
+    against its template's source); compiling the default theme costs ~0.15 s per process."""
     folders = [site / "templates", theme / "templates", bundled_themes() / "default" / "templates"]
     loaders = [jinja2.FileSystemLoader(str(d)) for d in dict.fromkeys(folders) if d.is_dir()]
     env = _Environment(
@@ -38,9 +40,18 @@ def make_environment(site: Path, theme: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,      # one environment per build: no need to stat each template on every page
+        bytecode_cache=_compiled_cache(compiled) if compiled is not None else None,
     )
     env.globals["cached"] = MacroCache()
     return env
+
+
+def _compiled_cache(folder: Path) -> jinja2.BytecodeCache | None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None     # a cache that cannot be kept is no reason to fail a build
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _replace_specials(text: str) -> str:

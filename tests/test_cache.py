@@ -231,3 +231,17 @@ def test_nothing_changed_but_the_clock_a_due_story_and_the_news_window_still_reb
     assert "Recent story" not in (site / "output/news-sitemap.xml").read_text()
     build_site(site, BuildOptions(now=much_later, output=tmp_path / "c2", cache=False))
     assert contents(site / "output") == contents(tmp_path / "c2")
+
+
+def test_compiled_templates_are_kept_per_code_version_and_follow_template_edits(make_site, tmp_path):
+    site = make_site(corpus())
+    stale = site / ".broadsheet/cache/templates-0000000000000000"
+    stale.mkdir(parents=True)
+    build_site(site, BuildOptions(now=NOW))
+    [kept] = (site / ".broadsheet/cache").glob("templates-*")
+    assert kept != stale and any(kept.iterdir()) and not stale.exists()
+    (site / "templates").mkdir()
+    (site / "templates/404.html").write_text('{% extends "base.html" %}{% block content %}<h1>Lost</h1>{% endblock %}')
+    build_site(site, BuildOptions(now=NOW))
+    assert "<h1>Lost</h1>" in (site / "output/404.html").read_text()
+    assert contents(site / "output") == clean_build(site, tmp_path, "clean")
