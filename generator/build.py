@@ -231,19 +231,16 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     static = static_files(site_dir, theme)
     templates = templates_key(site_dir, theme)
     same_sources = sources_key(config, templates, options, sources, known_authors, static)
+    untouched = lru_cache(maxsize=1)(partial(_output_untouched, cache, output))   # looked at once at most
     if sink is None and kept is None and not source_problems:
         last = cache.builds.get(str(output))
-        if last and last.sources == same_sources and (last.until is None or now < last.until) \
-                and _output_untouched(cache, output):
+        if last and last.sources == same_sources and (last.until is None or now < last.until) and untouched():
             cache.save(None, None, None)    # the stamps of files read again, trusted next time
             phase("parse")
-            counts = last.counts
-            return BuildResult(output=output, pages=counts["pages"], articles=counts["articles"],
-                               sections=counts["sections"], tags=counts["tags"], files=counts["files"],
-                               seconds=time.perf_counter() - started, phases=phases, rendered=0,
-                               scheduled=[] if options.future else list(last.scheduled),
-                               sources=len(sources), articles_cached=len(sources),
-                               read=sum(s.data is not None for s in sources), changed=set())
+            return _result(output, last.counts, seconds=time.perf_counter() - started, phases=phases,
+                           scheduled=[] if options.future else list(last.scheduled), sources=len(sources),
+                           articles_cached=len(sources), read=sum(s.data is not None for s in sources),
+                           changed=set())
 
     # parse: front matter and Markdown, from the cache where a file is unchanged
     workers = worker_count(options.workers)
@@ -256,11 +253,11 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     # nothing changed since the last build of this output? then only the clock can change a file
     # (not taken by the dev server, which renders from the Site of its last build)
     published = newest_first(select(articles, now, options.drafts, options.future))
-    inputs = inputs_key(config, templates, options, parsed, published, known_authors, static, now)
+    inputs = inputs_key(same_sources, published, now, options)
     held = [] if options.future else scheduled(articles, now)
     last_build = LastBuild(inputs, {}, same_sources, clock_until(articles, published, now, options), held)
     if sink is None and kept is None:
-        unchanged = _unchanged_build(cache, output, inputs)
+        unchanged = _unchanged_build(cache, output, inputs, untouched)
         if unchanged is not None:
             result = _refresh_clock_files(config, published, now, output, cache, parsed,
                                           last_build._replace(counts=unchanged))
@@ -318,13 +315,14 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
                last_build._replace(counts=counts))
     phase("write")
 
-    return BuildResult(
-        output=output if own_sink else None, pages=len(jobs), articles=len(published),
-        sections=len(tax.sections), tags=len(tax.tags),
-        files=len(jobs) + len(data) + len(static), seconds=time.perf_counter() - started, phases=phases,
-        scheduled=held,
-        rendered=len(fresh), sources=len(sources), articles_cached=cache.hits,
-        read=sum(s.data is not None for s in sources), changed=getattr(sink, "changed", None), site=site)
+    return _result(output if own_sink else None, counts, seconds=time.perf_counter() - started, phases=phases,
+                   scheduled=held, rendered=len(fresh), sources=len(sources), articles_cached=cache.hits,
+                   read=sum(s.data is not None for s in sources), changed=getattr(sink, "changed", None), site=site)
+
+
+def _result(output: Path | None, counts: dict[str, int], **more) -> BuildResult:
+    return BuildResult(output=output, pages=counts["pages"], articles=counts["articles"], sections=counts["sections"],
+                       tags=counts["tags"], files=counts["files"], **more)
 
 
 def templates_key(site_dir: Path, theme: Path) -> str:
@@ -370,14 +368,11 @@ def _page_records(output: Path, jobs: list[PageJob | DataJob], static: dict[str,
 CLOCK_FILES = ("news-sitemap.xml",)   # the only outputs that change with the time of the build alone
 
 
-def inputs_key(config: SiteConfig, templates: str, options: BuildOptions, parsed: dict,
-               published: list[Article], authors: dict, static: dict[str, Path], now: datetime) -> str:
-    """Everything a build's output is made from, except the clock's effect on CLOCK_FILES."""
-    static_stats = _static_stats(static)
+def inputs_key(sources: str, published: list[Article], now: datetime, options: BuildOptions) -> str:
+    """Everything a build's output is made from, except the clock's effect on CLOCK_FILES: its
+    sources_key() and which stories are published (and, in a preview, which are drafts or scheduled)."""
     marks = [(a.path, a.draft, a.published > now) for a in published] if options.preview else []
-    return fingerprint(code_key(), repr(config), templates, sorted((p, d) for p, (d, _) in parsed.items()),
-                       [a.path for a in published], repr(sorted(authors.items())), static_stats,
-                       options.drafts, options.future, options.preview, marks)
+    return fingerprint(sources, [a.path for a in published], marks)
 
 
 def _static_stats(static: dict[str, Path]) -> list[tuple[str, int, int]]:
@@ -414,10 +409,10 @@ def clock_until(articles: list[Article], published: list[Article], now: datetime
     return min(due + leaving, default=None)
 
 
-def _unchanged_build(cache: BuildCache, output: Path, inputs: str) -> dict[str, int] | None:
+def _unchanged_build(cache: BuildCache, output: Path, inputs: str, untouched: Callable[[], bool]) -> dict[str, int] | None:
     """The last build's counts if it was made from the same inputs and its output is untouched."""
     saved = cache.builds.get(str(output))
-    if not saved or saved.inputs != inputs or not _output_untouched(cache, output):
+    if not saved or saved.inputs != inputs or not untouched():
         return None
     return saved.counts
 
@@ -454,9 +449,7 @@ def _refresh_clock_files(config: SiteConfig, published: list[Article], now: date
         st = target.stat()
         records["news-sitemap.xml"] = PageRecord("", st.st_size, st.st_mtime_ns)
     cache.save(parsed, output, records, last)
-    counts = last.counts
-    return BuildResult(output=output, pages=counts["pages"], articles=counts["articles"],
-                       sections=counts["sections"], tags=counts["tags"], files=counts["files"], rendered=0)
+    return _result(output, last.counts, rendered=0)
 
 
 @dataclass(frozen=True)

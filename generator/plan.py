@@ -60,6 +60,19 @@ class Site:
                                digest_size=12).hexdigest()
 
     @cached_property
+    def by_path(self) -> dict[str, Article]:
+        return {a.path: a for a in self.articles}
+
+    def articles_at(self, paths: tuple[str, ...]) -> list[Article]:
+        """The site's articles at these source paths (those it publishes), in that order."""
+        by_path = self.by_path
+        return [by_path[p] for p in paths if p in by_path]
+
+    def presenter(self) -> Presenter:
+        return Presenter(self.config, self.tax, _modified(self.articles), self.image_sizes,
+                         now=self.now if self.preview else None)
+
+    @cached_property
     def _digests(self) -> dict[str, tuple[Article, str]]:
         """digest() of every published article, worked out once: pages and feeds ask ~12 times each."""
         return {a.path: (a, self._digest(a)) for a in self.articles}
@@ -169,8 +182,7 @@ def _redirects(p: Presenter, site: Site) -> list[PageJob]:
 
 def plan(site: Site) -> list[PageJob]:
     """Every HTML page of the site."""
-    p = Presenter(site.config, site.tax, _modified(site.articles), site.image_sizes,
-                  now=site.now if site.preview else None)
+    p = site.presenter()
     tax = site.tax
     jobs = [_home(p, site)]
     for slug, section in tax.sections.items():
@@ -183,8 +195,7 @@ def plan(site: Site) -> list[PageJob]:
                               feeds=p.author_feeds(slug), profile=p.profile(slug))
     jobs += _archive(p, site)
     if site.related is not None:
-        by_path = {a.path: a for a in site.articles}
-        find_related = lambda a: [by_path[r] for r in site.related[a.path]]   # noqa: E731
+        find_related = lambda a: site.articles_at(site.related[a.path])   # noqa: E731
     else:
         find_related = Related(site.articles, tax)
     jobs += [_article_job(p, site, a, find_related(a)) for a in site.articles]
@@ -204,10 +215,8 @@ def _article_job(p: Presenter, site: Site, a: Article, rel: list[Article]) -> Pa
 def article_preview(site: Site, a: Article, related: tuple[str, ...]) -> PageJob:
     """The page of one story as the last build's `site` would show it, for the dev server to show
     an edit at once, before the full rebuild (which may still change it: say, a new related story)."""
-    p = Presenter(site.config, site.tax, _modified(site.articles), site.image_sizes,
-                  now=site.now if site.preview else None)
-    by_path = {r.path: r for r in site.articles}
-    return _article_job(p, site, a, [by_path[r] for r in related if r in by_path])
+    p = site.presenter()
+    return _article_job(p, site, a, site.articles_at(related))
 
 
 def related_key(articles: list[Article]) -> str:

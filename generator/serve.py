@@ -397,11 +397,10 @@ class DevServer:
         try:
             config = site.config
             base_path = Urls(config.base_url).base_path
-            by_path = {a.path: a for a in site.articles}
             related = self.cache.related[1] if self.cache else {}
             pages = {}
             for change in changes:
-                old = by_path.get(change.path)
+                old = site.by_path.get(change.path)
                 if old is None or change.path not in related:
                     return {}
                 data = (self.site / change.path).read_bytes()
