@@ -101,6 +101,17 @@ def test_a_broken_template_names_the_template_and_line(built):
     assert snapshot(site / "output") == before
 
 
+def test_a_syntax_error_in_a_partial_names_the_partial_and_line(built):
+    """Found while working out which templates each page uses, before anything is rendered."""
+    site, before = built
+    (site / "templates/partials").mkdir(parents=True)
+    (site / "templates/partials/card.html").write_text("{% macro card(c) %}\n{% if %}\n{% endmacro %}\n")
+    result = cli("build", str(site))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "partials/card.html:2: template:" in result.stderr
+    assert snapshot(site / "output") == before
+
+
 def test_foreign_output_folder_is_refused(tmp_path, built):
     site, _ = built
     home = tmp_path / "home"
