@@ -25,7 +25,7 @@ from .images import image_sizes
 from .lock import site_lock
 from .listings import build_taxonomy, duplicate_urls, newest_first, select
 from .model import Article
-from .output import MARKER, DiskSink, check_output_target, files_in
+from .output import MARKER, DiskSink, Written, check_output_target, files_in
 from .plan import PAGE_TEMPLATES, PageJob, Site, plan, related_key, related_of
 from .problems import BuildError, Problem
 from .urls import Urls
@@ -124,16 +124,23 @@ def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
     return articles, problems, keep
 
 
-def _render_range(shared: tuple[jinja2.Environment, list[PageJob], Sink], start: int, stop: int) -> int:
+def _render_range(shared: tuple[jinja2.Environment, list[PageJob | DataJob], Sink], start: int, stop: int) -> dict[str, Written]:
     env, jobs, sink = shared
     for job in jobs[start:stop]:
-        sink.write(job.path, render(env, job.template, job.context).encode("utf-8"))
-    return stop - start
+        if isinstance(job, DataJob):
+            sink.write(job.path, job.make())
+        else:
+            sink.write(job.path, render(env, job.template, job.context).encode("utf-8"))
+    return sink.drain() if isinstance(sink, DiskSink) else {}
 
 
-def render_pages(env: jinja2.Environment, jobs: list[PageJob], sink: Sink, workers: int) -> None:
-    """Render every page job and hand it to the sink; in worker processes for a disk sink."""
-    run_chunks(_render_range, (env, jobs, sink), len(jobs), workers if isinstance(sink, DiskSink) else 1)
+def render_pages(env: jinja2.Environment, jobs: list[PageJob | DataJob], sink: Sink, workers: int) -> None:
+    """Render every page job, make every data job (feeds, sitemaps) and hand the bytes to the sink;
+    in worker processes for a disk sink, which then learns what its workers wrote."""
+    disk = isinstance(sink, DiskSink)
+    for written in run_chunks(_render_range, (env, jobs, sink), len(jobs), workers if disk else 1):
+        if disk:
+            sink.absorb(written)
 
 
 def static_files(site: Path, theme: Path) -> dict[str, Path]:
@@ -290,15 +297,10 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     sink = sink or DiskSink(output)
     previous = cache.previous_pages(output) if own_sink else {}
     try:
-        carried = {job.path: previous[job.path] for job in jobs if _carry(sink, job, previous.get(job.path))}
-        fresh = [job for job in jobs if job.path not in carried]
+        carried = {job.path: previous[job.path] for job in [*jobs, *data] if _carry(sink, job, previous.get(job.path))}
+        fresh = [job for job in [*jobs, *data] if job.path not in carried]
         render_pages(env, fresh, sink, workers)
         phase("render")
-        for item in data:
-            if _carry(sink, item, previous.get(item.path)):
-                carried[item.path] = previous[item.path]
-            else:
-                sink.write(item.path, item.make())
         for rel, path in static.items():
             sink.write(rel, path.read_bytes())
         sink.commit({job.path for job in jobs} | {d.path for d in data} | set(static))
@@ -311,12 +313,12 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     counts = {"pages": len(jobs), "articles": len(published), "sections": len(tax.sections), "tags": len(tax.tags),
               "files": len(jobs) + len(data) + len(static)}
     cache.save(parsed, output if own_sink else None,
-               _page_records(output, [*jobs, *data], static, carried) if own_sink else None,
+               _page_records(output, [*jobs, *data], static, carried, sink) if own_sink else None,
                last_build._replace(counts=counts))
     phase("write")
 
     return _result(output if own_sink else None, counts, seconds=time.perf_counter() - started, phases=phases,
-                   scheduled=held, rendered=len(fresh), sources=len(sources), articles_cached=cache.hits,
+                   scheduled=held, rendered=sum(isinstance(j, PageJob) for j in fresh), sources=len(sources), articles_cached=cache.hits,
                    read=sum(s.data is not None for s in sources), changed=getattr(sink, "changed", None), site=site)
 
 
@@ -348,14 +350,19 @@ def _carry(sink: Sink, job: PageJob | DataJob, record: PageRecord | None) -> boo
 
 
 def _page_records(output: Path, jobs: list[PageJob | DataJob], static: dict[str, Path],
-                  carried: dict[str, PageRecord]) -> dict[str, PageRecord]:
+                  carried: dict[str, PageRecord], sink: Sink) -> dict[str, PageRecord]:
     """What the output holds after this build: each file's key, size and modification time.
-    A file carried over from the last build keeps its record; the others are looked at."""
+    A file carried over from the last build keeps its record; the sink knows the files it wrote."""
     records = {}
     root = str(output)
+    written = sink.stat if isinstance(sink, DiskSink) else lambda rel: None
     for path, key in [*((job.path, job.key) for job in jobs), *((rel, "") for rel in static)]:
         if path in carried:
             records[path] = carried[path]
+            continue
+        done = written(path)
+        if done is not None:
+            records[path] = PageRecord(key, done.size, done.mtime_ns)
             continue
         try:
             st = os.stat(f"{root}/{path}")

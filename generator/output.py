@@ -11,6 +11,7 @@ import os
 import shutil
 import stat
 from pathlib import Path
+from typing import NamedTuple
 
 from .problems import BuildError, Problem
 from .urls import is_safe_relative
@@ -59,6 +60,13 @@ def check_output_target(output: Path, site: Path) -> None:
                                       "refusing to replace it. Empty it or choose another folder")])
 
 
+class Written(NamedTuple):
+    """A file that went through DiskSink.write(): what its output file will be after commit()."""
+    size: int
+    mtime_ns: int
+    staged: bool        # False: the output already held these bytes, and keeps its file
+
+
 class DiskSink:
     """Writes what changed into a staging folder beside OUTPUT; commit() makes it the output.
 
@@ -82,20 +90,50 @@ class DiskSink:
         self.parent.mkdir(parents=True, exist_ok=True)
         recover(self.output)
         self.stage.mkdir()
+        self.replacing = self.output.is_dir()     # else every file is new: nothing to compare with
+        self.folders: set[str] = {str(self.stage)}
+        self.written: dict[str, Written] = {}     # rel -> its output file after commit()
 
     def write(self, rel: str, data: bytes) -> None:
         """Stage a file, unless the output already holds exactly these bytes."""
         _check(rel)
-        previous = self.output / rel
+        if self.replacing:
+            try:
+                st = os.lstat(f"{self.output}/{rel}")
+                if stat.S_ISREG(st.st_mode) and st.st_size == len(data):
+                    with open(f"{self.output}/{rel}", "rb") as old:
+                        if old.read() == data:
+                            self.written[rel] = Written(st.st_size, st.st_mtime_ns, False)
+                            return
+            except OSError:
+                pass
+        target = f"{self.stage}/{rel}"
+        folder = target.rpartition("/")[0]
+        if folder not in self.folders:      # one mkdir per folder, not one per file
+            os.makedirs(folder, exist_ok=True)
+            self.folders.add(folder)
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         try:
-            if previous.is_file() and not previous.is_symlink() and previous.stat().st_size == len(data) \
-                    and previous.read_bytes() == data:
-                return
-        except OSError:
-            pass
-        target = self.stage / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            mtime_ns = os.fstat(fd).st_mtime_ns
+        finally:
+            os.close(fd)
+        self.written[rel] = Written(len(data), mtime_ns, True)
+
+    def drain(self) -> dict[str, Written]:
+        """What write() did since the last drain (in a worker process: to send to the parent)."""
+        written, self.written = self.written, {}
+        return written
+
+    def absorb(self, written: dict[str, Written]) -> None:
+        """Take in what a worker's copy of this sink wrote."""
+        self.written.update(written)
+
+    def stat(self, rel: str) -> Written | None:
+        """Size and modification time of output/rel after commit(), if write() handled it."""
+        return self.written.get(rel)
 
     def carry(self, rel: str, size: int, mtime_ns: int) -> bool:
         """Keep the previous build's file if it is still the one that build wrote (same size and
@@ -109,7 +147,7 @@ class DiskSink:
 
     def commit(self, expected: set[str] | None = None) -> None:
         """Make the output hold exactly `expected` (every file this build produced)."""
-        staged = files_in(self.stage)
+        staged = {rel for rel, done in self.written.items() if done.staged}
         expected = set(staged) if expected is None else set(expected)
         expected.add(MARKER)
         if not self.output.is_dir():

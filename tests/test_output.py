@@ -105,3 +105,29 @@ def test_building_twice_gives_identical_bytes(make_site, tmp_path):
     one = {k: v[0] for k, v in snapshot(tmp_path / "one").items()}
     two = {k: v[0] for k, v in snapshot(tmp_path / "two").items()}
     assert one == two and len(one) > 20
+
+
+@pytest.mark.parametrize("changes", [0, 1, 5])      # a first build, then a patch (one file), then a swap (most files)
+def test_the_sink_knows_the_size_and_mtime_of_every_file_it_leaves(tmp_path, changes):
+    out = tmp_path / "out"
+    first = {f"s{i}/p{j}/index.html": f"page {i} {j}".encode() for i in range(3) for j in range(3)}
+    sink = DiskSink(out)
+    for rel, data in first.items():
+        sink.write(rel, data)
+    sink.commit()
+    files = dict(first)
+    if changes:
+        for rel in list(files)[:changes]:
+            files[rel] = files[rel] + b" changed"
+        os.utime(out / "s2/p2/index.html", ns=(5_000_000_000, 5_000_000_000))   # same bytes, older mtime
+        sink = DiskSink(out)
+        for rel, data in files.items():
+            sink.write(rel, data)
+        sink.commit(set(files))
+        assert sink.mode == ("patch" if changes == 1 else "swap")
+    for rel, data in files.items():
+        st = os.stat(out / rel)
+        assert (out / rel).read_bytes() == data
+        assert sink.stat(rel)[:2] == (st.st_size, st.st_mtime_ns), rel
+    if changes:
+        assert sink.stat("s2/p2/index.html").mtime_ns == 5_000_000_000 and not sink.stat("s2/p2/index.html").staged
