@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime
 from typing import Iterable, Sequence, TypeVar
 
@@ -42,10 +43,12 @@ class Taxonomy:
     months: dict[tuple[int, int], list[Article]]     # (year, month) in the site's zone, newest first
 
 
+@cache      # a site has few distinct names, met thousands of times
 def tag_slug(name: str) -> str:
     return slugify(name)
 
 
+@cache
 def author_slug(name: str) -> str:
     return slugify(name)
 
@@ -92,45 +95,49 @@ def build_taxonomy(articles: Sequence[Article], zone: tzinfo | None = None,
 
 class Related:
     """Related stories: those sharing the most tags, newest first among equals, then the newest of
-    the same section. Built once per build: the tag lists are already newest first, so one story's
-    neighbours cost a count over its tags' lists, not a sort of the whole site."""
+    the same section. Built once per build over stories' ranks (0 = newest): the tag lists are
+    already newest first, so one story's neighbours cost a few set intersections over its tags,
+    not a sort of the whole site."""
 
     def __init__(self, articles: Sequence[Article], tax: Taxonomy, limit: int = 4):
-        self.tax, self.limit = tax, limit
-        self.rank = {a.path: i for i, a in enumerate(articles)}          # 0 = newest
-        self.by_path = {a.path: a for a in articles}
-        self.tag_paths = {slug: [a.path for a in items] for slug, items in tax.tag_articles.items()}
+        self.articles, self.tax, self.limit = list(articles), tax, limit
+        self.rank = {a.path: i for i, a in enumerate(self.articles)}
+        self.tag_ranks = {slug: [self.rank[a.path] for a in items] for slug, items in tax.tag_articles.items()}
+        self.tag_sets = {slug: set(ranks) for slug, ranks in self.tag_ranks.items()}
 
     def __call__(self, article: Article) -> list[Article]:
-        slugs = list(dict.fromkeys(s for s in (tag_slug(t) for t in article.tags) if s))
-        counts: Counter[str] = Counter()
-        for slug in slugs:
-            counts.update(self.tag_paths.get(slug, ()))
-        counts.pop(article.path, None)
-        rank = self.rank
-        # two or more shared tags: few stories, sort them all
-        chosen = sorted((p for p, n in counts.items() if n > 1), key=lambda p: (-counts[p], rank[p]))[:self.limit]
-        if len(chosen) < self.limit:
+        slugs = [s for s in dict.fromkeys(tag_slug(t) for t in article.tags) if s in self.tag_ranks]
+        me, limit = self.rank.get(article.path, -1), self.limit
+        sets = [self.tag_sets[s] for s in slugs]
+        # two or more shared tags: few stories. A story sharing k tags is in k(k-1)/2 of the pairwise
+        # intersections, which orders them as k does; ties go to the newest (lowest rank)
+        pairs: Counter[int] = Counter()
+        for i, first in enumerate(sets):
+            for second in sets[i + 1:]:
+                pairs.update(first & second)
+        pairs.pop(me, None)
+        chosen = sorted(sorted(pairs), key=pairs.__getitem__, reverse=True)[:limit]   # stable: rank among equals
+        if len(chosen) < limit:
             # one shared tag: the newest heads of the tag lists are enough
-            seen = set(chosen) | {article.path}
-            heads = []
+            seen = {*chosen, me}
+            heads: set[int] = set()
             for slug in slugs:
                 taken = 0
-                for p in self.tag_paths.get(slug, ()):
-                    if p not in seen:
-                        heads.append(p)
+                for r in self.tag_ranks[slug]:
+                    if r not in seen:
+                        heads.add(r)
                         taken += 1
-                        if taken == self.limit:
+                        if taken == limit:
                             break
-            chosen += sorted(set(heads), key=rank.__getitem__)[: self.limit - len(chosen)]
-        result = [self.by_path[p] for p in chosen]
-        if len(result) < self.limit:
-            seen = set(chosen) | {article.path}
+            chosen += sorted(heads)[: limit - len(chosen)]
+        result = [self.articles[r] for r in chosen]
+        if len(result) < limit:
+            seen_paths = {a.path for a in result} | {article.path}
             for other in self.tax.section_articles.get(article.section, ()):
-                if other.path not in seen:
+                if other.path not in seen_paths:
                     result.append(other)
-                    seen.add(other.path)
-                    if len(result) == self.limit:
+                    seen_paths.add(other.path)
+                    if len(result) == limit:
                         break
         return result
 
