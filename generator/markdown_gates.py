@@ -1,13 +1,16 @@
-"""Skip the Markdown patterns that cannot match a text: the same HTML for less regex scanning.
+"""Skip the Markdown processors that cannot apply to a text: the same HTML for less scanning.
 
 Python-Markdown tries every block processor on every block and every inline pattern on every
-run of text, each one a regular-expression scan. Most patterns need a character that most prose
-lacks (a link needs '[', a heading '#', raw HTML '<', emphasis '*' or '_'), and a substring test
-is many times cheaper than the scan while giving the same answer when that text is absent.
+run of text, each one a regular-expression scan, and runs every tree and post processor over
+every document. Most need a character that most prose lacks (a link needs '[', a heading '#',
+raw HTML '<', emphasis '*' or '_', an attribute list '{', a placeholder STX), or a block that
+starts with one (a list item, a code block), and testing for one character is many times
+cheaper than the scan while giving the same answer when that character is absent. A block that
+no gate lets through is a paragraph, handed straight to the paragraph processor.
 
-A pattern is gated only when its regular expression is exactly the one below, whose required
-text was read off it by hand; a Markdown release that changes a pattern makes that pattern
-ungated (slower), never wrong.
+A processor is gated only when its regular expression is exactly the one below, or the source
+of the method that decides is the one whose digest is below, its required text read off it by
+hand; a Markdown release that changes one makes that processor ungated (slower), never wrong.
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import re
 
 from markdown import Extension, Markdown, util
 from markdown.blockparser import BlockParser
-from markdown.preprocessors import NormalizeWhitespace
+from markdown.preprocessors import NormalizeWhitespace, Preprocessor
 from markdown.treeprocessors import InlineProcessor
 from markdown.util import Registry
 
@@ -42,22 +45,36 @@ INLINE_GATES: dict[str, tuple[str, Gate]] = {
     "em_strong": (r"\*|_", ("*", "_")),
 }
 
-# block processor name -> (the regular expression its test or run searches, the text it needs).
+# block processor name -> (the regular expression its test or run searches, the characters a
+# block must start with or the text it must hold for that search to succeed: see BlockGate).
 # Footnote, abbreviation and reference definitions test True and search in run(), which puts the
 # block back and returns False when nothing matched: a False test is the same outcome.
-BLOCK_GATES: dict[str, tuple[str, Gate]] = {
-    "hashheader": (r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)", ("#",)),
-    "setextheader": (r"^.*?\n(?:=+|-+)[ ]*(\n|$)", ("\n=", "\n-")),
+BLOCK_GATES: dict[str, tuple[str, str, Gate]] = {
+    "hashheader": (r"(?:^|\n)(?P<level>#{1,6})(?P<header>(?:\\.|[^\\#]|#+(?=[^#\n]))*?)#*(?:\n|$)", "#", ("\n#",)),
+    "setextheader": (r"^.*?\n(?:=+|-+)[ ]*(\n|$)", "", ("\n=", "\n-")),
     "hr": (r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))(?P=atomicgroup)[ ]*$",
-           ("-", "_", "*")),
-    "deflist": (r"(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)", (": ",)),
-    "quote": (r"(^|\n)[ ]{0,3}>[ ]?(.*)", (">",)),
-    "footnote": (r"^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$", ("[^",)),
-    "abbr": (r"^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$", ("*[",)),
+           " -_*", ("\n ", "\n-", "\n_", "\n*")),
+    "olist": (r"^[ ]{0,3}\d+\.[ ]+(.*)", " 0123456789", ()),   # start-only: see _block_pattern_gate
+    "ulist": (r"^[ ]{0,3}[*+-][ ]+(.*)", " *+-", ()),
+    "deflist": (r"(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)", " :", ("\n ", "\n:")),
+    "quote": (r"(^|\n)[ ]{0,3}>[ ]?(.*)", "", (">",)),
+    "footnote": (r"^[ ]{0,3}\[\^([^\]]*)\]:[ ]*(.*)$", "", ("[^",)),
+    "abbr": (r"^[*]\[(?P<abbr>[^\\]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$", "", ("*[",)),
     "reference": (r"""^[ ]{0,3}\[([^\[\]]*)\]:[ ]*(?:\n[ ]*)?([^\s]+)[ ]*(?:\n[ ]*)?((["\'])(.*)\4[ ]*|\((.*)\)[ ]*)?$""",
-                  ("]:",)),
+                  "", ("]:",)),
 }
-TABLE_GATE: Gate = ("|",)   # a table's header and separator rows are split on pipes
+TABLE_GATE: tuple[str, Gate] = ("", ("|",))   # a table's header and separator rows are split on pipes
+
+# block processor name -> (the method that decides, the SHA-256 of its source in Markdown 3.11,
+# the characters a block must start with for it to apply). A method that differs is not gated.
+METHOD_GATES: dict[str, tuple[str, str, str]] = {
+    # md_in_html's test is True; its run() takes only a block starting with a raw-HTML placeholder
+    "markdown_block": ("run", "db4eb8da10b76159b3ebe21ffe35806365df73b0cd74bf6c2b30347a329cbb97", util.STX),
+    "empty": ("test", "6bd30cdb0213b63c9ad1888c19e8b845ccec5a53d3371e4461bd1c5ca5b1aa30", "\n"),
+    "indent": ("test", "8e16392c34a34bd1850ce9f8105fabbba1d9efb56dc9cd0190ddd0b8210823df", " "),   # four spaces
+    "defindent": ("test", "8e16392c34a34bd1850ce9f8105fabbba1d9efb56dc9cd0190ddd0b8210823df", " "),
+    "code": ("test", "2bcd68363687329ca5f8597a226c0c9181a5047a7ae610d31721cdaa11640fd2", " "),
+}
 
 # preprocessor name -> the text without which its run() returns the lines unchanged
 FENCED_CODE: tuple[str, str] = (
@@ -66,13 +83,49 @@ FENCES: Gate = ("~~~", "```")
 # Without '<' or '&' Python's HTMLParser sees one run of data, which the raw-HTML preprocessor
 # hands back unchanged ('&' alone is not enough: it adds the ';' that '&#169' lacks).
 RAW_HTML: Gate = ("<", "&")
+
+# tree processor name -> (its class, the SHA-256 of its run() in Markdown 3.11, the text the
+# document must hold for that run() to change anything). Looked for in the text given to convert(),
+# which every text in the tree comes from (raw HTML included) until these processors have run.
+SOURCE_GATES: dict[str, tuple[str, str, Gate]] = {
+    # every pattern it searches for starts with '{'; '\{' is still a placeholder when it runs
+    "attr_list": ("AttrListTreeprocessor", "fb126cccd79ac3cb508f02ca7c579396a83db12e069fe0955f52504097109e32", ("{",)),
+    # restores STX<number>ETX, which only the backslash escape makes (or a STX in the text itself)
+    "unescape": ("UnescapeTreeprocessor", "5752b9f6937e0084f3ebe9302efa614a4794a564c2de656ef2eac69e32d17027", ("\\", util.STX)),
+}
+# postprocessor name -> (its class, the SHA-256 of its run()): each replaces only placeholders,
+# which all start with STX, so without one in the HTML it returns the HTML unchanged.
+PLACEHOLDER_POSTPROCESSORS: dict[str, tuple[str, str]] = {
+    "amp_substitute": ("AndSubstitutePostprocessor", "1004776c67cf699370da482b8defca34a96ebbc82e83667dbed6e33686112de9"),
+    "footnote": ("FootnotePostprocessor", "703911a2f7e157be221e2e619ee3fe77adf25edb39c3c24ac1073c0beaf4adf8"),
+}
+PROCESS_PLACEHOLDERS_SHA256 = "3f4a6088e773c9965f1008d544aea43c4d97db9ce08f5ebc444b62bee1b29d85"   # InlineProcessor.__processPlaceholders
+NORMALIZE_WHITESPACE_SHA256 = "a99bc2f9e0d83abcd6a7155a5637176e74280f85190e3e05eb1ad20ee5366d2f"   # Markdown 3.11's NormalizeWhitespace.run
+
 INLINE_PRIORITY = 20       # where Markdown registers its inline processor (build_treeprocessors)
 NORMALIZE_PRIORITY = 30    # and its whitespace normaliser (build_preprocessors)
+SNAPSHOT_PRIORITY = 1000   # before every preprocessor
+
+Checks = tuple[tuple[str, str], ...]   # (one character of the needle, the needle)
+
+# Looking for one character is a memchr, about a hundred times faster than looking for two or
+# more (which Python does a character at a time): a needle is looked for only when its least
+# common character is there.
+_COMMON_PUNCTUATION = "\n.,;:!?'\"-()"
 
 
-def _contains_any(text: str, gate: Gate) -> bool:
-    for needle in gate:
-        if needle in text:
+def _rarity(char: str) -> int:
+    return 2 if char == " " or char.isalnum() else 1 if char in _COMMON_PUNCTUATION else 0
+
+
+def _checks(gate: Gate) -> Checks:
+    return tuple((min(needle, key=_rarity), needle) for needle in gate)
+
+
+def _holds(text: str, checks: Checks) -> bool:
+    """Whether text contains one of the needles."""
+    for key, needle in checks:
+        if key in text and needle in text:
             return True
     return False
 
@@ -80,6 +133,13 @@ def _contains_any(text: str, gate: Gate) -> bool:
 def _pattern_source(obj: object) -> str | None:
     regex = getattr(obj, "SEARCH_RE", None) or getattr(obj, "RE", None) or getattr(obj, "compiled_re", None)
     return getattr(regex, "pattern", regex if isinstance(regex, str) else None)
+
+
+def _source_digest(function) -> str:
+    try:
+        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+    except (OSError, TypeError):
+        return ""
 
 
 def inline_gate(name: str, pattern: object) -> Gate | None:
@@ -90,20 +150,22 @@ def inline_gate(name: str, pattern: object) -> Gate | None:
     return known[1]
 
 
-def block_gate(name: str, processor: object) -> Gate | None:
-    """The text a block processor needs, or None to always try it."""
+def block_gate(name: str, processor: object) -> tuple[str, Gate] | None:
+    """(The characters a block must start with, or else the text it must hold) for a block
+    processor to apply, or None to always try it."""
     if name == "table":
         return TABLE_GATE if type(processor).__name__ == "TableProcessor" else None
+    if name in METHOD_GATES:
+        method, digest, starts = METHOD_GATES[name]
+        return (starts, ()) if _source_digest(getattr(type(processor), method, None)) == digest else None
     known = BLOCK_GATES.get(name)
     if known is None or _pattern_source(processor) != known[0]:
         return None
-    return known[1]
-
-
-def _gated(registry: Registry, names, gate) -> list[tuple[object, Gate | None]]:
-    """Each item of a registry in its order, with its gate (for those of `names`)."""
-    gates = {id(registry[name]): gate(name, registry[name]) for name in names if name in registry}
-    return [(item, gates.get(id(item))) for item in registry]
+    pattern, starts, needles = known
+    regex = getattr(processor, "SEARCH_RE", None) or getattr(processor, "RE", None)
+    if not needles and getattr(regex, "flags", re.MULTILINE) & re.MULTILINE:
+        return None   # a gate on the first character alone holds only while '^' is the block's start
+    return starts, needles
 
 
 class _GatedInlineProcessor(InlineProcessor):
@@ -113,25 +175,38 @@ class _GatedInlineProcessor(InlineProcessor):
     next one from the start of the text. Python-Markdown exposes no hook for this loop, so this
     overrides its (name-mangled) private method; GatedPatterns checks that it still exists."""
 
-    _patterns: list[tuple[object, Gate | None]] = []
+    _patterns: list[tuple[object, Checks | None]] = []
+    _keys: tuple[str, ...] | None = None   # when every pattern is gated: a character one of them needs
+    _plain_placeholders = False            # __processPlaceholders may skip a text without placeholders
 
     def run(self, tree, ancestors=None):
         if len(self._patterns) != len(self.inlinePatterns):   # first run: every extension has registered
-            self._patterns = _gated(self.inlinePatterns, INLINE_GATES, inline_gate)
+            self._patterns = [(item, None if gate is None else _checks(gate))
+                              for item, gate in _gated(self.inlinePatterns, INLINE_GATES, inline_gate)]
+            checks = [c for _, c in self._patterns]
+            self._keys = None if None in checks else tuple(dict.fromkeys(key for c in checks for key, _ in c))
+            self._plain_placeholders = _source_digest(InlineProcessor._InlineProcessor__processPlaceholders) == PROCESS_PLACEHOLDERS_SHA256
         return super().run(tree, ancestors)
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
         if isinstance(data, util.AtomicString):
             return data
+        keys = self._keys
+        if keys is not None:
+            for key in keys:
+                if key in data:
+                    break
+            else:
+                return data   # no pattern can match
         patterns = self._patterns
         apply = self._InlineProcessor__applyPattern
         count = len(patterns)
         start = 0
         while patternIndex < count:
-            pattern, gate = patterns[patternIndex]
-            if gate is not None:
-                for needle in gate:
-                    if needle in data:
+            pattern, checks = patterns[patternIndex]
+            if checks is not None:
+                for key, needle in checks:
+                    if key in data and needle in data:
                         break
                 else:
                     patternIndex += 1
@@ -142,75 +217,166 @@ class _GatedInlineProcessor(InlineProcessor):
                 patternIndex += 1
         return data
 
+    def _InlineProcessor__processPlaceholders(self, data, parent, isText=True):
+        """The stock method, which for a text without placeholders (all start with STX) appends
+        it to parent's text (or tail) and returns no elements: that, without its loop."""
+        if not (self._plain_placeholders and data and util.STX not in data and type(data) in (str, util.AtomicString)):
+            return InlineProcessor._InlineProcessor__processPlaceholders(self, data, parent, isText)
+        if isText:
+            parent.text = parent.text + data if parent.text else data
+        else:
+            parent.tail = parent.tail + data if parent.tail else data
+        return []
+
+
+def _gated(registry: Registry, names, gate) -> list[tuple[object, object]]:
+    """Each item of a registry in its order, with its gate (for those of `names`)."""
+    gates = {id(registry[name]): gate(name, registry[name]) for name in names if name in registry}
+    return [(item, gates.get(id(item))) for item in registry]
+
+
+BlockPlan = list[tuple[object, str | None, Checks]]   # (processor, start characters or None to always try, checks)
+
+
+def _block_plan(registry: Registry) -> tuple[BlockPlan, BlockPlan | None, str, tuple[str, ...]]:
+    """The processors in order with their gates; and when every one but the last (the paragraph)
+    is gated, the plan for a block that holds no gate (the paragraph alone), the start
+    characters any gate accepts and one character of each needle of any gate."""
+    plan: BlockPlan = [(item, None, ()) if gate is None else (item, gate[0], _checks(gate[1]))
+                       for item, gate in _gated(registry, [*METHOD_GATES, *BLOCK_GATES, "table"], block_gate)]
+    if not plan or any(starts is None for _, starts, _ in plan[:-1]) or type(plan[-1][0]).__name__ != "ParagraphProcessor":
+        return plan, None, "", ()
+    starts = "".join(dict.fromkeys("".join(s for _, s, _ in plan[:-1])))
+    keys = tuple(dict.fromkeys(key for _, _, checks in plan[:-1] for key, _ in checks))
+    return plan, plan[-1:], starts, keys
+
 
 def _gated_block_parser(parser: BlockParser):
-    """BlockParser.parseBlocks, trying a processor only on a block that holds its gate (and
-    iterating a list made once instead of re-sorting the registry for every block)."""
-    processors: list[tuple[object, Gate | None]] = []
+    """BlockParser.parseBlocks, trying a processor only on a block that holds its gate, and going
+    straight to the paragraph processor for a block that holds no gate at all (iterating lists
+    made once instead of re-sorting the registry for every block)."""
+    plan: BlockPlan = []
+    plain: BlockPlan | None = None
+    starts, keys = "", ()
 
     def parseBlocks(parent, blocks: list[str]) -> None:
-        nonlocal processors
-        if len(processors) != len(parser.blockprocessors):
-            processors = _gated(parser.blockprocessors, [*BLOCK_GATES, "table"], block_gate)
+        nonlocal plan, plain, starts, keys
+        if len(plan) != len(parser.blockprocessors):
+            plan, plain, starts, keys = _block_plan(parser.blockprocessors)
         while blocks:
-            for processor, gate in processors:
-                if gate is not None:
-                    for needle in gate:
-                        if needle in blocks[0]:
+            block = blocks[0]
+            first = block[:1]
+            candidates = plan
+            if plain is not None and first not in starts:   # '' is in every string: an empty block goes the long way
+                for key in keys:
+                    if key in block:
+                        break
+                else:
+                    candidates = plain
+            for processor, accepts, checks in candidates:
+                if accepts is not None and first not in accepts:
+                    for key, needle in checks:
+                        if key in block and needle in block:
                             break
                     else:
                         continue
-                if processor.test(parent, blocks[0]):
+                if processor.test(parent, block):
                     if processor.run(parent, blocks) is not False:
                         break
+                    block = blocks[0]   # run() put its block back: the stock loop reads blocks[0] again
+                    first = block[:1]
     return parseBlocks
 
 
 class _NormalizeWhitespace(NormalizeWhitespace):
-    """Markdown's own, but its blank-line regex (a lookbehind at every character) runs only when
-    some line ends in a space. Used only while the stock method is the one this copies."""
+    """Markdown's own, but each replacement runs only when the text holds what it replaces (most
+    hold no STX, ETX, '\r' or tab, and no line of spaces for the blank-line regex, whose lookbehind
+    runs at every character). Used only while the stock method is the one this copies."""
 
     def run(self, lines: list[str]) -> list[str]:
         source = '\n'.join(lines)
-        source = source.replace(util.STX, "").replace(util.ETX, "")
-        source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
-        source = source.expandtabs(self.md.tab_length)
-        if " \n" in source:
-            source = re.sub(r'(?<=\n) +\n', '\n', source)
-        return source.split('\n')
+        if util.STX in source:
+            source = source.replace(util.STX, "")
+        if util.ETX in source:
+            source = source.replace(util.ETX, "")
+        if "\r" in source:
+            source = source.replace("\r\n", "\n").replace("\r", "\n")
+        source += "\n\n"
+        if "\t" in source:
+            source = source.expandtabs(self.md.tab_length)
+        lines = source.split('\n')
+        if any(map(str.isspace, lines)):   # a line of spaces (or other white space): the stock regex
+            lines = re.sub(r'(?<=\n) +\n', '\n', source).split('\n')
+        return lines
 
 
-NORMALIZE_WHITESPACE_SHA256 = "a99bc2f9e0d83abcd6a7155a5637176e74280f85190e3e05eb1ad20ee5366d2f"   # Markdown 3.11's NormalizeWhitespace.run
+class _Snapshot(Preprocessor):
+    """Runs first: keeps the document's text for the gates of later processors, and starts the
+    document with an empty is_block_level cache."""
+
+    def __init__(self, md: Markdown, block_levels: dict):
+        super().__init__(md)
+        self.text = ""
+        self.block_levels = block_levels
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.text = "\n".join(lines)
+        self.block_levels.clear()
+        return lines
 
 
-def _source_digest(function) -> str:
-    try:
-        return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
-    except (OSError, TypeError):
-        return ""
+def _cached_block_level(md: Markdown, cache: dict):
+    """md.is_block_level, remembered per tag (Prettify alone asks ~50 times a story, and the stock
+    answer is a linear search of a 60-tag list)."""
+    stock = md.is_block_level
+
+    def is_block_level(tag) -> bool:
+        answer = cache.get(tag)
+        if answer is None:
+            answer = cache[tag] = stock(tag)
+        return answer
+    return is_block_level
 
 
 def _can_gate_inline() -> bool:
     return all(hasattr(InlineProcessor, name) for name in
-               ("_InlineProcessor__handleInline", "_InlineProcessor__applyPattern"))
+               ("_InlineProcessor__handleInline", "_InlineProcessor__applyPattern", "_InlineProcessor__processPlaceholders"))
+
+
+def _only_when(holds, run, otherwise):
+    """run, called only when holds(its argument); `otherwise(argument)` is what it gives instead."""
+    return lambda arg: run(arg) if holds(arg) else otherwise(arg)
 
 
 class GatedPatterns(Extension):
     """Register last (after every extension that adds patterns) to gate the known patterns."""
 
     def extendMarkdown(self, md: Markdown) -> None:
+        block_levels: dict = {}
+        snapshot = _Snapshot(md, block_levels)
+        md.preprocessors.register(snapshot, "broadsheet_snapshot", SNAPSHOT_PRIORITY)
+        md.is_block_level = _cached_block_level(md, block_levels)
         md.parser.parseBlocks = _gated_block_parser(md.parser)
         name, start = FENCED_CODE
         fenced = md.preprocessors[name] if name in md.preprocessors else None
         if getattr(getattr(fenced, "FENCED_BLOCK_RE", None), "pattern", "").lstrip().startswith(start):   # a verbose pattern
-            run = fenced.run
-            fenced.run = lambda lines: run(lines) if _contains_any("\n".join(lines), FENCES) else lines
+            fences = _checks(FENCES)
+            fenced.run = _only_when(lambda lines: _holds("\n".join(lines), fences), fenced.run, lambda lines: lines)
         raw = md.preprocessors["html_block"] if "html_block" in md.preprocessors else None
         if type(raw).__name__ == "HtmlBlockPreprocessor":
-            parse_html = raw.run
-            raw.run = lambda lines: parse_html(lines) if _contains_any("\n".join(lines), RAW_HTML) else lines
+            raw_html = _checks(RAW_HTML)
+            raw.run = _only_when(lambda lines: _holds("\n".join(lines), raw_html), raw.run, lambda lines: lines)
         if "normalize_whitespace" in md.preprocessors and type(md.preprocessors["normalize_whitespace"]) is NormalizeWhitespace \
                 and _source_digest(NormalizeWhitespace.run) == NORMALIZE_WHITESPACE_SHA256:
             md.preprocessors.register(_NormalizeWhitespace(md), "normalize_whitespace", NORMALIZE_PRIORITY)
         if _can_gate_inline() and "inline" in md.treeprocessors:
             md.treeprocessors.register(_GatedInlineProcessor(md), "inline", INLINE_PRIORITY)
+        for name, (cls, digest, gate) in SOURCE_GATES.items():
+            processor = md.treeprocessors[name] if name in md.treeprocessors else None
+            if type(processor).__name__ == cls and _source_digest(type(processor).run) == digest:
+                checks = _checks(gate)
+                processor.run = _only_when(lambda root, checks=checks: _holds(snapshot.text, checks), processor.run, lambda root: None)
+        for name, (cls, digest) in PLACEHOLDER_POSTPROCESSORS.items():
+            processor = md.postprocessors[name] if name in md.postprocessors else None
+            if type(processor).__name__ == cls and _source_digest(type(processor).run) == digest:
+                processor.run = _only_when(lambda html: util.STX in html, processor.run, lambda html: html)

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.markdown_gates import BLOCK_GATES, INLINE_GATES, GatedPatterns, block_gate, inline_gate
+from generator.markdown_gates import (BLOCK_GATES, INLINE_GATES, METHOD_GATES, PLACEHOLDER_POSTPROCESSORS, SOURCE_GATES,
+                                     GatedPatterns, block_gate, inline_gate)
 from generator.markup import EXTENSIONS
 from generator.typography import SmartPunctuation
 
@@ -24,10 +25,28 @@ SAMPLES = [
     "> quoted\n> more\n\nnot > quoted", "*[HTML]: Hyper Text\n\nHTML here", "| a | b |\n|---|:-:|\n| 1 | 2 |", "a | b\n-- | --\n1 | 2",
     "```python\nx = 1\n```\n\n~~~\ny\n~~~", "    indented code", "1. one\n2. two\n\n* a\n* b", "<div markdown=\"1\">*in* html</div>",
     "Para {: .cls }\n\n## Head {#id}", "“quotes” 'single' \"double\" -- --- ... the '90s", "",
+    "Para\n   \nafter a line of spaces", "\ttabbed\n\n  \t x\n\n \u3000 \n", "a\r\nb\rc\r\n\r\nd",
+    "1. one\n\n2) two\n\n 3. three\n\n1984. A year", "- a\n  - nested\n    - deeper\n\n+ plus\n\n* star", "text\n- item after text\n3. and",
+    " - item\n\n  * item\n\n   + item\n\n 1. one\n\n   2. two", " ## not quite\n\n :  def?\n\n  > quote\n\n   ***",
+    "Term\n:   def\n\n  : indented def\n\nTime: 10:30 and a: b", "para\n ---\n\n  * * *\n\n__ __ __\n\ntext\n***",
+    "{: .x } at start\n\nPara with {braces} and \\{escaped\\}\n{: #id }", "[a\\_b](/x\\_y \"t\\\"\") \\\\`code`",
+    "# H1 {#h}\n\n### H3 ###\n#not\n\n####### seven", "\x02wzxhzdk:0\x03 fake and \x02klzzwxh:0000\x03 and \x0265\x03",
+    "<div markdown=\"1\">\n*md* {: .c }\n</div>\n\n<p>raw {: .x }</p>", "    code\n\n        more code\n\n* item\n\n    indented para in item",
+    "AT&amp;T &copy; footnote[^n] and again[^n]\n\n[^n]: Note with &amp; and *em*", "*[AT]: Title\n\nAT and AT&T",
+    "> quote\n>\n> - list in quote\n> 1. ordered\n\n>> nested", "| a |\n|---|\n| {b} |\n\nTable {: .t }",
 ]
 TOKENS = ["[", "]", "(", ")", "![", "](", "<", ">", "&", "&amp;", "&#169", "`", "```", "~~~", "*", "_", "\\", "  \n", "\n", "\n\n",
           "#", "> ", ": ", "|", "---", "- ", "1. ", "[^1]", "[^1]: n", "*[AB]: c", "AB", "[id]: /u", "=", "\n===", "    ", "'", '"',
-          "--", "...", "word", " ", "\t", "{: .c }", "<div markdown=\"1\">", "</div>", "<b>", "</b>", "<http://a.b>", "<a@b.c>"]
+          "--", "...", "word", " ", "\t", "{: .c }", "<div markdown=\"1\">", "</div>", "<b>", "</b>", "<http://a.b>", "<a@b.c>",
+          " \n", "   \n", "\t", "\r\n", "\r", "1) ", "2. ", "  ", "{#x}", "{: .c}", "\\{", "\n: ", "    - ", "* * *", "\x02", "\x03",
+          "{", "}", "![x](/i.png)", "[x](/u)", "\\_", "\n+ ", "\n    ", "\n#"]
+# Lines a story is made of, for documents with more structure than a mixture of tokens.
+LINES = ["Plain prose with a hyphen-ated word and 'quotes'.", "Time: 10:30, he said: \"yes\".", "# Heading", "## Heading {#h2}",
+         "Setext", "====", "----", "- item", "* item", "+ item", "1. item", "2) item", "    indented", "  two spaces", "> quote",
+         "> - listed quote", ": definition", "Term", "| a | b |", "|---|---|", "***", "_ _ _", "```", "~~~", "code()", "<div>",
+         "</div>", "<div markdown=\"1\">", "<p>raw</p>", "[^1]: note", "a[^1]", "*[HTML]: Hyper", "HTML", "[id]: /u \"T\"",
+         "[id] and [x][id]", "{: .cls }", "text {: #i }", "*em* and **strong** and snake_case", "AT&T &amp; &#169;", "\\*lit\\*",
+         "line  ", "   ", "\t tab", "", "<!-- c -->", "<http://x.org/>", "`code` ``a`b``"]
 
 
 def converters() -> tuple[markdown.Markdown, markdown.Markdown]:
@@ -53,10 +72,13 @@ def test_every_gate_applies_to_the_installed_markdown():
     assert {name for name in INLINE_GATES if inline_gate(name, GATED.inlinePatterns[name])} == set(INLINE_GATES)
     assert len(inline._patterns) == len(GATED.inlinePatterns)
     blocks = GATED.parser.blockprocessors
-    assert all(block_gate(name, blocks[name]) for name in [*BLOCK_GATES, "table"])
+    assert all(block_gate(name, blocks[name]) for name in [*METHOD_GATES, *BLOCK_GATES, "table"])
     assert GATED.parser.parseBlocks.__qualname__.startswith("_gated_block_parser")
-    assert [type(p).__name__ for p in GATED.preprocessors] == ["_NormalizeWhitespace", "FencedBlockPreprocessor", "HtmlBlockPreprocessor"]
+    assert [type(p).__name__ for p in GATED.preprocessors] == ["_Snapshot", "_NormalizeWhitespace", "FencedBlockPreprocessor", "HtmlBlockPreprocessor"]
     assert all(isinstance(GATED.preprocessors[name].__dict__.get("run"), type(lambda: 0)) for name in ("fenced_code_block", "html_block"))
+    assert all(isinstance(GATED.treeprocessors[name].__dict__.get("run"), type(lambda: 0)) for name in SOURCE_GATES)
+    assert all(isinstance(GATED.postprocessors[name].__dict__.get("run"), type(lambda: 0)) for name in PLACEHOLDER_POSTPROCESSORS)
+    assert GATED.treeprocessors["inline"]._keys and GATED.treeprocessors["inline"]._plain_placeholders
     stock = [type(p).__name__ for p in STOCK.treeprocessors]
     assert [type(p).__name__ for p in GATED.treeprocessors] == [
         {"InlineProcessor": "_GatedInlineProcessor"}.get(name, name) for name in stock]
@@ -76,3 +98,9 @@ def test_the_example_site_converts_as_before():
 @given(st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=3)), max_size=60))
 def test_any_mixture_converts_as_before(parts):
     same_html("".join(parts))
+
+
+@settings(max_examples=400, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.sampled_from(LINES), st.sampled_from(["\n", "\n\n", "\n\n\n"])), max_size=25))
+def test_any_story_of_markdown_lines_converts_as_before(lines):
+    same_html("".join(line + end for line, end in lines))
