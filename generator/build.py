@@ -282,9 +282,9 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
                 key=site_key(config, known_authors, tax, published, sizes, options.preview),
                 image_sizes=sizes, preview=options.preview, now=now, related=cache.related_for(chosen),
-                template_keys=template_keys(env, PAGE_TEMPLATES))
+                template_keys=cache.template_keys_for(templates) or template_keys(env, PAGE_TEMPLATES))
     jobs = plan(site)
-    cache.related = (chosen, related_of(jobs))
+    cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
     phase("plan")
     data = data_jobs(site, jobs, now)
     problems = _collisions(jobs, static, [d.path for d in data])

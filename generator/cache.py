@@ -75,6 +75,7 @@ class BuildCache:
     pages: dict[str, dict[str, PageRecord]] = field(default_factory=dict)  # output folder -> rel -> record
     builds: dict[str, Any] = field(default_factory=dict)      # output -> what build.py keeps to spot a no-change build
     related: tuple[str, dict[str, tuple[str, ...]]] = ("", {})   # (related key, path -> related paths)
+    template_deps: tuple[str, dict[str, str]] = ("", {})   # (templates key, page template -> its files' hash)
     hits: int = 0
     new_stamps: dict[str, tuple[Stamp, str]] | None = None
     persist: bool = True    # False: kept in memory between the builds of one process (the dev server)
@@ -92,6 +93,7 @@ class BuildCache:
         saved = _load(folder / "pages.pickle")
         cache.pages, cache.builds = saved.get("pages", {}), saved.get("builds", {})
         cache.related = saved.get("related", ("", {}))
+        cache.template_deps = saved.get("template_deps", ("", {}))
         return cache
 
     @property
@@ -128,7 +130,7 @@ class BuildCache:
         try:
             self._save_articles(articles)
             _dump(self.folder / "stamps.pickle", {"parse_key": self.parse_key, "stamps": self.stamps})
-            _dump(self.folder / "pages.pickle", {"pages": self.pages, "builds": self.builds, "related": self.related})
+            _dump(self.folder / "pages.pickle", self._pages_file())
         finally:
             self.persist = False
 
@@ -173,7 +175,7 @@ class BuildCache:
             else:
                 self.builds.pop(str(output), None)
             if self.persist:
-                _dump(self.folder / "pages.pickle", {"pages": self.pages, "builds": self.builds, "related": self.related})
+                _dump(self.folder / "pages.pickle", self._pages_file())
 
     def compiled_templates(self) -> Path | None:
         """Where Jinja keeps compiled templates: one folder per version of Broadsheet's code (the
@@ -188,6 +190,13 @@ class BuildCache:
         except OSError:
             pass
         return self.folder / name
+
+    def _pages_file(self) -> dict[str, Any]:
+        return {"pages": self.pages, "builds": self.builds, "related": self.related, "template_deps": self.template_deps}
+
+    def template_keys_for(self, templates: str) -> dict[str, str] | None:
+        """The last build's template_keys(), if every template file is as it was then."""
+        return self.template_deps[1] if templates and self.template_deps[0] == templates else None
 
     def related_for(self, key: str) -> dict[str, tuple[str, ...]] | None:
         """The related stories of the last build, if they were chosen from the same stories."""
