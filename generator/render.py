@@ -1,9 +1,12 @@
 """The one Jinja environment of a build, and rendering of page jobs."""
 from __future__ import annotations
 
+import types
 from pathlib import Path
 
 import jinja2
+import jinja2.runtime
+from jinja2 import nodes
 from jinja2.compiler import CodeGenerator
 
 from .problems import BuildError, Problem
@@ -90,10 +93,48 @@ class _PlainEscapes(CodeGenerator):
         else:
             super()._output_child_pre(node, frame, finalize)
 
-
-class _Environment(jinja2.Environment):
-    code_generator_class = _PlainEscapes
-    escape_output = staticmethod(escape_output)
+    def visit_Output(self, node, frame) -> None:
+        """One `yield` per run of template text and `{{ }}`s, where Jinja yields each piece: a
+        page is hundreds of pieces, and resuming the generator for each costs more than joining.
+        (Jinja's own method, but for the join; inside macros, which collect into a list, unchanged.)"""
+        if frame.buffer is not None or len(node.nodes) < 2:
+            return super().visit_Output(node, frame)
+        finalize = self._make_finalize()
+        body: list = []     # runs of constant text (lists) and expressions to evaluate, in order
+        for child in node.nodes:
+            try:
+                if not (finalize.const or isinstance(child, nodes.TemplateData)):
+                    raise nodes.Impossible()
+                const = self._output_child_to_const(child, frame, finalize)
+            except (nodes.Impossible, Exception):
+                body.append(child)
+                continue
+            if body and isinstance(body[-1], list):
+                body[-1].append(const)
+            else:
+                body.append([const])
+        if len(body) < 2:
+            return super().visit_Output(node, frame)
+        if frame.require_output_check:
+            if self.has_known_extends:     # outside any block of a template that extends another
+                return
+            self.writeline("if parent_template is None:")
+            self.indent()
+        self.writeline("yield ''.join((")
+        self.indent()
+        for item in body:
+            if isinstance(item, list):
+                self.writeline(self._output_const_repr(item) + ",")
+            else:
+                self.newline(item)     # so an error names the line of its own {{ }}
+                self._output_child_pre(item, frame, finalize)
+                self.visit(item, frame)
+                self._output_child_post(item, frame, finalize)
+                self.write(",")
+        self.outdent()
+        self.writeline("))")
+        if frame.require_output_check:
+            self.outdent()
 
 
 class MacroCache:
@@ -103,12 +144,25 @@ class MacroCache:
     stories: rendering it once instead of each time is a third of a listing page's cost. Only for
     macros whose output depends on nothing but their arguments (a macro imported without context
     sees no page variables). The frozen view models are hashable; a call with an unhashable
-    argument is simply made each time."""
+    argument is simply made each time.
+
+    Most calls pass the very objects an earlier call passed (the presenter makes each card, site
+    view and byline once), so a call is first looked up by the identity of its arguments, which
+    costs less than hashing a view (Python code, field by field, every time). An entry keeps its
+    arguments alive, so their ids cannot be reused while it stands."""
+
+    MAX_BY_IDENTITY = 200_000   # a long-lived environment (the dev server's) starts that layer afresh
 
     def __init__(self) -> None:
         self._made: dict = {}
+        self._by_identity: dict = {}
 
     def __call__(self, macro, *args, **kwargs):
+        # ids of the arguments, then the keywords' names: unambiguous, as there are as many ids as arguments
+        ids = (id(macro), *map(id, args), *map(id, kwargs.values()), *kwargs)
+        known = self._by_identity.get(ids)
+        if known is not None:
+            return known[0]
         key = (macro, args, tuple(kwargs.items()))
         try:
             made = self._made.get(key)
@@ -116,7 +170,43 @@ class MacroCache:
             return macro(*args, **kwargs)
         if made is None:
             made = self._made[key] = macro(*args, **kwargs)
+        if len(self._by_identity) >= self.MAX_BY_IDENTITY:
+            self._by_identity.clear()
+        self._by_identity[ids] = (made, key)
         return made
+
+
+# callables that never take a context: macros, cached(), and built-in methods (`extra.get("kicker")`),
+# which can carry no `jinja_pass_arg` mark
+_PLAIN_CALLABLES = frozenset({MacroCache, jinja2.runtime.Macro, types.BuiltinMethodType})
+
+
+class _Context(jinja2.runtime.Context):
+    def call(__self, __obj, /, *args, **kwargs):
+        """Jinja's every `f(...)` in a template: a macro or cached() straight away, without first
+        asking whether it wants the context passed in (neither does; that asking is most of the
+        cost of the dozens of such calls on a page)."""
+        if type(__obj) in _PLAIN_CALLABLES:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            try:
+                return __obj(*args, **kwargs)
+            except StopIteration:   # as Jinja's own call() does
+                return __self.environment.undefined("value was undefined because a callable raised a"
+                                                    " StopIteration exception")
+        return super().call(__obj, *args, **kwargs)
+
+
+class _Environment(jinja2.Environment):
+    code_generator_class = _PlainEscapes
+    context_class = _Context
+    escape_output = staticmethod(escape_output)
+
+    def make_globals(self, d):
+        """A template's globals as a plain dict, not Jinja's ChainMap over the environment's: each
+        page copies them into its context, and each import compares their keys, which a ChainMap
+        does in Python. The environment's globals are all set before any template is loaded."""
+        return {**self.globals, **(d or {})}
 
 
 def template_problem(exc: Exception, fallback: str) -> Problem:
