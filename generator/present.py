@@ -76,6 +76,12 @@ class Presenter:
         )
         self._site_for: dict[str, SiteView] = {}
         self._cards: dict[str, Card] = {}
+        # made once per build rather than once per page: tag links, and each byline name's
+        # author page and schema.org Person (read-only: json.dumps is all that reads them)
+        self._tag_links: dict[str, Link | None] = {}
+        self._people: dict[str, tuple[str, dict] | None] = {}
+        self._section_feeds: dict[str, tuple[Feed, ...]] = {}
+        self._home_link = Link("Home", self.urls.href(""))
 
     def site(self, section: str = "") -> SiteView:
         """The site view, with the current section marked in the navigation."""
@@ -109,6 +115,25 @@ class Presenter:
         slug = author_slug(name)
         return self.tax.authors.get(slug) or Author(slug, name)
 
+    def tag_link(self, name: str) -> Link | None:
+        """A tag's link; None for a name that makes no slug."""
+        try:
+            return self._tag_links[name]
+        except KeyError:
+            slug = tag_slug(name)
+            link = self._tag_links[name] = Link(name, self.urls.href(f"tags/{slug}/")) if slug else None
+            return link
+
+    def person(self, name: str) -> tuple[str, dict] | None:
+        """A byline name's author page (absolute URL) and schema.org Person; None for a name that makes no slug."""
+        try:
+            return self._people[name]
+        except KeyError:
+            slug, author = author_slug(name), self.author(name)
+            url = self.urls.absolute(f"authors/{slug}/")
+            known = self._people[name] = (url, structured.person(author.shown_name, url, author.links)) if slug else None
+            return known
+
     def author_links(self, names: tuple[str, ...]) -> tuple[Link, ...]:
         return tuple(Link(self.author(n).shown_name, self.urls.href(f"authors/{author_slug(n)}/"))
                      for n in names if author_slug(n))
@@ -130,8 +155,13 @@ class Presenter:
         return preview_status(a, self.preview_now) if self.preview_now is not None else ""
 
     def section_feeds(self, slug: str) -> tuple[Feed, ...]:
-        name = self.tax.sections[slug].name
-        return (Feed(f"{self.config.title}: {name} (RSS)", self.urls.href(f"{slug}/feed.xml"), RSS),)
+        """The section's feeds: the same tuple for each of its pages and stories (a cheap key for cached())."""
+        feeds = self._section_feeds.get(slug)
+        if feeds is None:
+            name = self.tax.sections[slug].name
+            feeds = self._section_feeds[slug] = (
+                Feed(f"{self.config.title}: {name} (RSS)", self.urls.href(f"{slug}/feed.xml"), RSS),)
+        return feeds
 
     def author_feeds(self, slug: str) -> tuple[Feed, ...]:
         name = self.tax.authors[slug].shown_name
@@ -145,20 +175,20 @@ class Presenter:
                           feed_url=self.urls.href(f"authors/{slug}/feed.xml"))
 
     def article(self, a: Article, related: list[Article]) -> ArticleView:
-        section = self.section_link(a.section)
-        url = self.urls.href(a.url_path)
+        card = self.card(a)     # the story's own card (made once) has its link, times, byline and picture
+        url, section = card.url, card.section
         changed = a.modified if a.modified != a.published else None
+        tags = tuple(link for link in map(self.tag_link, a.tags) if link is not None)
         return ArticleView(
             title=a.title, url=url, canonical=self.urls.absolute(a.url_path), summary=a.summary,
-            published=self.moment(a.published, a.date_only), updated=self.moment(changed) if changed else None,
-            authors=self.author_links(a.byline), dateline=a.dateline, signoff=signoff(a.byline, a.dateline),
-            source=a.source, copyright=a.copyright, section=section,
-            tags=tuple(Link(t, self.urls.href(f"tags/{tag_slug(t)}/")) for t in a.tags if tag_slug(t)),
-            image=self.image(a.image), body=Markup(a.body_html),
-            breadcrumbs=(Link("Home", self.urls.href("")), section, Link(a.title, url, current=True)),
-            related=tuple(self.card(r) for r in related),
+            published=card.published, updated=self.moment(changed) if changed else None,
+            authors=card.authors, dateline=a.dateline, signoff=signoff(a.byline, a.dateline),
+            source=a.source, copyright=a.copyright, section=section, tags=tags,
+            image=card.image, body=Markup(a.body_html),
+            breadcrumbs=(self._home_link, section, Link(a.title, url, current=True)),
+            related=tuple(map(self.card, related)),
             corrections=tuple(CorrectionView(self.moment(c.date), c.text) for c in a.corrections),
-            extra=dict(a.extra), status=self.status(a),
+            extra=dict(a.extra), status=card.status,
         )
 
     def meta(self, kind: str, title: str, url_path: str, description: str = "",
@@ -184,8 +214,10 @@ class Presenter:
         description = a.summary or self.config.description or a.title
         image = self.urls.resource_absolute(a.image.src) if a.image else ""
         section = self.tax.sections[a.section].name
-        published, modified = a.published.astimezone(self.zone).isoformat(), a.modified.astimezone(self.zone).isoformat()
-        author_urls = [self.urls.absolute(f"authors/{author_slug(n)}/") for n in a.byline if author_slug(n)]
+        published = self.card(a).published.iso
+        modified = published if a.modified == a.published else a.modified.astimezone(self.zone).isoformat()
+        people = [p for p in map(self.person, a.byline) if p is not None]
+        author_urls = [url for url, _ in people]
         og = [("og:type", "article"), ("og:title", a.title), ("og:description", description), ("og:url", canonical),
               ("og:site_name", self.config.title), ("og:locale", _locale(self.config.language))]
         if image:
@@ -197,11 +229,9 @@ class Presenter:
                    ("twitter:title", a.title), ("twitter:description", description)]
         if image:
             twitter += [("twitter:image", image), ("twitter:image:alt", a.image.alt)]
-        people = [structured.person(self.author(n).shown_name, self.urls.absolute(f"authors/{author_slug(n)}/"),
-                                    self.author(n).links) for n in a.byline if author_slug(n)]
         article = structured.news_article(
             headline=a.title, url=canonical, description=a.summary, images=[image] if image else [],
-            published=published, modified=modified, authors=people, publisher=self.publisher,
+            published=published, modified=modified, authors=[person for _, person in people], publisher=self.publisher,
             section=section, keywords=list(a.tags), language=self.config.language,
             copyright_notice=a.copyright, source=a.source)
         crumbs = structured.breadcrumb_list([("Home", self.urls.absolute("")),
