@@ -7,7 +7,6 @@ copy, so nothing large crosses a pipe on the way out. Only results come back.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from typing import Any, Callable, TypeVar
 
@@ -56,7 +55,10 @@ def run_chunks(task: Callable[[Any, int, int], R], shared: Any, count: int, work
     """task(shared, start, stop) over [0, count) in chunks; in worker processes when it pays off.
     Results come back in order."""
     global _shared, _task
-    if workers <= 1 or count < min_per_worker * 2 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or count < min_per_worker * 2:
+        return [task(shared, 0, count)]
+    import multiprocessing      # here: a small rebuild never starts a pool, nor pays for this import
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [task(shared, 0, count)]
     chunks = workers * 4
     size = -(-count // chunks)

@@ -74,3 +74,16 @@ def test_console_script_is_installed():
     exe = Path(sys.executable).parent / "broadsheet"
     assert exe.is_file(), "the broadsheet console script is not installed beside python"
     assert subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.startswith("broadsheet ")
+
+
+def test_the_command_flushes_what_it_prints_before_its_quick_exit(make_site):
+    import subprocess
+    import sys
+    from pathlib import Path
+    exe = Path(sys.executable).parent / "broadsheet"
+    site = make_site({"content/world/a.md": article("A")})
+    done = subprocess.run([exe, "build", str(site), "-v"], capture_output=True, text=True)
+    assert done.returncode == 0 and "render" in done.stdout and done.stdout.rstrip().splitlines()[-1].startswith("Built ")
+    (site / "content/world/b.md").write_text("---\ntitle: [unclosed\n---\nBody\n")
+    failed = subprocess.run([exe, "build", str(site)], capture_output=True, text=True)
+    assert failed.returncode == 1 and "b.md" in failed.stderr and failed.stderr.rstrip().endswith("the previous output is unchanged.")
