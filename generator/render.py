@@ -6,7 +6,6 @@ from pathlib import Path
 
 import jinja2
 import jinja2.runtime
-from jinja2 import nodes
 from jinja2.compiler import CodeGenerator
 
 from .problems import BuildError, Problem
@@ -92,49 +91,6 @@ class _PlainEscapes(CodeGenerator):
                 self.write(finalize.src)
         else:
             super()._output_child_pre(node, frame, finalize)
-
-    def visit_Output(self, node, frame) -> None:
-        """One `yield` per run of template text and `{{ }}`s, where Jinja yields each piece: a
-        page is hundreds of pieces, and resuming the generator for each costs more than joining.
-        (Jinja's own method, but for the join; inside macros, which collect into a list, unchanged.)"""
-        if frame.buffer is not None or len(node.nodes) < 2:
-            return super().visit_Output(node, frame)
-        finalize = self._make_finalize()
-        body: list = []     # runs of constant text (lists) and expressions to evaluate, in order
-        for child in node.nodes:
-            try:
-                if not (finalize.const or isinstance(child, nodes.TemplateData)):
-                    raise nodes.Impossible()
-                const = self._output_child_to_const(child, frame, finalize)
-            except (nodes.Impossible, Exception):
-                body.append(child)
-                continue
-            if body and isinstance(body[-1], list):
-                body[-1].append(const)
-            else:
-                body.append([const])
-        if len(body) < 2:
-            return super().visit_Output(node, frame)
-        if frame.require_output_check:
-            if self.has_known_extends:     # outside any block of a template that extends another
-                return
-            self.writeline("if parent_template is None:")
-            self.indent()
-        self.writeline("yield ''.join((")
-        self.indent()
-        for item in body:
-            if isinstance(item, list):
-                self.writeline(self._output_const_repr(item) + ",")
-            else:
-                self.newline(item)     # so an error names the line of its own {{ }}
-                self._output_child_pre(item, frame, finalize)
-                self.visit(item, frame)
-                self._output_child_post(item, frame, finalize)
-                self.write(",")
-        self.outdent()
-        self.writeline("))")
-        if frame.require_output_check:
-            self.outdent()
 
 
 class MacroCache:

@@ -68,19 +68,13 @@ def test_values_print_exactly_as_markupsafe_escapes_them():
         assert escape_output(text) == _replace_specials(text) == str(escape(text))
 
 
-def ours_and_stock(tmp_path, templates: dict[str, str]) -> tuple[jinja2.Environment, jinja2.Environment]:
-    """The build's environment over these templates, and a stock Jinja one with the same settings."""
+def test_the_build_environment_renders_every_construct_as_stock_jinja_does(tmp_path):
     (tmp_path / "templates").mkdir()
-    for name, text in templates.items():
+    for name, text in EVERY_CONSTRUCT.items():
         (tmp_path / "templates" / name).write_text(text)
     ours = make_environment(tmp_path, tmp_path)
     stock = jinja2.Environment(loader=ours.loader, autoescape=ours.autoescape, undefined=ours.undefined,
                                trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    return ours, stock
-
-
-def test_the_build_environment_renders_every_construct_as_stock_jinja_does(tmp_path):
-    ours, stock = ours_and_stock(tmp_path, EVERY_CONSTRUCT)
     assert type(ours) is not jinja2.Environment
     page = ours.get_template("page.html").render(values=VALUES)
     assert page == stock.get_template("page.html").render(values=VALUES)
@@ -103,21 +97,6 @@ def test_a_cached_call_with_the_very_same_arguments_is_not_made_again_and_keeps_
     del link    # the cache holds its arguments, so another object cannot take its id and be mistaken for it
     assert cache(macro, Link("B", "/b/"), "x", lazy=True) == "<4>"
     assert len(made) == 4
-
-
-DYNAMIC_EXTENDS = {
-    # an `extends` the compiler cannot see for sure: text outside blocks is printed only without a parent
-    "page.html": """{% if parent %}{% extends parent %}{% endif %}<{{ values[1] }}>{{ values[0] }} & {{ values[5] }}
-{% block body %}[{{ values[1] }}]{{ values[2] }}{% endblock %}{{ values[1] }} tail""",
-    "base.html": "<{{ values[1] }}>{% block body %}{% endblock %}",
-}
-
-
-def test_output_outside_blocks_of_a_template_that_may_extend_renders_as_stock_jinja_does(tmp_path):
-    ours, stock = ours_and_stock(tmp_path, DYNAMIC_EXTENDS)
-    for parent in ("", "base.html"):
-        page = ours.get_template("page.html").render(values=VALUES, parent=parent)
-        assert page == stock.get_template("page.html").render(values=VALUES, parent=parent)
 
 
 def test_calls_that_want_the_context_still_get_it(tmp_path):
