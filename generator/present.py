@@ -81,6 +81,7 @@ class Presenter:
         self._tag_links: dict[str, Link | None] = {}
         self._people: dict[str, tuple[str, dict] | None] = {}
         self._section_feeds: dict[str, tuple[Feed, ...]] = {}
+        self._author_links: dict[tuple[str, ...], tuple[Link, ...]] = {}
         self._home_link = Link("Home", self.urls.href(""))
 
     def site(self, section: str = "") -> SiteView:
@@ -135,8 +136,13 @@ class Presenter:
             return known
 
     def author_links(self, names: tuple[str, ...]) -> tuple[Link, ...]:
-        return tuple(Link(self.author(n).shown_name, self.urls.href(f"authors/{author_slug(n)}/"))
-                     for n in names if author_slug(n))
+        """A byline's links: the same tuple for every story with that byline (a cheap key for cached())."""
+        links = self._author_links.get(names)
+        if links is None:
+            links = self._author_links[names] = tuple(
+                Link(self.author(n).shown_name, self.urls.href(f"authors/{author_slug(n)}/"))
+                for n in names if author_slug(n))
+        return links
 
     def card(self, a: Article) -> Card:
         """The same story shows in many listings: build its card once."""
