@@ -26,6 +26,14 @@ DATE_HELP = "use YYYY-MM-DD, or YYYY-MM-DD HH:MM[:SS] with an optional +HH:MM of
 
 def load_yaml(path: str, fm: str) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
     """YAML -> (mapping, key -> file line). Lines are 1-based and count the opening '---'."""
+    simple = load_simple_yaml(fm)
+    if simple is not None:
+        return simple[0], simple[1], []
+    return load_yaml_with_loader(path, fm)
+
+
+def load_yaml_with_loader(path: str, fm: str) -> tuple[dict[str, Any], dict[str, int], list[Problem]]:
+    """load_yaml() for any front matter: PyYAML's loader, and a problem for what it cannot read."""
     loader = _Loader(fm)
     try:
         node = loader.get_single_node()
@@ -53,6 +61,96 @@ def load_yaml(path: str, fm: str) -> tuple[dict[str, Any], dict[str, int], list[
         bad = next(k for k in data if not isinstance(k, str))
         return {}, {}, [Problem(path, 2, show(bad), "field names must be text")]
     return data, lines, []
+
+
+class _Values(yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """The loader's own resolver and constructors, for scalars read without its parser."""
+    yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    yaml_path_resolvers = _Loader.yaml_path_resolvers
+    yaml_constructors = _Loader.yaml_constructors
+
+
+_VALUES = _Values()
+_STR = "tag:yaml.org,2002:str"
+# Most front matter is 'key: value' lines whose values are one-line quoted texts, plain words,
+# numbers or dates, or [flow, lists] of words. For those a line-by-line read gives what the
+# loader gives, at a fraction of its cost (its composer and constructors are Python, a node and a
+# mark per value). Each value is held to a subset of YAML that libyaml and PyYAML read alike:
+# quoted texts without escapes, line breaks or characters YAML refuses; plain scalars that start
+# with a letter or digit and hold no indicator that could end or change them, resolved and built
+# by PyYAML's own resolver and constructors. Anything else (comments, nesting, block lists,
+# continued lines, duplicate keys, values it cannot build) goes to the loader.
+_TEXT = r"[^\x00-\x1f\x7f-\x9f\"'\\\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"   # printable; not a quote, '\' or line break
+_OTHER = r"[^\x00-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"     # printable and not ASCII: '©', '—', '’'
+_FIRST = rf"(?:[^\W_]|[/.(+$~]|{_OTHER})"   # not an indicator: '-', '?', '[', '&', '*', '!', '|', '>', '%', '@', '`', '#'…
+_PLAIN = rf"{_FIRST}(?:[\w .,;+/()'\"!?&%=$@-]|{_OTHER}|:(?=[\w.+/-]))*(?<! )"   # ': ' and ' #' would end it
+_ITEM = rf"{_FIRST}(?:[\w .+/()'-]|{_OTHER})*(?<! )"          # no ',', ':', '?' or brackets in a [list]
+_SIMPLE_LINE = re.compile(
+    rf"(?P<key>[A-Za-z][A-Za-z0-9_-]{{0,99}}):"
+    rf"(?:[ ]+(?:\"(?P<dq>(?:{_TEXT}|')*)\"|'(?P<sq>(?:{_TEXT}|\")*)'|(?P<plain>{_PLAIN})"
+    rf"|(?P<list>\[)[ ]*(?P<seq>(?:{_ITEM}|\"{_TEXT}*\")(?:[ ]*,[ ]*(?:{_ITEM}|\"{_TEXT}*\"))*)?[ ]*\]))?[ ]*")
+_LIST_ITEM = re.compile(rf"\"({_TEXT}*)\"|({_ITEM})")   # in a list the line's pattern has checked
+
+
+def _plain(value: str) -> Any:
+    tag = _VALUES.resolve(yaml.ScalarNode, value, (True, False))
+    return value if tag == _STR else _VALUES.yaml_constructors[tag](_VALUES, yaml.ScalarNode(tag, value))
+
+
+class _NotSimple(Exception):
+    """The front matter is beyond the simple reader: the loader reads it."""
+
+
+def _simple_entry(line: str, start: int, mapping: dict[str, Any]) -> tuple[str, Any, bool]:
+    """A 'key: value' line from `start` -> (key, value, whether the value was left out)."""
+    m = _SIMPLE_LINE.fullmatch(line, start)
+    if m is None:
+        raise _NotSimple
+    key, dq, sq, plain, listed, seq = m.group("key", "dq", "sq", "plain", "list", "seq")
+    if key in mapping or _plain(key) is not key:   # 'yes:' is a true/false key, 'null:' a None one
+        raise _NotSimple
+    if dq is not None or sq is not None:
+        return key, dq if dq is not None else sq, False
+    if plain is not None:
+        return key, _plain(plain), False
+    if listed is not None:
+        return key, [_plain(word) if word else quoted for quoted, word in _LIST_ITEM.findall(seq or "")], False
+    return key, None, True
+
+
+def load_simple_yaml(fm: str) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """(mapping, key -> file line) for front matter of one-line 'key: value' lines (and 'key:'
+    followed by equally indented ones, like image:), exactly as the loader reads it; None for
+    anything else (which the loader then reads, reporting its problems)."""
+    if _VALUES.yaml_path_resolvers:
+        return None
+    data: dict[str, Any] = {}
+    lines: dict[str, int] = {}
+    open_key: str | None = None     # a 'key:' without a value, which indented lines may fill
+    nested: dict[str, Any] | None = None
+    indent = 0
+    try:
+        for number, line in enumerate(fm.split("\n"), 1):
+            if not line:
+                continue
+            if line[0] == " ":
+                depth = len(line) - len(line.lstrip(" "))
+                if open_key is None or (nested is not None and depth != indent):
+                    return None
+                if nested is None:
+                    nested, indent = data[open_key], depth = {}, depth
+                key, value, empty = _simple_entry(line, depth, nested)
+                nested[key] = value
+                continue
+            key, value, empty = _simple_entry(line, 0, data)
+            data[key] = value
+            lines[key] = number
+            open_key, nested = (key if empty else None), None
+    except _NotSimple:
+        return None
+    except Exception:   # a value PyYAML cannot build: the loader names it
+        return None
+    return (data, lines) if data else None
 
 
 # What PyYAML's constructors raise, besides YAMLError, on values its resolver let through.

@@ -4,7 +4,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from generator.frontmatter import parse_article
+from generator.yamlread import load_simple_yaml, load_yaml_with_loader
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -176,3 +180,66 @@ def test_not_utf8_names_the_line():
 def test_every_problem_in_a_file_is_reported():
     problems = only_problem("---\ntitle: ''\npublished: never\ntags: 5\n---\n")
     assert {p.field for p in problems} == {"title", "published", "tags"}
+
+
+# The line-by-line reader of simple front matter answers exactly as PyYAML's loader, or not at all.
+KEYS = ["title", "published", "tags", "yes", "No", "null", "on", "y", "x_1", "sub-title", "a" * 101, "tags"]
+VALUES = ['"Quoted: text # with [brackets], \'apostrophes\'"', "'single \"quoted\"'", "'it''s'", '"esc\\"aped"', '"tab\there"',
+          "plain words", "2020-02-02 19:23:00", "2020-02-02", "2020-02-02T10:00:00+05:30", "2020-13-45", "2020-02-30 10:00",
+          "12:30", "1_000", "0x1F", "017", "1.5", "1e3", ".5", "-3", "+4", "true", "False", "off", "~", "null", "",
+          "[a, b c, \"d, e\"]", "[ x ,y ]", "[]", "[ ]", "[a,]", "[a: b]", "[a?]", "[[a]]", "[yes, 10, 2020-01-01]", "{a: b}",
+          "O'Brien said \"hi\"", "word: colon", "word:colon", "a #comment", "a#b", "trailing ", "José ²", "\u00a0nbsp",
+          "- item", "&anchor", "*alias", "!tag x", "|", ">", "%", "@at", "`tick", "a\x85b", "a\u2028b", "x\x7fy", "\ufeffbom",
+          "Straße 10/12 (Mitte) +49 & 50% = ok!", "© 2024 “Curly” — dash’s", "Why? Because; $5 @ noon", "Washington, DC",
+          "[José, “Ann” Lee, © x]", "[a b , c]", "[x#y]", "a: b: c", "/images/x.png",
+          ".inf", ".NaN", "#comment", "+4", "$5", "(x)", "~x", "/a: b", "[/a, .b, +1, ~]", "9" * 5000]
+
+
+def typed(value):
+    """A value with the type of every part spelled out (True == 1 and 1.0 == 1 would hide a difference)."""
+    if isinstance(value, dict):
+        return {typed(k): typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    return type(value).__name__, repr(value) if not isinstance(value, int) or abs(value) < 10 ** 100 else str(value)[:5]
+
+
+def same_as_loader(fm: str) -> bool:
+    """Whether the simple reader answered (True) or passed (False); either way it did not disagree."""
+    simple = load_simple_yaml(fm)
+    if simple is None:
+        return False
+    data, lines, problems = load_yaml_with_loader("x.md", fm)
+    assert problems == [] and typed(simple[0]) == typed(data) and simple[1] == lines, fm
+    return True
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_simple_front_matter_reads_as_the_loader_reads_it(value):
+    same_as_loader(f"\ntitle: {value}\n")
+    same_as_loader(f"\ntags: [{value}]\n")
+    same_as_loader(f"\nimage:\n  src: {value}\n  alt: {value}\ntitle: x\n")
+
+
+@pytest.mark.parametrize("fm", [
+    "image:\n  src: /a.png\n   alt: deeper", "image:\n   src: /a.png\n  alt: shallower", "title: x\n  src: under a value",
+    "image: []\n  src: /a.png", "image:\n  src:\n    deeper: x", "image:\n  src: /a.png\nimage:\n  alt: twice",
+    "image:\n\n  src: /a.png\n\n  alt: after blank lines\ntitle: t", "image:\n  - a\n  - b", "image:\n\ttab: x",
+])
+def test_nested_front_matter_reads_as_the_loader_reads_it(fm):
+    same_as_loader("\n" + fm + "\n")
+
+
+def test_the_usual_front_matter_takes_the_simple_reader():
+    assert same_as_loader(FULL.split("---")[1])
+    assert same_as_loader('\ntitle: "A story"\npublished: 2024-03-01 09:30\nbyline: [Ann Lee, "Bo Chan"]\ntags: [trade]\ndraft: false\n\n')
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "", "  ", "   ", " ", "\t"]), st.sampled_from(KEYS),
+                          st.sampled_from([":", ":", ": ", ":  ", " :", ":\t"]),
+                          st.one_of(st.sampled_from(VALUES), st.text(max_size=8)), st.sampled_from(["", " ", "  # c"])),
+                max_size=6),
+       st.sampled_from(["", "\n", "\n\n"]))
+def test_any_front_matter_reads_as_the_loader_reads_it(lines, padding):
+    same_as_loader(padding + "\n".join(indent + key + colon + value + end for indent, key, colon, value, end in lines) + "\n")
