@@ -6,7 +6,7 @@ from pathlib import Path
 
 import jinja2
 import jinja2.runtime
-from jinja2.compiler import CodeGenerator
+from jinja2.compiler import CodeGenerator, optimizeconst
 
 from .problems import BuildError, Problem
 
@@ -82,15 +82,33 @@ def escape_output(value: object) -> str:
 
 class _PlainEscapes(CodeGenerator):
     """Jinja's code generator, printing autoescaped values through escape_output(). Jinja's own
-    native-types environment overrides the same hook to change how values are printed."""
+    native-types environment overrides the same hook to change how values are printed.
+
+    A page prints ~80 values and looks up ~80 attributes, so both are written out in the
+    compiled template for the common case (a str to escape; an attribute Python finds), with
+    escape_output() and Jinja's environment.getattr() for the rest. `_ev`, `_go` and `_ga` are
+    temporaries, each read right after it is set (nested lookups finish before the outer one sets them)."""
 
     def _output_child_pre(self, node, frame, finalize) -> None:
-        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
-            self.write("environment.escape_output(")
-            if finalize.src is not None:
-                self.write(finalize.src)
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile and finalize.src is None:
+            self.write("(environment.escape_text(_ev) if type(_ev := ")
         else:
             super()._output_child_pre(node, frame, finalize)
+
+    def _output_child_post(self, node, frame, finalize) -> None:
+        if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile and finalize.src is None:
+            self.write(") is str else environment.escape_output(_ev))")
+        else:
+            super()._output_child_post(node, frame, finalize)
+
+    @optimizeconst
+    def visit_Getattr(self, node, frame) -> None:
+        """`a.b`: Python's getattr(), then, only if that finds nothing, Jinja's (which tries a["b"])."""
+        if self.environment.is_async or self.environment.sandboxed:
+            return super().visit_Getattr(node, frame)
+        self.write("(_ga if (_ga := getattr((_go := ")
+        self.visit(node.node, frame)
+        self.write(f"), {node.attr!r}, missing)) is not missing else environment.getattr(_go, {node.attr!r}))")
 
 
 class MacroCache:
@@ -115,7 +133,10 @@ class MacroCache:
 
     def __call__(self, macro, *args, **kwargs):
         # ids of the arguments, then the keywords' names: unambiguous, as there are as many ids as arguments
-        ids = (id(macro), *map(id, args), *map(id, kwargs.values()), *kwargs)
+        if kwargs:
+            ids = (id(macro), *map(id, args), *map(id, kwargs.values()), *kwargs)
+        else:
+            ids = (id(macro), *map(id, args))
         known = self._by_identity.get(ids)
         if known is not None:
             return known[0]
@@ -157,6 +178,7 @@ class _Environment(jinja2.Environment):
     code_generator_class = _PlainEscapes
     context_class = _Context
     escape_output = staticmethod(escape_output)
+    escape_text = staticmethod(_escape_text)
 
     def make_globals(self, d):
         """A template's globals as a plain dict, not Jinja's ChainMap over the environment's: each
