@@ -131,10 +131,12 @@ class _Fields:
         for i, item in enumerate(value):
             if isinstance(item, bool) or not isinstance(item, (str, int, float)):
                 self.problem(field, f"item {i + 1} must be text, not {_kind(item)}")
-            elif _as_text(item) is None:
+                continue
+            text = _as_text(item)
+            if text is None:
                 self.problem(field, f"item {i + 1} is a number too long to use as text; quote it")
-            elif _as_text(item):
-                out.append(_as_text(item))
+            elif text:
+                out.append(text)
         return tuple(dict.fromkeys(out))
 
     def moment(self, field: str, zone: tzinfo, *, required: bool = False) -> datetime | None:
@@ -225,9 +227,24 @@ def _unique_tags(tags: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+def _parts(path: str) -> tuple[str, ...]:
+    """PurePosixPath(path).parts, by a split where that gives the same (no '', '.' or root part)."""
+    parts = path.split("/")
+    return PurePosixPath(path).parts if "" in parts or "." in parts else tuple(parts)
+
+
+def _stem(path: str) -> str:
+    """PurePosixPath(path).stem, likewise."""
+    name = path.rpartition("/")[2]
+    if not name or name == "." or "//" in path or "/./" in path or path.startswith(("/", "./")):
+        return PurePosixPath(path).stem
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
+
+
 def default_section(path: str) -> str:
     """The first folder under content/, or '' for a file directly in content/."""
-    parts = PurePosixPath(path).parts
+    parts = _parts(path)
     return parts[1] if len(parts) > 2 else ""
 
 
@@ -264,7 +281,7 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
     section = slugify(section_raw) if section_raw else ""
     if section_raw and not section:
         f.problem("section", f"{show(section_raw)} gives an empty URL; use letters or digits")
-    slug_raw = f.text("slug") or PurePosixPath(path).stem
+    slug_raw = f.text("slug") or _stem(path)
     slug = slugify(slug_raw)
     if not slug:
         f.problem("slug", f"{show(slug_raw)} gives an empty URL; set 'slug:' to letters or digits")

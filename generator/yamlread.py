@@ -227,6 +227,8 @@ def clean_values(path: str, data: dict[str, Any], lines: dict[str, int]) -> tupl
 
     def clean(value: Any, field: str) -> Any:
         if isinstance(value, str):
+            if value.isprintable():   # no control character, NUL or surrogate: nothing to clean
+                return value
             bad = _UNWRITABLE.search(value)
             if bad:
                 what = "a NUL character" if bad.group() == "\x00" else f"U+{ord(bad.group()):04X}, half of a UTF-16 pair, not a character"

@@ -1,5 +1,6 @@
 """Parsing and validating one article's front matter (pure, no files)."""
 from datetime import datetime, timedelta
+from pathlib import PurePosixPath
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.frontmatter import parse_article
+from generator.frontmatter import _parts, _stem, parse_article
 from generator.yamlread import load_simple_yaml, load_yaml_with_loader
 
 IST = ZoneInfo("Asia/Kolkata")
@@ -243,3 +244,10 @@ def test_the_usual_front_matter_takes_the_simple_reader():
        st.sampled_from(["", "\n", "\n\n"]))
 def test_any_front_matter_reads_as_the_loader_reads_it(lines, padding):
     same_as_loader(padding + "\n".join(indent + key + colon + value + end for indent, key, colon, value, end in lines) + "\n")
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(st.lists(st.sampled_from(["content", "world", "", ".", "..", "a.b", ".md", "x.", "story.md", "/", "//"]), max_size=5))
+def test_path_parts_and_stem_are_pure_posix_paths(parts):
+    path = "/".join(parts)
+    assert (_parts(path), _stem(path)) == (PurePosixPath(path).parts, PurePosixPath(path).stem)

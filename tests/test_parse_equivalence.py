@@ -1,0 +1,90 @@
+"""The parse phase's shortcuts give what the plain way gives: Python-Markdown with no gates, the
+straightforward smart-punctuation pass, and the sanitiser run on every body."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import markdown
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markdown import Extension
+from markdown.treeprocessors import Treeprocessor
+
+from generator.config import MarkdownSettings
+from generator.markup import EXTENSIONS, render_markdown, sanitize, strip_controls
+from generator.typography import OPENING_CONTEXT, smarten, smarten_tree
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def plain_smarten(text: str, before: str) -> str:
+    """Smart punctuation as first written: a regex callback per quote, looking at its neighbours."""
+    for plain, fancy in (("---", "\u2014"), ("--", "\u2013"), ("...", "\u2026")):
+        if plain in text:
+            text = text.replace(plain, fancy)
+
+    def curl(match: re.Match[str]) -> str:
+        i = match.start()
+        prev = text[i - 1] if i else before
+        if match.group() == '"':
+            return "\u201c" if prev in OPENING_CONTEXT else "\u201d"
+        if prev.isalnum() or re.match(r"\d\ds", text[i + 1: i + 4]):
+            return "\u2019"
+        return "\u2018" if prev in OPENING_CONTEXT else "\u2019"
+
+    return re.sub(r"""["']""", curl, text)
+
+
+class _PlainSmarten(Treeprocessor):
+    def run(self, root):
+        smarten_tree(root, " ", plain_smarten)
+
+
+class PlainSmartPunctuation(Extension):
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_PlainSmarten(md), "broadsheet_smarten", 1)
+
+
+PLAIN = markdown.Markdown(extensions=[*EXTENSIONS, PlainSmartPunctuation()], output_format="html")
+
+
+def plain_render(text: str, settings: MarkdownSettings = MarkdownSettings()) -> str:
+    PLAIN.reset()
+    html = PLAIN.convert(strip_controls(text))
+    return strip_controls(html) if settings.unsafe_html else sanitize(html, settings.embed_hosts)
+
+
+QUOTY = st.text(alphabet="\"'-.9s a1(\u2018\u201c\u2014\u00a0_\n", max_size=30)
+
+
+@settings(max_examples=1000, derandomize=True, database=None)
+@given(QUOTY, st.sampled_from(list(" a9\"'(\u2014\u2018-_.")))
+def test_smart_punctuation_is_as_first_written(text, before):
+    assert smarten(text, before) == plain_smarten(text, before)
+
+
+STORY_PARTS = ["Plain prose, with a hyphen-ated word.", '"Quoted," she said.', "It's the '90s -- and the 1990's --- ok...",
+               "*em* and **strong** 'single'", "`code 'not' curled` after", "[a 'link'](/x/) and ![img](/i.png)",
+               "<b>raw</b> <script>alert('x')</script>", "<a href=\"javascript:alert(1)\">js</a>", "&amp; &#169; AT&T",
+               "> A \"quote\" in a quote", "## A 'heading'", "- item 'one'\n- item \"two\"", "1. first\n2. second",
+               "| a | 'b' |\n|---|---|\n| \"c\" | d |", "Term\n: 'definition'", "    code 'block'", "```\nfenced 'code'\n```",
+               "Footnote[^1].\n\n[^1]: The 'note'.", "*[HTML]: Hyper 'Text'", "{: .cls }", "line  \nbreak", "\\*escaped\\*",
+               "<iframe src=\"https://www.youtube.com/embed/x\"></iframe>", "<div markdown=\"1\">'md' *in* html</div>", ""]
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(st.lists(st.sampled_from(STORY_PARTS), max_size=12), st.sampled_from(["\n", "\n\n"]))
+def test_any_story_renders_as_the_plain_way_renders_it(parts, joiner):
+    text = joiner.join(parts)
+    assert render_markdown(text) == plain_render(text)
+    unsafe = MarkdownSettings(unsafe_html=True)
+    assert render_markdown(text, "/", unsafe) == plain_render(text, unsafe)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "content").rglob("*.md")), ids=lambda p: p.name)
+def test_the_example_site_renders_as_the_plain_way_renders_it(path):
+    text = path.read_text(encoding="utf-8")
+    body = text.split("\n---\n", 1)[1]
+    assert render_markdown(body) == plain_render(body)
