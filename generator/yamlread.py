@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -80,18 +81,22 @@ _STR = "tag:yaml.org,2002:str"
 # with a letter or digit and hold no indicator that could end or change them, resolved and built
 # by PyYAML's own resolver and constructors. Anything else (comments, nesting, block lists,
 # continued lines, duplicate keys, values it cannot build) goes to the loader.
-_TEXT = r"[^\x00-\x1f\x7f-\x9f\"'\\\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"   # printable; not a quote, '\' or line break
-_OTHER = r"[^\x00-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"     # printable and not ASCII: '©', '—', '’'
-_FIRST = rf"(?:[^\W_]|[/.(+$~]|{_OTHER})"   # not an indicator: '-', '?', '[', '&', '*', '!', '|', '>', '%', '@', '`', '#'…
-_PLAIN = rf"{_FIRST}(?:[\w .,;+/()'\"!?&%=$@-]|{_OTHER}|:(?=[\w.+/-]))*(?<! )"   # ': ' and ' #' would end it
-_ITEM = rf"{_FIRST}(?:[\w .+/()'-]|{_OTHER})*(?<! )"          # no ',', ':', '?' or brackets in a [list]
+_QUOTED = r"\x00-\x1f\x7f-\x9f\\\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff"   # not printable, '\' or a line break
+_DQ = rf"[^\"{_QUOTED}]"   # inside "…"
+_SQ = rf"[^'{_QUOTED}]"    # inside '…'
+_OTHER = r"\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"   # printable, not ASCII: '©', '—', '’'
+_FIRST = rf"[0-9A-Za-z/.(+$~{_OTHER}]"   # not an indicator: '-', '?', '[', '&', '*', '!', '|', '>', '%', '@', '`', '#'…
+_WORDS = rf"[0-9A-Za-z_ .,;+/()'\"!?&%=$@{_OTHER}-]*"
+_PLAIN = rf"{_FIRST}{_WORDS}(?::(?=[\w.+/-]){_WORDS})*(?<! )"   # ': ' and ' #' would end it
+_ITEM = rf"{_FIRST}[0-9A-Za-z_ .+/()'{_OTHER}-]*(?<! )"        # no ',', ':', '?' or brackets in a [list]
 _SIMPLE_LINE = re.compile(
     rf"(?P<key>[A-Za-z][A-Za-z0-9_-]{{0,99}}):"
-    rf"(?:[ ]+(?:\"(?P<dq>(?:{_TEXT}|')*)\"|'(?P<sq>(?:{_TEXT}|\")*)'|(?P<plain>{_PLAIN})"
-    rf"|(?P<list>\[)[ ]*(?P<seq>(?:{_ITEM}|\"{_TEXT}*\")(?:[ ]*,[ ]*(?:{_ITEM}|\"{_TEXT}*\"))*)?[ ]*\]))?[ ]*")
-_LIST_ITEM = re.compile(rf"\"({_TEXT}*)\"|({_ITEM})")   # in a list the line's pattern has checked
+    rf"(?:[ ]+(?:\"(?P<dq>{_DQ}*)\"|'(?P<sq>{_SQ}*)'|(?P<plain>{_PLAIN})"
+    rf"|(?P<list>\[)[ ]*(?P<seq>(?:{_ITEM}|\"{_DQ}*\")(?:[ ]*,[ ]*(?:{_ITEM}|\"{_DQ}*\"))*)?[ ]*\]))?[ ]*")
+_LIST_ITEM = re.compile(rf"\"({_DQ}*)\"|({_ITEM})")   # in a list the line's pattern has checked
 
 
+@lru_cache(maxsize=4096)   # what it returns cannot be changed: text, numbers, dates, true/false, None
 def _plain(value: str) -> Any:
     tag = _VALUES.resolve(yaml.ScalarNode, value, (True, False))
     return value if tag == _STR else _VALUES.yaml_constructors[tag](_VALUES, yaml.ScalarNode(tag, value))
@@ -107,7 +112,7 @@ def _simple_entry(line: str, start: int, mapping: dict[str, Any]) -> tuple[str, 
     if m is None:
         raise _NotSimple
     key, dq, sq, plain, listed, seq = m.group("key", "dq", "sq", "plain", "list", "seq")
-    if key in mapping or _plain(key) is not key:   # 'yes:' is a true/false key, 'null:' a None one
+    if key in mapping or type(_plain(key)) is not str:   # 'yes:' is a true/false key, 'null:' a None one
         raise _NotSimple
     if dq is not None or sq is not None:
         return key, dq if dq is not None else sq, False

@@ -193,7 +193,7 @@ VALUES = ['"Quoted: text # with [brackets], \'apostrophes\'"', "'single \"quoted
           "- item", "&anchor", "*alias", "!tag x", "|", ">", "%", "@at", "`tick", "a\x85b", "a\u2028b", "x\x7fy", "\ufeffbom",
           "Straße 10/12 (Mitte) +49 & 50% = ok!", "© 2024 “Curly” — dash’s", "Why? Because; $5 @ noon", "Washington, DC",
           "[José, “Ann” Lee, © x]", "[a b , c]", "[x#y]", "a: b: c", "/images/x.png",
-          ".inf", ".NaN", "#comment", "+4", "$5", "(x)", "~x", "/a: b", "[/a, .b, +1, ~]", "9" * 5000]
+          ".inf", ".NaN", "#comment", '"nel\x85"', '"c1\x80x"', "'c1\x9fx'", '"\u2028"', "'\ufeffx'", '"\x7f"', "+4", "$5", "(x)", "~x", "/a: b", "[/a, .b, +1, ~]", "9" * 5000]
 
 
 def typed(value):
@@ -220,6 +220,11 @@ def test_simple_front_matter_reads_as_the_loader_reads_it(value):
     same_as_loader(f"\ntitle: {value}\n")
     same_as_loader(f"\ntags: [{value}]\n")
     same_as_loader(f"\nimage:\n  src: {value}\n  alt: {value}\ntitle: x\n")
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_keys_read_as_the_loader_reads_them(key):
+    same_as_loader(f"\n{key}: x\n")
 
 
 @pytest.mark.parametrize("fm", [
