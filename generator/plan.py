@@ -48,9 +48,10 @@ class Site:
         known = self._digests.get(a.path)
         return known[1] if known is not None and known[0] is a else self._digest(a)
 
-    def digests_of(self, articles: list[Article]) -> list[str]:
-        """digest() of each of the site's own articles (the plan asks ~120,000 times at 10,000 stories)."""
-        return list(map(_second, map(self._digests.__getitem__, map(_path, articles))))
+    def digests_of(self, articles: list[Article]) -> str:
+        """digest() of each of the site's own articles, run together (each is 24 hex digits): the
+        plan asks ~120,000 times at 10,000 stories, and one string hashes faster than a list."""
+        return "".join(map(_second, map(self._digests.__getitem__, map(_path, articles))))
 
     def _digest(self, a: Article) -> str:
         digest = self.digests.get(a.path)
@@ -111,11 +112,12 @@ def _modified(articles) -> datetime | None:
 def _listing_jobs(p: Presenter, site: Site, kind: str, heading: str, base: str, articles: list[Article],
                   section: str = "", feeds: tuple = (), profile=None) -> list[PageJob]:
     pages = paginate(articles, site.config.per_page)
+    about = repr((feeds, profile))      # the same for every page of the listing: written out once
     jobs = []
     for number, chunk in enumerate(pages, start=1):
         url_path = page_path(base, number)
         key = site.page_key("list.html", url_path, heading, kind, number, len(pages),
-                          site.digests_of(chunk), feeds, profile)
+                          site.digests_of(chunk), about)
         make = partial(_listing_context, p, site.config.title, kind, heading, base, number, len(pages), chunk,
                        section, feeds, profile)
         jobs.append(PageJob(output_file(url_path), url_path, "list.html", make, _modified(chunk),
