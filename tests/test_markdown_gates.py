@@ -3,13 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import xml.etree.ElementTree as etree
+
 import markdown
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown import util
+from markdown.serializers import to_html_string
 
 from generator.markdown_gates import (BLOCK_GATES, INLINE_GATES, METHOD_GATES, PLACEHOLDER_POSTPROCESSORS, SOURCE_GATES,
-                                     GatedPatterns, block_gate, inline_gate)
+                                     GatedPatterns, block_gate, html_string, inline_gate)
 from generator.markup import EXTENSIONS
 from generator.typography import SmartPunctuation
 
@@ -79,6 +83,7 @@ def test_every_gate_applies_to_the_installed_markdown():
     assert all(isinstance(GATED.treeprocessors[name].__dict__.get("run"), type(lambda: 0)) for name in SOURCE_GATES)
     assert all(isinstance(GATED.postprocessors[name].__dict__.get("run"), type(lambda: 0)) for name in PLACEHOLDER_POSTPROCESSORS)
     assert GATED.treeprocessors["inline"]._keys and GATED.treeprocessors["inline"]._plain_placeholders
+    assert GATED.serializer is html_string
     stock = [type(p).__name__ for p in STOCK.treeprocessors]
     assert [type(p).__name__ for p in GATED.treeprocessors] == [
         {"InlineProcessor": "_GatedInlineProcessor"}.get(name, name) for name in stock]
@@ -104,3 +109,19 @@ def test_any_mixture_converts_as_before(parts):
 @given(st.lists(st.tuples(st.sampled_from(LINES), st.sampled_from(["\n", "\n\n", "\n\n\n"])), max_size=25))
 def test_any_story_of_markdown_lines_converts_as_before(lines):
     same_html("".join(line + end for line, end in lines))
+
+
+def test_the_serializer_writes_any_tree_as_the_stock_one():
+    root = etree.Element("div")
+    p = etree.SubElement(root, "p", {"id": "a&b", "class": 'say "hi" <now>'})
+    p.text = "Fish & chips < 5 &amp; > 2 &#169;"
+    etree.SubElement(p, "br").tail = "after br"
+    etree.SubElement(p, "input", {"checked": "checked", "selected": "no", "disabled": None, "value": "x\ny"})
+    etree.SubElement(root, "script").text = "if (a < b && c) {}"
+    etree.SubElement(root, "img", {"src": util.AtomicString("/i.png"), "alt": ""}).text = "odd"
+    etree.SubElement(root, "STYLE").text = "a > b"
+    root[-1].tail = "tail & more"
+    assert html_string(root) == to_html_string(root)
+    etree.SubElement(root, etree.Comment).text = "a comment & <b>"   # the stock serializer writes these
+    etree.SubElement(root, etree.QName("{urn:x}tag")).text = "q"
+    assert html_string(root) == to_html_string(root)
