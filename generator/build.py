@@ -4,7 +4,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from functools import lru_cache, partial
@@ -17,7 +17,7 @@ from .config import SiteConfig, load_config
 from .content import Source, find_sources, read_sources
 from .data import load_authors
 from .deps import template_keys
-from .feeds import build_feeds
+from .feeds import absolutize, build_feeds
 from .jsonfeed import build_json_feed
 from .sitemaps import NEWS_WINDOW, build_news_sitemap, build_robots, build_sitemaps, sitemap_files
 from .frontmatter import parse_article
@@ -29,7 +29,7 @@ from .output import MARKER, DiskSink, Written, check_output_target, files_in
 from .plan import PAGE_TEMPLATES, PageJob, Site, plan, related_key, related_of
 from .problems import BuildError, Problem
 from .urls import Urls
-from .parallel import run_chunks, worker_count
+from .parallel import release_memory, run_chunks, worker_count
 from .render import bundled_themes, find_theme, make_environment, render
 
 
@@ -124,21 +124,27 @@ def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
     return articles, problems, keep
 
 
-def _render_range(shared: tuple[jinja2.Environment, list[PageJob | DataJob], Sink], start: int, stop: int) -> dict[str, Written]:
+def _render_range(shared: tuple[jinja2.Environment, list[PageJob], Sink], start: int, stop: int) -> dict[str, Written]:
     env, jobs, sink = shared
     for job in jobs[start:stop]:
-        if isinstance(job, DataJob):
-            sink.write(job.path, job.make())
-        else:
-            sink.write(job.path, render(env, job.template, job.context).encode("utf-8"))
+        sink.write(job.path, render(env, job.template, job.context).encode("utf-8"))
     return sink.drain() if isinstance(sink, DiskSink) else {}
 
 
-def render_pages(env: jinja2.Environment, jobs: list[PageJob | DataJob], sink: Sink, workers: int) -> None:
-    """Render every page job, make every data job (feeds, sitemaps) and hand the bytes to the sink;
-    in worker processes for a disk sink, which then learns what its workers wrote."""
+def render_pages(env: jinja2.Environment, jobs: list[PageJob], sink: Sink, workers: int,
+                 data: list[DataJob] = ()) -> None:
+    """Render every page job and hand it to the sink, in worker processes for a disk sink (which
+    then learns what its workers wrote). The data jobs (feeds, sitemaps) are made here meanwhile:
+    in a worker, their memory would come on top of what rendering has grown it to by then."""
+    def make_data() -> None:
+        for item in data:
+            sink.write(item.path, item.make())
+        if data:
+            absolutize.cache_clear()
+            release_memory()
+
     disk = isinstance(sink, DiskSink)
-    for written in run_chunks(_render_range, (env, jobs, sink), len(jobs), workers if disk else 1):
+    for written in run_chunks(_render_range, (env, jobs, sink), len(jobs), workers if disk else 1, meanwhile=make_data):
         if disk:
             sink.absorb(written)
 
@@ -228,6 +234,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     read_ns = time.time_ns()
     sources, source_problems = read_sources(site_dir, config.markdown.max_file_size, cache.unchanged)
     cache.read(sources, read_ns)
+    read = sum(s.data is not None for s in sources)
     known_authors = load_authors(site_dir)
     phase("load")
 
@@ -246,12 +253,13 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
             phase("parse")
             return _result(output, last.counts, seconds=time.perf_counter() - started, phases=phases,
                            scheduled=[] if options.future else list(last.scheduled), sources=len(sources),
-                           articles_cached=len(sources), read=sum(s.data is not None for s in sources),
+                           articles_cached=len(sources), read=read,
                            changed=set())
 
     # parse: front matter and Markdown, from the cache where a file is unchanged
     workers = worker_count(options.workers)
     articles, problems, parsed = parse_all(sources, config, workers, cache)
+    sources = _without_bytes(sources)     # ~8 KB a story, not needed once parsed: freed before rendering forks
     problems = source_problems + problems + duplicate_urls(articles)
     if problems:
         raise BuildError(problems)
@@ -270,7 +278,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
                                           last_build._replace(counts=unchanged))
             result.phases, result.seconds = phases, time.perf_counter() - started
             result.sources, result.articles_cached = len(sources), cache.hits
-            result.read = sum(s.data is not None for s in sources)
+            result.read = read
             result.scheduled = held
             return result
 
@@ -295,11 +303,12 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     # render and write: unchanged pages are carried over, the rest rendered (in parallel)
     own_sink = sink is None
     sink = sink or DiskSink(output)
+    release_memory()    # what parsing freed (the sources' bytes, the workers' results) is not forked
     previous = cache.previous_pages(output) if own_sink else {}
     try:
         carried = {job.path: previous[job.path] for job in [*jobs, *data] if _carry(sink, job, previous.get(job.path))}
-        fresh = [job for job in [*jobs, *data] if job.path not in carried]
-        render_pages(env, fresh, sink, workers)
+        fresh = [job for job in jobs if job.path not in carried]
+        render_pages(env, fresh, sink, workers, [item for item in data if item.path not in carried])
         phase("render")
         for rel, path in static.items():
             sink.write(rel, path.read_bytes())
@@ -318,8 +327,12 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     phase("write")
 
     return _result(output if own_sink else None, counts, seconds=time.perf_counter() - started, phases=phases,
-                   scheduled=held, rendered=sum(isinstance(j, PageJob) for j in fresh), sources=len(sources), articles_cached=cache.hits,
-                   read=sum(s.data is not None for s in sources), changed=getattr(sink, "changed", None), site=site)
+                   scheduled=held, rendered=len(fresh), sources=len(sources), articles_cached=cache.hits,
+                   read=read, changed=getattr(sink, "changed", None), site=site)
+
+
+def _without_bytes(sources: list[Source]) -> list[Source]:
+    return [replace(s, data=None) if s.data is not None else s for s in sources]
 
 
 def _result(output: Path | None, counts: dict[str, int], **more) -> BuildResult:

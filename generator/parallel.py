@@ -51,15 +51,16 @@ def _run(bounds: tuple[int, int]) -> Any:
 
 
 def run_chunks(task: Callable[[Any, int, int], R], shared: Any, count: int, workers: int,
-               min_per_worker: int = 200) -> list[R]:
+               min_per_worker: int = 200, meanwhile: Callable[[], None] | None = None) -> list[R]:
     """task(shared, start, stop) over [0, count) in chunks; in worker processes when it pays off.
-    Results come back in order."""
+    Results come back in order. `meanwhile` runs in this process: while the workers work, or after
+    the task when there are none."""
     global _shared, _task
     if workers <= 1 or count < min_per_worker * 2:
-        return [task(shared, 0, count)]
+        return _alone(task, shared, count, meanwhile)
     import multiprocessing      # here: a small rebuild never starts a pool, nor pays for this import
     if "fork" not in multiprocessing.get_all_start_methods():
-        return [task(shared, 0, count)]
+        return _alone(task, shared, count, meanwhile)
     chunks = workers * 4
     size = -(-count // chunks)
     bounds = [(start, min(start + size, count)) for start in range(0, count, size)]
@@ -70,7 +71,27 @@ def run_chunks(task: Callable[[Any, int, int], R], shared: Any, count: int, work
     gc.freeze()
     try:
         with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
-            return pool.map(_run, bounds, chunksize=1)
+            results = pool.map_async(_run, bounds, chunksize=1)
+            if meanwhile is not None:
+                meanwhile()
+            return results.get()
     finally:
         gc.unfreeze()
         _shared, _task = None, None
+
+
+def _alone(task: Callable[[Any, int, int], R], shared: Any, count: int, meanwhile: Callable[[], None] | None) -> list[R]:
+    result = [task(shared, 0, count)]
+    if meanwhile is not None:
+        meanwhile()
+    return result
+
+
+def release_memory() -> None:
+    """Give the memory freed so far back to the system (glibc keeps it otherwise), so processes
+    forked later, or a process tree measured now, do not count it."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):     # not glibc
+        pass

@@ -1,0 +1,47 @@
+"""Work spread over processes gives what one process gives; the parent's own work runs meanwhile."""
+import os
+
+from generator.build import BuildOptions, build_site
+from generator.parallel import run_chunks
+from conftest import NOW, article, snapshot
+
+
+def _ranges(shared, start, stop):
+    return [(os.getpid(), shared * i) for i in range(start, stop)]
+
+
+def test_chunks_come_back_in_order_and_the_parent_works_meanwhile():
+    parent, seen = os.getpid(), []
+    chunks = run_chunks(_ranges, 3, 1000, workers=2, meanwhile=lambda: seen.append(os.getpid()))
+    values = [value for chunk in chunks for _, value in chunk]
+    assert values == [3 * i for i in range(1000)]
+    assert {pid for chunk in chunks for pid, _ in chunk} - {parent}, "no worker process did any of it"
+    assert seen == [parent]
+
+
+def test_small_work_stays_in_this_process_and_still_runs_meanwhile():
+    seen = []
+    chunks = run_chunks(_ranges, 1, 10, workers=2, meanwhile=lambda: seen.append("done"))
+    assert [pid for chunk in chunks for pid, _ in chunk] == [os.getpid()] * 10 and seen == ["done"]
+
+
+def test_a_build_over_two_workers_equals_a_build_in_one(make_site, tmp_path):
+    tags = ["Rain", "Floods", "Courts", "Markets", "Cup"]
+    files = {f"content/{('world', 'sport', 'business')[i % 3]}/story-{i:03d}.md":
+             article(f"Story {i}", f"2024-01-{1 + i % 28:02d} {i % 24:02d}:00:00",
+                     body=f"Paragraph {i} with a [link](/world/) and *emphasis*.",
+                     tags=f"[{tags[i % 5]}, {tags[(i * 3 + 1) % 5]}]", author=f"Writer {i % 7}")
+             for i in range(400)}
+    site = make_site(files)
+    one, two = tmp_path / "one", tmp_path / "two"
+    build_site(site, BuildOptions(now=NOW, output=one, workers=1, cache=False))
+    result = build_site(site, BuildOptions(now=NOW, output=two, workers=2))
+    assert result.pages > 400        # enough for the pool to be used
+    files_one, files_two = snapshot(one), snapshot(two)
+    assert files_one.keys() == files_two.keys()
+    assert "feed.xml" in files_two and "sitemap.xml" in files_two and "world/feed.xml" in files_two
+    assert all((one / rel).read_bytes() == (two / rel).read_bytes() for rel in files_one)
+    # what the sink recorded of the files the workers and the parent wrote is what is on disk:
+    # the next build finds nothing changed and renders nothing
+    again = build_site(site, BuildOptions(now=NOW, output=two, workers=2))
+    assert again.rendered == 0 and snapshot(two) == files_two
