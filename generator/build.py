@@ -132,21 +132,28 @@ def _render_range(shared: tuple[jinja2.Environment, list[PageJob], Sink], start:
 
 
 def render_pages(env: jinja2.Environment, jobs: list[PageJob], sink: Sink, workers: int,
-                 data: list[DataJob] = ()) -> None:
+                 data: list[DataJob] = ()) -> float:
     """Render every page job and hand it to the sink, in worker processes for a disk sink (which
     then learns what its workers wrote). The data jobs (feeds, sitemaps) are made here meanwhile:
-    in a worker, their memory would come on top of what rendering has grown it to by then."""
+    in a worker, their memory would come on top of what rendering has grown it to by then.
+    Returns the seconds spent on the data jobs."""
+    spent = 0.0
+
     def make_data() -> None:
+        nonlocal spent
+        started = time.perf_counter()
         for item in data:
             sink.write(item.path, item.make())
         if data:
             absolutize.cache_clear()
             release_memory()
+        spent = time.perf_counter() - started
 
     disk = isinstance(sink, DiskSink)
     for written in run_chunks(_render_range, (env, jobs, sink), len(jobs), workers if disk else 1, meanwhile=make_data):
         if disk:
             sink.absorb(written)
+    return spent
 
 
 def static_files(site: Path, theme: Path) -> dict[str, Path]:
@@ -293,12 +300,11 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
                 template_keys=cache.template_keys_for(templates) or template_keys(env, PAGE_TEMPLATES))
     jobs = plan(site)
     cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
-    phase("plan")
     data = data_jobs(site, jobs, now)
     problems = _collisions(jobs, static, [d.path for d in data])
     if problems:
         raise BuildError(problems)
-    phase("feeds")
+    phase("plan")
 
     # render and write: unchanged pages are carried over, the rest rendered (in parallel)
     own_sink = sink is None
@@ -308,8 +314,9 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     try:
         carried = {job.path: previous[job.path] for job in [*jobs, *data] if _carry(sink, job, previous.get(job.path))}
         fresh = [job for job in jobs if job.path not in carried]
-        render_pages(env, fresh, sink, workers, [item for item in data if item.path not in carried])
+        feeds = render_pages(env, fresh, sink, workers, [item for item in data if item.path not in carried])
         phase("render")
+        phases["feeds"] = feeds
         for rel, path in static.items():
             sink.write(rel, path.read_bytes())
         sink.commit({job.path for job in jobs} | {d.path for d in data} | set(static))

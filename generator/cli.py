@@ -93,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
                 return code
             if args.verbose:
                 for name, seconds in result.phases.items():
-                    print(f"  {name:<8} {seconds * 1000:8.1f} ms")
+                    note = " (feeds and sitemaps, made while the pages render)" if name == "feeds" else ""
+                    print(f"  {name:<8} {seconds * 1000:8.1f} ms{note}")
                 print(f"  cache: {result.articles_cached} of {result.sources} sources reused "
                       f"({result.sources - result.read} not even read: unchanged since the last build), "
                       f"{result.pages - result.rendered} of {result.pages} pages unchanged")

@@ -16,7 +16,8 @@ def test_build_prints_one_summary_line(tmp_path):
     assert line.startswith("Built ") and "1 articles" in line and "1 sections" in line and "1 tags" in line and str(site / "output") in line
     assert cli("build", str(site), "-q").stdout == ""
     verbose = cli("build", str(site), "-v", "--no-cache").stdout
-    assert "render" in verbose and "write" in verbose
+    phases = [line.split()[0] for line in verbose.splitlines() if line.startswith("  ") and " ms" in line]
+    assert phases == ["load", "parse", "plan", "render", "feeds", "write"]
 
 
 def test_build_defaults_to_the_current_folder_and_honours_output(tmp_path):
