@@ -1,7 +1,7 @@
 """Sorting, taxonomies, pagination and related stories (pure)."""
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from datetime import datetime
@@ -95,49 +95,49 @@ def build_taxonomy(articles: Sequence[Article], zone: tzinfo | None = None,
 
 class Related:
     """Related stories: those sharing the most tags, newest first among equals, then the newest of
-    the same section. Built once per build over stories' ranks (0 = newest): the tag lists are
-    already newest first, so one story's neighbours cost a few set intersections over its tags,
-    not a sort of the whole site."""
+    the same section. Built once per build. Each tag is a bit mask over the stories' ranks (bit 0
+    = the newest), so one story's neighbours cost a few integer ANDs and ORs over its tags: the
+    stories sharing at least k of them, for each k, and the lowest set bits of those, newest first."""
 
     def __init__(self, articles: Sequence[Article], tax: Taxonomy, limit: int = 4):
         self.articles, self.tax, self.limit = list(articles), tax, limit
         self.rank = {a.path: i for i, a in enumerate(self.articles)}
-        self.tag_ranks = {slug: [self.rank[a.path] for a in items] for slug, items in tax.tag_articles.items()}
-        self.tag_sets = {slug: set(ranks) for slug, ranks in self.tag_ranks.items()}
+        self.masks: dict[str, int] = {}
+        for slug, items in tax.tag_articles.items():
+            mask = 0
+            for a in items:
+                mask |= 1 << self.rank[a.path]
+            self.masks[slug] = mask
 
     def __call__(self, article: Article) -> list[Article]:
-        slugs = [s for s in dict.fromkeys(tag_slug(t) for t in article.tags) if s in self.tag_ranks]
-        me, limit = self.rank.get(article.path, -1), self.limit
-        sets = [self.tag_sets[s] for s in slugs]
-        # two or more shared tags: few stories. A story sharing k tags is in k(k-1)/2 of the pairwise
-        # intersections, which orders them as k does; ties go to the newest (lowest rank)
-        pairs: Counter[int] = Counter()
-        for i, first in enumerate(sets):
-            for second in sets[i + 1:]:
-                pairs.update(first & second)
-        pairs.pop(me, None)
-        chosen = sorted(sorted(pairs), key=pairs.__getitem__, reverse=True)[:limit]   # stable: rank among equals
-        if len(chosen) < limit:
-            # one shared tag: the newest heads of the tag lists are enough
-            seen = {*chosen, me}
-            heads: set[int] = set()
-            for slug in slugs:
-                taken = 0
-                for r in self.tag_ranks[slug]:
-                    if r not in seen:
-                        heads.add(r)
-                        taken += 1
-                        if taken == limit:
-                            break
-            chosen += sorted(heads)[: limit - len(chosen)]
+        me = self.rank.get(article.path)
+        others = ~(1 << me) if me is not None else -1
+        at_least: list[int] = []     # at_least[k]: the stories sharing k+1 or more of its tags
+        for slug in dict.fromkeys(tag_slug(t) for t in article.tags):
+            mask = self.masks.get(slug, 0) & others
+            if not mask:
+                continue
+            at_least.append(0)
+            for k in range(len(at_least) - 1, 0, -1):
+                at_least[k] |= at_least[k - 1] & mask
+            at_least[0] |= mask
+        chosen: list[int] = []
+        taken = 0
+        for mask in reversed(at_least):     # the most tags shared first; within, the newest first
+            mask &= ~taken
+            while mask and len(chosen) < self.limit:
+                lowest = mask & -mask
+                chosen.append(lowest.bit_length() - 1)
+                mask ^= lowest
+                taken |= lowest
         result = [self.articles[r] for r in chosen]
-        if len(result) < limit:
-            seen_paths = {a.path for a in result} | {article.path}
+        if len(result) < self.limit:
+            seen = {a.path for a in result} | {article.path}
             for other in self.tax.section_articles.get(article.section, ()):
-                if other.path not in seen_paths:
+                if other.path not in seen:
                     result.append(other)
-                    seen_paths.add(other.path)
-                    if len(result) == limit:
+                    seen.add(other.path)
+                    if len(result) == self.limit:
                         break
         return result
 
