@@ -29,7 +29,7 @@ from .output import MARKER, DiskSink, Written, check_output_target, files_in
 from .plan import PAGE_TEMPLATES, PageJob, Site, plan, related_key, related_of
 from .problems import BuildError, Problem
 from .urls import Urls
-from .parallel import release_memory, run_chunks, worker_count
+from .parallel import Background, release_memory, run_chunks, worker_count
 from .render import bundled_themes, find_theme, make_environment, render
 
 
@@ -298,33 +298,51 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
                 key=site_key(config, known_authors, tax, published, sizes, options.preview),
                 image_sizes=sizes, preview=options.preview, now=now, related=cache.related_for(chosen),
                 template_keys=cache.template_keys_for(templates) or template_keys(env, PAGE_TEMPLATES))
-    jobs = plan(site)
-    cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
-    data = data_jobs(site, jobs, now)
-    problems = _collisions(jobs, static, [d.path for d in data])
-    if problems:
-        raise BuildError(problems)
-    phase("plan")
+    feeds = feed_jobs(site)
 
-    # render and write: unchanged pages are carried over, the rest rendered (in parallel)
+    # render and write: unchanged outputs are carried over, the rest made (in parallel): the feeds
+    # in a process of their own while this one plans the pages, then the pages in workers
     own_sink = sink is None
     sink = sink or DiskSink(output)
-    release_memory()    # what parsing freed (the sources' bytes, the workers' results) is not forked
     previous = cache.previous_pages(output) if own_sink else {}
+    carried: dict[str, PageRecord] = {}
+    background: Background | None = None
     try:
-        carried = {job.path: previous[job.path] for job in [*jobs, *data] if _carry(sink, job, previous.get(job.path))}
+        carried.update((f.path, previous[f.path]) for f in feeds if _carry(sink, f, previous.get(f.path)))
+        fresh_data = [f for f in feeds if f.path not in carried]
+        if fresh_data and isinstance(sink, DiskSink) and workers > 1 and len(published) >= BACKGROUND_FEEDS_FROM:
+            release_memory()    # what parsing freed (the sources' bytes, the workers' results) is not forked
+            background = Background(partial(_make_data, sink, fresh_data))
+            fresh_data = []
+        jobs = plan(site)
+        cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
+        data = feeds + site_files(site, jobs, now)
+        problems = _collisions(jobs, static, [d.path for d in data])
+        if problems:
+            raise BuildError(problems)
+        phase("plan")
+
+        release_memory()
+        carried.update((job.path, previous[job.path]) for job in jobs if _carry(sink, job, previous.get(job.path)))
+        carried.update((d.path, previous[d.path]) for d in data[len(feeds):] if _carry(sink, d, previous.get(d.path)))
         fresh = [job for job in jobs if job.path not in carried]
-        feeds = render_pages(env, fresh, sink, workers, [item for item in data if item.path not in carried])
+        fresh_data += [d for d in data[len(feeds):] if d.path not in carried]
+        seconds_on_data = render_pages(env, fresh, sink, workers, fresh_data)
+        if background is not None:
+            seconds, written = background.result()
+            background = None
+            sink.absorb(written)
+            seconds_on_data += seconds
         phase("render")
-        phases["feeds"] = feeds
+        phases["feeds"] = seconds_on_data
         for rel, path in static.items():
             sink.write(rel, path.read_bytes())
         sink.commit({job.path for job in jobs} | {d.path for d in data} | set(static))
     except OSError as exc:
-        sink.abort()
+        _stop(background, sink)
         raise BuildError([Problem(str(exc.filename or output), None, "", f"could not write the output: {exc.strerror or exc}; the previous output is unchanged")]) from None
     except BaseException:
-        sink.abort()
+        _stop(background, sink)
         raise
     counts = {"pages": len(jobs), "articles": len(published), "sections": len(tax.sections), "tags": len(tax.tags),
               "files": len(jobs) + len(data) + len(static)}
@@ -336,6 +354,24 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     return _result(output if own_sink else None, counts, seconds=time.perf_counter() - started, phases=phases,
                    scheduled=held, rendered=len(fresh), sources=len(sources), articles_cached=cache.hits,
                    read=read, changed=getattr(sink, "changed", None), site=site)
+
+
+BACKGROUND_FEEDS_FROM = 200    # stories: below this, forking for the feeds costs more than it saves
+
+
+def _make_data(sink: Sink, data: list[DataJob]) -> tuple[float, dict[str, Written]]:
+    """Make data jobs into a disk sink (in a process of its own): the time it took and what it wrote."""
+    started = time.perf_counter()
+    for item in data:
+        sink.write(item.path, item.make())
+    return time.perf_counter() - started, sink.drain()
+
+
+def _stop(background: Background | None, sink: Sink) -> None:
+    """A failed build: the feeds' process stops before the staged files go."""
+    if background is not None:
+        background.cancel()
+    sink.abort()
 
 
 def _without_bytes(sources: list[Source]) -> list[Source]:
@@ -489,6 +525,12 @@ class DataJob:
 
 def data_jobs(site: Site, jobs: list[PageJob], now: datetime) -> list[DataJob]:
     """Feeds (RSS, Atom, JSON Feed; per section and author), sitemaps and robots.txt."""
+    return feed_jobs(site) + site_files(site, jobs, now)
+
+
+def feed_jobs(site: Site) -> list[DataJob]:
+    """The feeds: RSS, Atom and JSON Feed of the site, RSS of each section and author. They need
+    the stories, not the pages, so they can be made while the pages are planned."""
     config, tax = site.config, site.tax
     size = config.feed_size
 
@@ -511,7 +553,14 @@ def data_jobs(site: Site, jobs: list[PageJob], now: datetime) -> list[DataJob]:
     for slug, author in tax.authors.items():
         out += feeds(f"{config.title}: {author.shown_name}", tax.author_articles[slug],
                      f"authors/{slug}/", f"authors/{slug}/feed.xml")
-    # cheap to make, and they depend on every page or on the clock: always made
+    return out
+
+
+def site_files(site: Site, jobs: list[PageJob], now: datetime) -> list[DataJob]:
+    """Sitemaps, the news sitemap and robots.txt: cheap to make, and they depend on every page or
+    on the clock."""
+    config = site.config
+    out = []
     entries = [(job.url_path, job.modified) for job in jobs if job.in_sitemap]
     sitemaps = lru_cache(maxsize=1)(partial(build_sitemaps, config.base_url, entries))
     names = sitemap_files(len(entries))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
+import signal
 from typing import Any, Callable, TypeVar
 
 R = TypeVar("R")
@@ -95,3 +97,56 @@ def release_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):     # not glibc
         pass
+
+
+class Background:
+    """fn() in a forked process, started at once; result() waits for what it returns (or raises
+    what it raised). For work that needs nothing but what this process holds now, to run on a
+    core this process leaves idle meanwhile. A Background that is not waited for must be
+    cancel()ed: it must not outlive the work it belongs to."""
+
+    def __init__(self, fn: Callable[[], R]):
+        self._read, write = os.pipe()
+        gc.freeze()     # as for a pool: the child's collector must not copy the whole heap
+        try:
+            self._pid = os.fork()
+        finally:
+            gc.unfreeze()
+        if self._pid == 0:      # the child
+            os.close(self._read)
+            code = 0
+            try:
+                _start_worker()
+                outcome: tuple[str, Any] = ("value", fn())
+            except BaseException as exc:   # sent to the parent, which raises it
+                outcome, code = ("error", exc), 1
+            try:
+                payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:       # an exception that does not pickle
+                payload = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+            with os.fdopen(write, "wb") as out:
+                out.write(payload)
+            os._exit(code)
+        os.close(write)
+
+    def result(self) -> Any:
+        with os.fdopen(self._read, "rb") as incoming:
+            payload = incoming.read()
+        os.waitpid(self._pid, 0)
+        self._pid = 0
+        if not payload:
+            raise RuntimeError("a background process died without a result")
+        kind, value = pickle.loads(payload)
+        if kind == "error":
+            raise value
+        return value
+
+    def cancel(self) -> None:
+        if self._pid:
+            try:
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            except OSError:
+                pass
+            os.close(self._read)
+            self._pid = 0

@@ -45,3 +45,46 @@ def test_a_build_over_two_workers_equals_a_build_in_one(make_site, tmp_path):
     # the next build finds nothing changed and renders nothing
     again = build_site(site, BuildOptions(now=NOW, output=two, workers=2))
     assert again.rendered == 0 and snapshot(two) == files_two
+
+
+def test_a_background_process_returns_its_value_or_raises_its_error():
+    from generator.parallel import Background
+    parent = os.getpid()
+    assert Background(lambda: (os.getpid() != parent, [1, 2, 3])).result() == (True, [1, 2, 3])
+    failing = Background(lambda: 1 / 0)
+    try:
+        failing.result()
+    except ZeroDivisionError:
+        pass
+    else:
+        raise AssertionError("the child's error did not reach the parent")
+    slow = Background(lambda: __import__("time").sleep(60))
+    slow.cancel()      # returns at once: the child is gone
+    assert slow._pid == 0
+
+
+def test_a_feed_that_fails_in_its_own_process_fails_the_build_and_leaves_the_output(make_site, monkeypatch):
+    import generator.build as build
+    from generator.problems import BuildError
+    files = {f"content/world/story-{i:03d}.md": article(f"Story {i}", f"2024-01-{1 + i % 28:02d} 10:00:00")
+             for i in range(build.BACKGROUND_FEEDS_FROM)}
+    site = make_site(files)
+    build_site(site, BuildOptions(now=NOW, workers=2))
+    before = snapshot(site / "output")
+    (site / "content/world/story-027.md").write_text(article("Story 27, corrected", "2024-01-28 10:00:00"))   # in the feeds
+
+    where = site / "feeds-made-in.txt"
+
+    def broken(*args, **kwargs):
+        where.write_text(str(os.getpid()))
+        raise OSError(28, "No space left on device", "feed.xml")
+    monkeypatch.setattr(build, "build_feeds", broken)       # the forked process inherits it
+    try:
+        build_site(site, BuildOptions(now=NOW, workers=2))
+    except BuildError as exc:
+        assert "No space left on device" in str(exc)
+    else:
+        raise AssertionError("the build did not fail")
+    assert snapshot(site / "output") == before
+    assert [p.name for p in site.iterdir() if p.name.startswith(".output")] == []
+    assert int(where.read_text()) != os.getpid(), "the feeds were not made in a process of their own"
