@@ -245,3 +245,23 @@ def test_compiled_templates_are_kept_per_code_version_and_follow_template_edits(
     build_site(site, BuildOptions(now=NOW))
     assert "<h1>Lost</h1>" in (site / "output/404.html").read_text()
     assert contents(site / "output") == clean_build(site, tmp_path, "clean")
+
+
+def test_stories_read_back_from_the_cache_equal_the_parsed_ones(make_site):
+    from generator.build import parse_key
+    from generator.cache import BuildCache
+    from generator.config import load_config
+    rich = article("Navy tests a new drone", "2024-02-03 09:54:00", body='Body with a "quote" and [a link](/world/).',
+                   updated="2024-02-04T11:00:00+05:30", byline="[Lalit K Jha, Asha Rao]", tags="[Defence, United States]",
+                   summary="The standfirst.", kicker="Analysis", aliases="[old/drone.html]",
+                   image="{src: /images/ship.svg, alt: A ship at sea, caption: Used for representation., credit: US Navy}",
+                   corrections="[{date: 2024-02-05, text: An earlier version misnamed the ship.}]")
+    site = make_site({"content/world/drone.md": rich})
+    result = build_site(site, BuildOptions(now=NOW))
+    fresh = result.site.articles[0]
+    cache = BuildCache.open(site, True, parse_key(load_config(site)))
+    digest, (cached, problems) = cache.articles["content/world/drone.md"]
+    assert cached == fresh and cached is not fresh and problems == []
+    assert vars(cached).keys() >= {"lines", "extra", "corrections", "image"} and cached.lines == fresh.lines
+    assert cached.modified == fresh.modified and cached.corrections and cached.image.credit == "US Navy"
+    assert cached.extra == {"kicker": "Analysis"}
