@@ -310,7 +310,8 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     try:
         carried.update((f.path, previous[f.path]) for f in feeds if _carry(sink, f, previous.get(f.path)))
         fresh_data = [f for f in feeds if f.path not in carried]
-        if fresh_data and isinstance(sink, DiskSink) and workers > 1 and len(published) >= BACKGROUND_FEEDS_FROM:
+        if fresh_data and isinstance(sink, DiskSink) and workers > 1 and len(published) >= BACKGROUND_FEEDS_FROM \
+                and Background.available():
             release_memory()    # what parsing freed (the sources' bytes, the workers' results) is not forked
             background = Background(partial(_make_data, sink, fresh_data))
             fresh_data = []

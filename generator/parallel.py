@@ -105,6 +105,10 @@ class Background:
     core this process leaves idle meanwhile. A Background that is not waited for must be
     cancel()ed: it must not outlive the work it belongs to."""
 
+    @staticmethod
+    def available() -> bool:
+        return hasattr(os, "fork")      # not on Windows: the work is then done in this process
+
     def __init__(self, fn: Callable[[], R]):
         self._read, write = os.pipe()
         gc.freeze()     # as for a pool: the child's collector must not copy the whole heap

@@ -88,3 +88,17 @@ def test_a_feed_that_fails_in_its_own_process_fails_the_build_and_leaves_the_out
     assert snapshot(site / "output") == before
     assert [p.name for p in site.iterdir() if p.name.startswith(".output")] == []
     assert int(where.read_text()) != os.getpid(), "the feeds were not made in a process of their own"
+
+
+def test_without_fork_the_feeds_are_made_in_this_process(make_site, tmp_path, monkeypatch):
+    import generator.build as build
+    from generator.parallel import Background
+    monkeypatch.setattr(Background, "available", staticmethod(lambda: False))
+    files = {f"content/world/story-{i:03d}.md": article(f"Story {i}", f"2024-01-{1 + i % 28:02d} 10:00:00")
+             for i in range(build.BACKGROUND_FEEDS_FROM)}
+    site = make_site(files)
+    build_site(site, BuildOptions(now=NOW, workers=2, output=tmp_path / "here"))
+    build_site(site, BuildOptions(now=NOW, workers=1, output=tmp_path / "one", cache=False))
+    here, one = snapshot(tmp_path / "here"), snapshot(tmp_path / "one")
+    assert here.keys() == one.keys() and "world/feed.xml" in here
+    assert all((tmp_path / "here" / rel).read_bytes() == (tmp_path / "one" / rel).read_bytes() for rel in here)
