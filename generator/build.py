@@ -142,8 +142,7 @@ def render_pages(env: jinja2.Environment, jobs: list[PageJob], sink: Sink, worke
     def make_data() -> None:
         nonlocal spent
         started = time.perf_counter()
-        for item in data:
-            sink.write(item.path, item.make())
+        _write_data(sink, data)
         if data:
             absolutize.cache_clear()
             release_memory()
@@ -308,7 +307,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     carried: dict[str, PageRecord] = {}
     background: Background | None = None
     try:
-        carried.update((f.path, previous[f.path]) for f in feeds if _carry(sink, f, previous.get(f.path)))
+        carried.update(_carried(sink, feeds, previous))
         fresh_data = [f for f in feeds if f.path not in carried]
         if fresh_data and isinstance(sink, DiskSink) and workers > 1 and len(published) >= BACKGROUND_FEEDS_FROM \
                 and Background.available():
@@ -317,17 +316,18 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
             fresh_data = []
         jobs = plan(site)
         cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
-        data = feeds + site_files(site, jobs, now)
+        files = site_files(site, jobs, now)
+        data = feeds + files
         problems = _collisions(jobs, static, [d.path for d in data])
         if problems:
             raise BuildError(problems)
         phase("plan")
 
         release_memory()
-        carried.update((job.path, previous[job.path]) for job in jobs if _carry(sink, job, previous.get(job.path)))
-        carried.update((d.path, previous[d.path]) for d in data[len(feeds):] if _carry(sink, d, previous.get(d.path)))
+        carried.update(_carried(sink, jobs, previous))
+        carried.update(_carried(sink, files, previous))
         fresh = [job for job in jobs if job.path not in carried]
-        fresh_data += [d for d in data[len(feeds):] if d.path not in carried]
+        fresh_data += [d for d in files if d.path not in carried]
         seconds_on_data = render_pages(env, fresh, sink, workers, fresh_data)
         if background is not None:
             seconds, written = background.result()
@@ -360,12 +360,21 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
 BACKGROUND_FEEDS_FROM = 200    # stories: below this, forking for the feeds costs more than it saves
 
 
-def _make_data(sink: Sink, data: list[DataJob]) -> tuple[float, dict[str, Written]]:
-    """Make data jobs into a disk sink (in a process of its own): the time it took and what it wrote."""
-    started = time.perf_counter()
+def _write_data(sink: Sink, data: list[DataJob]) -> None:
     for item in data:
         sink.write(item.path, item.make())
+
+
+def _make_data(sink: DiskSink, data: list[DataJob]) -> tuple[float, dict[str, Written]]:
+    """Make data jobs into a disk sink (in a process of its own): the time it took and what it wrote."""
+    started = time.perf_counter()
+    _write_data(sink, data)
     return time.perf_counter() - started, sink.drain()
+
+
+def _carried(sink: Sink, items: list[PageJob] | list[DataJob], previous: dict[str, PageRecord]) -> dict[str, PageRecord]:
+    """The previous build's records of the items whose files are kept as they are."""
+    return {item.path: previous[item.path] for item in items if _carry(sink, item, previous.get(item.path))}
 
 
 def _stop(background: Background | None, sink: Sink) -> None:
@@ -522,11 +531,6 @@ class DataJob:
     path: str
     key: str
     make: Callable[[], bytes]
-
-
-def data_jobs(site: Site, jobs: list[PageJob], now: datetime) -> list[DataJob]:
-    """Feeds (RSS, Atom, JSON Feed; per section and author), sitemaps and robots.txt."""
-    return feed_jobs(site) + site_files(site, jobs, now)
 
 
 def feed_jobs(site: Site) -> list[DataJob]:

@@ -126,8 +126,10 @@ class Background:
                 outcome, code = ("error", exc), 1
             try:
                 payload = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception as exc:       # an exception that does not pickle
-                payload = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+            except Exception:              # a value or an exception that does not pickle: say what it was
+                kind, value = outcome
+                payload = pickle.dumps(("error", RuntimeError(f"{type(value).__name__}: {value}" if kind == "error"
+                                                              else f"a background result that cannot be sent back: {value!r:.200}")))
             with os.fdopen(write, "wb") as out:
                 out.write(payload)
             os._exit(code)

@@ -58,6 +58,17 @@ def test_a_background_process_returns_its_value_or_raises_its_error():
         pass
     else:
         raise AssertionError("the child's error did not reach the parent")
+    class Local(Exception):       # defined here: it cannot be pickled back to the parent
+        pass
+
+    def unsendable():
+        raise Local("the feed for /world/ broke")
+    try:
+        Background(unsendable).result()
+    except RuntimeError as exc:
+        assert str(exc) == "Local: the feed for /world/ broke"
+    else:
+        raise AssertionError("an error that does not pickle was lost")
     slow = Background(lambda: __import__("time").sleep(60))
     slow.cancel()      # returns at once: the child is gone
     assert slow._pid == 0
