@@ -12,6 +12,7 @@ from typing import Callable, NamedTuple, Protocol
 
 import jinja2
 
+from . import bodies
 from .cache import BuildCache, PageRecord, code_key, files_fingerprint, fingerprint
 from .config import SiteConfig, load_config
 from .content import Source, find_sources, read_sources
@@ -86,11 +87,18 @@ class BuildResult:
 ParseResult = tuple[Article | None, list[Problem]]
 
 
-def _parse_range(shared: tuple[list[Source], SiteConfig], start: int, stop: int) -> list[ParseResult]:
-    sources, config = shared
+def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None], start: int, stop: int) -> list[ParseResult]:
+    sources, config, store = shared
     zone, base_path = config.zone, Urls(config.base_url).base_path
-    return [parse_article(s.path, s.bytes(), zone, base_path, config.permalink, markdown=config.markdown)
-            for s in sources[start:stop]]
+    results = [parse_article(s.path, s.bytes(), zone, base_path, config.permalink, markdown=config.markdown)
+               for s in sources[start:stop]]
+    if store is None:
+        return results
+    # the bodies go to a file of the cache, and only where each is goes back (see bodies.py)
+    writer = bodies.Writer(store[0], bodies.new_name(store[1]))
+    results = [(replace(a, body_html=writer.add(a.body_html)) if a is not None else None, found) for a, found in results]
+    writer.close()
+    return results
 
 
 def parse_key(config: SiteConfig) -> str:
@@ -111,7 +119,8 @@ def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
             results[source.path] = hit
         else:
             misses.append(source)
-    parsed = [r for chunk in run_chunks(_parse_range, (misses, config), len(misses), workers) for r in chunk] if misses else []
+    store = cache.body_store() if cache else None
+    parsed = [r for chunk in run_chunks(_parse_range, (misses, config, store), len(misses), workers) for r in chunk] if misses else []
     for source, result in zip(misses, parsed):
         results[source.path] = result
     articles, problems = [], []
@@ -237,124 +246,130 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     if sink is None:
         check_output_target(output, site_dir)
     cache = kept.begin(parse_key(config)) if kept else BuildCache.open(site_dir, options.cache, parse_key(config))
-    read_ns = time.time_ns()
-    sources, source_problems = read_sources(site_dir, config.markdown.max_file_size, cache.unchanged)
-    cache.read(sources, read_ns)
-    read = sum(s.data is not None for s in sources)
-    known_authors = load_authors(site_dir)
-    phase("load")
-
-    # nothing changed since the last build of this output, and the clock changed nothing either?
-    # then nothing is parsed, rendered or written (every source has the bytes it had: stat says so,
-    # or a file saved just before the last build was read again and hashed the same)
-    now = options.now or datetime.now(timezone.utc)
-    static = static_files(site_dir, theme)
-    templates = templates_key(site_dir, theme)
-    same_sources = sources_key(config, templates, options, sources, known_authors, static)
-    untouched = lru_cache(maxsize=1)(partial(_output_untouched, cache, output))   # looked at once at most
-    if sink is None and kept is None and not source_problems:
-        last = cache.builds.get(str(output))
-        if last and last.sources == same_sources and (last.until is None or now < last.until) and untouched():
-            cache.save(None, None, None)    # the stamps of files read again, trusted next time
-            phase("parse")
-            return _result(output, last.counts, seconds=time.perf_counter() - started, phases=phases,
-                           scheduled=[] if options.future else list(last.scheduled), sources=len(sources),
-                           articles_cached=len(sources), read=read,
-                           changed=set())
-
-    # parse: front matter and Markdown, from the cache where a file is unchanged
-    workers = worker_count(options.workers)
-    articles, problems, parsed = parse_all(sources, config, workers, cache)
-    sources = _without_bytes(sources)     # ~8 KB a story, not needed once parsed: freed before rendering forks
-    problems = source_problems + problems + duplicate_urls(articles)
-    if problems:
-        raise BuildError(problems)
-    phase("parse")
-
-    # nothing changed since the last build of this output? then only the clock can change a file
-    # (not taken by the dev server, which renders from the Site of its last build)
-    published = newest_first(select(articles, now, options.drafts, options.future))
-    inputs = inputs_key(same_sources, published, now, options)
-    held = [] if options.future else scheduled(articles, now)
-    last_build = LastBuild(inputs, {}, same_sources, clock_until(articles, published, now, options), held)
-    if sink is None and kept is None:
-        unchanged = _unchanged_build(cache, output, inputs, untouched)
-        if unchanged is not None:
-            result = _refresh_clock_files(config, published, now, output, cache, parsed,
-                                          last_build._replace(counts=unchanged))
-            result.phases, result.seconds = phases, time.perf_counter() - started
-            result.sources, result.articles_cached = len(sources), cache.hits
-            result.read = read
-            result.scheduled = held
-            return result
-
-    # model and plan: what is published, and every output as a job with a key
-    tax = build_taxonomy(published, config.zone, known_authors)
-    sizes = image_sizes(site_dir, theme)
-    chosen = related_key(published)
-    env = make_environment(site_dir, theme, cache.compiled_templates())
-    site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
-                key=site_key(config, known_authors, tax, published, sizes, options.preview),
-                image_sizes=sizes, preview=options.preview, now=now, related=cache.related_for(chosen),
-                template_keys=cache.template_keys_for(templates) or template_keys(env, PAGE_TEMPLATES))
-    feeds = feed_jobs(site)
-
-    # render and write: unchanged outputs are carried over, the rest made (in parallel): the feeds
-    # in a process of their own while this one plans the pages, then the pages in workers
-    own_sink = sink is None
-    sink = sink or DiskSink(output)
-    previous = cache.previous_pages(output) if own_sink else {}
-    carried: dict[str, PageRecord] = {}
-    background: Background | None = None
     try:
-        carried.update(_carried(sink, feeds, previous))
-        fresh_data = [f for f in feeds if f.path not in carried]
-        if fresh_data and isinstance(sink, DiskSink) and workers > 1 and len(published) >= BACKGROUND_FEEDS_FROM \
-                and Background.available():
-            release_memory()    # what parsing freed (the sources' bytes, the workers' results) is not forked
-            background = Background(partial(_make_data, sink, fresh_data))
-            fresh_data = []
-        jobs = plan(site)
-        cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
-        files = site_files(site, jobs, now)
-        data = feeds + files
-        problems = _collisions(jobs, static, [d.path for d in data])
+        read_ns = time.time_ns()
+        sources, source_problems = read_sources(site_dir, config.markdown.max_file_size, cache.unchanged)
+        cache.read(sources, read_ns)
+        read = sum(s.data is not None for s in sources)
+        known_authors = load_authors(site_dir)
+        phase("load")
+
+        # nothing changed since the last build of this output, and the clock changed nothing either?
+        # then nothing is parsed, rendered or written (every source has the bytes it had: stat says so,
+        # or a file saved just before the last build was read again and hashed the same)
+        now = options.now or datetime.now(timezone.utc)
+        static = static_files(site_dir, theme)
+        templates = templates_key(site_dir, theme)
+        same_sources = sources_key(config, templates, options, sources, known_authors, static)
+        untouched = lru_cache(maxsize=1)(partial(_output_untouched, cache, output))   # looked at once at most
+        if sink is None and kept is None and not source_problems:
+            last = cache.builds.get(str(output))
+            if last and last.sources == same_sources and (last.until is None or now < last.until) and untouched():
+                cache.save(None, None, None)    # the stamps of files read again, trusted next time
+                phase("parse")
+                return _result(output, last.counts, seconds=time.perf_counter() - started, phases=phases,
+                               scheduled=[] if options.future else list(last.scheduled), sources=len(sources),
+                               articles_cached=len(sources), read=read,
+                               changed=set())
+
+        # parse: front matter and Markdown, from the cache where a file is unchanged
+        workers = worker_count(options.workers)
+        articles, problems, parsed = parse_all(sources, config, workers, cache)
+        sources = _without_bytes(sources)     # ~8 KB a story, not needed once parsed: freed before rendering forks
+        problems = source_problems + problems + duplicate_urls(articles)
         if problems:
             raise BuildError(problems)
-        phase("plan")
+        phase("parse")
 
-        release_memory()
-        carried.update(_carried(sink, jobs, previous))
-        carried.update(_carried(sink, files, previous))
-        fresh = [job for job in jobs if job.path not in carried]
-        fresh_data += [d for d in files if d.path not in carried]
-        seconds_on_data = render_pages(env, fresh, sink, workers, fresh_data)
-        if background is not None:
-            seconds, written = background.result()
-            background = None
-            sink.absorb(written)
-            seconds_on_data += seconds
-        phase("render")
-        phases["feeds"] = seconds_on_data
-        for rel, path in static.items():
-            sink.write(rel, path.read_bytes())
-        sink.commit({job.path for job in jobs} | {d.path for d in data} | set(static))
-    except OSError as exc:
-        _stop(background, sink)
-        raise BuildError([Problem(str(exc.filename or output), None, "", f"could not write the output: {exc.strerror or exc}; the previous output is unchanged")]) from None
+        # nothing changed since the last build of this output? then only the clock can change a file
+        # (not taken by the dev server, which renders from the Site of its last build)
+        published = newest_first(select(articles, now, options.drafts, options.future))
+        inputs = inputs_key(same_sources, published, now, options)
+        held = [] if options.future else scheduled(articles, now)
+        last_build = LastBuild(inputs, {}, same_sources, clock_until(articles, published, now, options), held)
+        if sink is None and kept is None:
+            unchanged = _unchanged_build(cache, output, inputs, untouched)
+            if unchanged is not None:
+                result = _refresh_clock_files(config, published, now, output, cache, parsed,
+                                              last_build._replace(counts=unchanged))
+                result.phases, result.seconds = phases, time.perf_counter() - started
+                result.sources, result.articles_cached = len(sources), cache.hits
+                result.read = read
+                result.scheduled = held
+                return result
+
+        # model and plan: what is published, and every output as a job with a key
+        tax = build_taxonomy(published, config.zone, known_authors)
+        sizes = image_sizes(site_dir, theme)
+        chosen = related_key(published)
+        env = make_environment(site_dir, theme, cache.compiled_templates())
+        site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
+                    key=site_key(config, known_authors, tax, published, sizes, options.preview),
+                    image_sizes=sizes, preview=options.preview, now=now, related=cache.related_for(chosen),
+                    template_keys=cache.template_keys_for(templates) or template_keys(env, PAGE_TEMPLATES))
+        feeds = feed_jobs(site)
+
+        # render and write: unchanged outputs are carried over, the rest made (in parallel): the feeds
+        # in a process of their own while this one plans the pages, then the pages in workers
+        own_sink = sink is None
+        sink = sink or DiskSink(output)
+        previous = cache.previous_pages(output) if own_sink else {}
+        carried: dict[str, PageRecord] = {}
+        background: Background | None = None
+        try:
+            carried.update(_carried(sink, feeds, previous))
+            fresh_data = [f for f in feeds if f.path not in carried]
+            if fresh_data and isinstance(sink, DiskSink) and workers > 1 and len(published) >= BACKGROUND_FEEDS_FROM \
+                    and Background.available():
+                release_memory()    # what parsing freed (the sources' bytes, the workers' results) is not forked
+                background = Background(partial(_make_data, sink, fresh_data))
+                fresh_data = []
+            jobs = plan(site)
+            cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
+            files = site_files(site, jobs, now)
+            data = feeds + files
+            problems = _collisions(jobs, static, [d.path for d in data])
+            if problems:
+                raise BuildError(problems)
+            phase("plan")
+
+            release_memory()
+            carried.update(_carried(sink, jobs, previous))
+            carried.update(_carried(sink, files, previous))
+            fresh = [job for job in jobs if job.path not in carried]
+            fresh_data += [d for d in files if d.path not in carried]
+            seconds_on_data = render_pages(env, fresh, sink, workers, fresh_data)
+            if background is not None:
+                seconds, written = background.result()
+                background = None
+                sink.absorb(written)
+                seconds_on_data += seconds
+            phase("render")
+            phases["feeds"] = seconds_on_data
+            for rel, path in static.items():
+                sink.write(rel, path.read_bytes())
+            sink.commit({job.path for job in jobs} | {d.path for d in data} | set(static))
+        except OSError as exc:
+            _stop(background, sink)
+            raise BuildError([Problem(str(exc.filename or output), None, "", f"could not write the output: {exc.strerror or exc}; the previous output is unchanged")]) from None
+        except BaseException:
+            _stop(background, sink)
+            raise
+        counts = {"pages": len(jobs), "articles": len(published), "sections": len(tax.sections), "tags": len(tax.tags),
+                  "files": len(jobs) + len(data) + len(static)}
+        cache.save(parsed, output if own_sink else None,
+                   _page_records(output, [*jobs, *data], static, carried, sink) if own_sink else None,
+                   last_build._replace(counts=counts))
+        phase("write")
+
+        return _result(output if own_sink else None, counts, seconds=time.perf_counter() - started, phases=phases,
+                       scheduled=held, rendered=len(fresh), sources=len(sources), articles_cached=cache.hits,
+                       read=read, changed=getattr(sink, "changed", None), site=site)
     except BaseException:
-        _stop(background, sink)
+        cache.drop_new_bodies()    # what this build parsed is no one's: its bodies' files go
         raise
-    counts = {"pages": len(jobs), "articles": len(published), "sections": len(tax.sections), "tags": len(tax.tags),
-              "files": len(jobs) + len(data) + len(static)}
-    cache.save(parsed, output if own_sink else None,
-               _page_records(output, [*jobs, *data], static, carried, sink) if own_sink else None,
-               last_build._replace(counts=counts))
-    phase("write")
-
-    return _result(output if own_sink else None, counts, seconds=time.perf_counter() - started, phases=phases,
-                   scheduled=held, rendered=len(fresh), sources=len(sources), articles_cached=cache.hits,
-                   read=read, changed=getattr(sink, "changed", None), site=site)
+    finally:
+        bodies.forget()
 
 
 BACKGROUND_FEEDS_FROM = 200    # stories: below this, forking for the feeds costs more than it saves

@@ -14,17 +14,20 @@ import os
 import pickle
 import shutil
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
-from . import __version__
+from . import __version__, bodies
 from .content import Source, Stamp
 
 CACHE_DIR = Path(".broadsheet") / "cache"
 _FORMAT = 4
 SHARDS = 16     # parsed articles are kept in this many files: an edit rewrites one of them
+BODIES = "bodies"   # the folder of the article bodies' files (see bodies.py)
+SMALL_BODY_FILE = 1 << 20   # bytes: more than MAX_SMALL_FILES files smaller than this are merged into one
+MAX_SMALL_FILES = 16
 
 
 @lru_cache(maxsize=1)
@@ -77,6 +80,7 @@ class BuildCache:
     related: tuple[str, dict[str, tuple[str, ...]]] = ("", {})   # (related key, path -> related paths)
     template_deps: tuple[str, dict[str, str]] = ("", {})   # (templates key, page template -> its files' hash)
     hits: int = 0
+    prefix: str = ""        # the names of this build's body files start with it
     new_stamps: dict[str, tuple[Stamp, str]] | None = None
     persist: bool = True    # False: kept in memory between the builds of one process (the dev server)
     _articles: dict[str, tuple[str, Any]] | None = None     # path -> (digest, parse result); None: not read yet
@@ -104,11 +108,29 @@ class BuildCache:
         if self._articles is None:
             self._articles = {}
             if self.folder is not None:
+                checked: dict[tuple[str, int], bool] = {}
                 for number in range(SHARDS):
                     saved = _load(self.folder / f"articles-{number:02d}.pickle")
-                    if saved.get("parse_key") == self.parse_key:
-                        self._articles.update(saved.get("articles", {}))
+                    if saved.get("parse_key") == self.parse_key and _bodies_there(saved.get("bodies"), checked):
+                        articles = saved.get("articles", {})
+                        self._articles.update(articles if self.persist else _with_bodies(articles))
         return self._articles
+
+    def body_store(self) -> tuple[Path, str] | None:
+        """Where parsing writes the bodies it makes, and the start of its files' names (None: bodies
+        stay in memory, as they do for a cache kept in memory: its files could go under it)."""
+        if self.folder is None or not self.persist:
+            return None
+        if not self.prefix:
+            self.prefix = bodies.new_name() + "-"
+        return self.folder / BODIES, self.prefix
+
+    def drop_new_bodies(self) -> None:
+        """A build that failed: the body files it wrote are no one's."""
+        if self.folder is not None and self.prefix:
+            for path in bodies.stored_files(self.folder / BODIES):
+                if os.path.basename(path).startswith(self.prefix):
+                    _remove(path)
 
     @classmethod
     def in_memory(cls, site: Path, parse_key: str) -> "BuildCache":
@@ -212,8 +234,12 @@ class BuildCache:
         return self.related[1] if key and self.related[0] == key else None
 
     def _save_articles(self, articles: dict[str, tuple[str, Any]]) -> None:
-        """Rewrite the shards whose articles changed since the cache was opened."""
+        """Rewrite the shards whose articles changed since the cache was opened (bodies kept in
+        memory are written to a file first), then drop the body files no story needs."""
         assert self.folder is not None
+        folder = self.folder / BODIES
+        articles = _compact(_store_bodies(articles, folder), folder)
+
         def split(items: dict) -> list[dict]:
             shards: list[dict] = [{} for _ in range(SHARDS)]
             for path, value in items.items():
@@ -223,13 +249,94 @@ class BuildCache:
         old_articles = split(self.articles)
         for number, new in enumerate(split(articles)):
             old = old_articles[number]
-            if new.keys() == old.keys() and all(new[p][0] == old[p][0] for p in new):
+            if new.keys() == old.keys() and all(new[p][0] == old[p][0] and _body(new[p]) == _body(old[p]) for p in new):
                 continue
-            _dump(self.folder / f"articles-{number:02d}.pickle", {"parse_key": self.parse_key, "articles": new})
+            _dump(self.folder / f"articles-{number:02d}.pickle",
+                  {"parse_key": self.parse_key, "articles": new, "bodies": bodies.needs(_refs(new))})
         self._articles = dict(articles)
+        needed = {ref[0] for ref in _refs(articles)}
+        for path in bodies.stored_files(folder):
+            if path not in needed:
+                _remove(path)
 
     def previous_pages(self, output: Path) -> dict[str, PageRecord]:
         return self.pages.get(str(output), {})
+
+
+def _body(entry: tuple[str, Any]) -> Any:
+    article = entry[1][0]
+    return article.body_html if article is not None else None
+
+
+def _refs(articles: dict[str, tuple[str, Any]]) -> list[bodies.Ref]:
+    return [ref for ref in map(_body, articles.values()) if bodies.is_ref(ref)]
+
+
+def _bodies_there(needs: Any, checked: dict[tuple[str, int], bool]) -> bool:
+    """A shard's body files are all there, long enough (`checked` remembers files looked at)."""
+    if not isinstance(needs, dict):
+        return False
+    for path, size in needs.items():
+        if (path, size) not in checked:
+            checked[(path, size)] = bodies.usable({path: size})
+        if not checked[(path, size)]:
+            return False
+    return True
+
+
+def _rewritten(articles: dict[str, tuple[str, Any]], folder: Path, which: Callable[[Any], bool]) -> dict[str, tuple[str, Any]]:
+    """The articles, with the bodies `which` picks written into one new file."""
+    writer = bodies.Writer(folder, bodies.new_name())
+    out = {}
+    for path, entry in articles.items():
+        digest, (article, problems) = entry
+        if article is not None and which(article.body_html):
+            entry = (digest, (replace(article, body_html=writer.add(article.body())), problems))
+        out[path] = entry
+    writer.close()
+    return out
+
+
+def _store_bodies(articles: dict[str, tuple[str, Any]], folder: Path) -> dict[str, tuple[str, Any]]:
+    """Bodies held in memory (parsed in this process, or a cache kept in memory) go to a file."""
+    if not any(type(body) is str for body in map(_body, articles.values())):
+        return articles
+    return _rewritten(articles, folder, lambda body: type(body) is str)
+
+
+def _compact(articles: dict[str, tuple[str, Any]], folder: Path) -> dict[str, tuple[str, Any]]:
+    """Merge body files before they pile up: all of them once more than half their bytes belong to
+    no story (edited or deleted since), else the small ones (an edit build writes one) once there
+    are more than MAX_SMALL_FILES."""
+    live: dict[str, int] = {}
+    for path, _, length in _refs(articles):
+        live[path] = live.get(path, 0) + length
+    sizes = bodies.stored_files(folder)
+    dead = sum(sizes.get(path, 0) for path in sizes) - sum(live.values())
+    if dead > max(sum(live.values()), SMALL_BODY_FILE):
+        return _rewritten(articles, folder, bodies.is_ref)
+    small = {path for path in live if sizes.get(path, 0) < SMALL_BODY_FILE}
+    if len(small) > MAX_SMALL_FILES:
+        return _rewritten(articles, folder, lambda body: bodies.is_ref(body) and body[0] in small)
+    return articles
+
+
+def _with_bodies(articles: dict[str, tuple[str, Any]]) -> dict[str, tuple[str, Any]]:
+    """The articles with their bodies read into memory."""
+    out = {}
+    for path, (digest, (article, problems)) in articles.items():
+        if article is not None and bodies.is_ref(article.body_html):
+            article = replace(article, body_html=article.body())
+        out[path] = (digest, (article, problems))
+    bodies.forget()
+    return out
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 def _load(path: Path) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def build_feeds(config: SiteConfig, articles: Sequence[Article], title: str, url
         for name in a.byline:
             fe.author(name=_strip_controls(name))
             fe.dc.dc_creator(_strip_controls(name))
-        fe.content(_strip_controls(absolutize(a.body_html, link)), type="html")
+        fe.content(_strip_controls(absolutize(a.body(), link)), type="html")
         fe.description(_strip_controls(a.summary or a.title), isSummary=True)  # RSS description, Atom summary
         for tag in a.tags:
             fe.category(term=_strip_controls(tag), scheme=urls.absolute(f"tags/{tag_slug(tag)}/"))

@@ -23,7 +23,7 @@ def _item(urls: Urls, article: Article) -> dict[str, Any]:
         "id": link,   # the permalink never changes when a story is updated, so readers do not show it twice
         "url": link,
         "title": article.title,
-        "content_html": absolutize(article.body_html, link),
+        "content_html": absolutize(article.body(), link),
     }
     if article.summary:
         item["summary"] = article.summary

@@ -190,7 +190,7 @@ class Presenter:
             published=card.published, updated=self.moment(changed) if changed else None,
             authors=card.authors, dateline=a.dateline, signoff=signoff(a.byline, a.dateline),
             source=a.source, copyright=a.copyright, section=section, tags=tags,
-            image=card.image, body=Markup(a.body_html),
+            image=card.image, body=Markup(a.body()),
             breadcrumbs=(self._home_link, section, Link(a.title, url, current=True)),
             related=tuple(map(self.card, related)),
             corrections=tuple(CorrectionView(self.moment(c.date), c.text) for c in a.corrections),

@@ -1,0 +1,114 @@
+"""Article bodies kept in files of the build cache, and read back only where a page needs one.
+
+A parsed story's HTML body is most of its size (~4.5 KB of ~5 KB). Parse workers write the
+bodies they make into a file of their own under the cache and send back only where each one is:
+a `Ref`, (file, offset, length in bytes). So the parent does not read 45 MB of bodies back through
+a pipe at 10,000 stories, the cache's shards hold only the small part of each story, and an
+edit build reads back only the bodies of the pages it renders again.
+
+Files are written whole and then renamed into place; a shard names the files its stories need and
+how long each must be, and a shard whose files are missing or short is no cache (see usable()).
+The cache drops files no story needs any more, and merges them (compact()) before they pile up.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Iterable
+
+Ref = tuple[str, int, int]      # (absolute path of the file, offset, length in bytes)
+
+_fds: dict[str, int] = {}
+_fds_pid = 0
+
+
+def is_ref(body: object) -> bool:
+    return type(body) is tuple
+
+
+def read(ref: Ref) -> str:
+    """The body a Ref points at (each file is opened once per process)."""
+    global _fds_pid
+    path, offset, length = ref
+    if not hasattr(os, "pread"):        # Windows
+        with open(path, "rb") as f:
+            f.seek(offset)
+            return f.read(length).decode("utf-8", "surrogatepass")
+    if _fds_pid != os.getpid():          # a forked worker: its parent's descriptors are not its own to close
+        _fds.clear()
+        _fds_pid = os.getpid()
+    fd = _fds.get(path)
+    if fd is None:
+        fd = _fds[path] = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    data = os.pread(fd, length, offset)
+    if len(data) != length:
+        raise OSError(f"{path} is shorter than the build cache recorded: delete .broadsheet/cache")
+    return data.decode("utf-8", "surrogatepass")
+
+
+def forget() -> None:
+    """Close the files read() opened (at the end of a build: the cache may delete them later)."""
+    if _fds_pid == os.getpid():
+        for fd in _fds.values():
+            os.close(fd)
+    _fds.clear()
+
+
+class Writer:
+    """Bodies into one new file of `folder`: add() says where each will be, close() writes them."""
+
+    def __init__(self, folder: Path, name: str):
+        self.path = str(folder / f"{name}.html")
+        self.folder = folder
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def add(self, html: str) -> Ref:
+        data = html.encode("utf-8", "surrogatepass")
+        ref = (self.path, self.size, len(data))
+        self.parts.append(data)
+        self.size += len(data)
+        return ref
+
+    def close(self) -> None:
+        if not self.parts:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = f"{self.path}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(b"".join(self.parts))
+        os.replace(tmp, self.path)
+        self.parts = []
+
+
+def new_name(prefix: str = "") -> str:
+    """A file name no other build uses."""
+    return f"{prefix}{secrets.token_hex(8)}"
+
+
+def needs(refs: Iterable[Ref]) -> dict[str, int]:
+    """file -> the length it must have at least, for these refs."""
+    out: dict[str, int] = {}
+    for path, offset, length in refs:
+        end = offset + length
+        if out.get(path, -1) < end:
+            out[path] = end
+    return out
+
+
+def usable(files: dict[str, int]) -> bool:
+    """Every file is there and at least as long as the refs into it need."""
+    try:
+        return all(os.stat(path).st_size >= size for path, size in files.items())
+    except (OSError, TypeError, ValueError):
+        return False
+
+
+def stored_files(folder: Path) -> dict[str, int]:
+    """The body files in `folder` (not those half-written): path -> size."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return {}
+    return {e.path: e.stat().st_size for e in entries if e.name.endswith(".html") and e.is_file()}

@@ -1,0 +1,143 @@
+"""Article bodies kept in the build cache's files (generator/bodies.py): parse workers write them,
+the shards hold only where each is, and a rebuild still equals a clean build whatever happens
+to those files."""
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from generator import bodies, cache as cache_module
+from generator.build import BuildOptions, build_site, parse_all, parse_key
+from generator.cache import BuildCache
+from generator.config import load_config
+from generator.content import Source
+from generator.problems import BuildError
+from conftest import NOW, article
+from test_cache import N, clean_build, contents, corpus
+
+BODIES = Path(".broadsheet/cache/bodies")
+
+
+def body_files(site):
+    return sorted(p.name for p in (site / BODIES).glob("*.html"))
+
+
+def cached_articles(site):
+    return BuildCache.open(site, True, parse_key(load_config(site))).articles
+
+
+def test_a_cached_story_keeps_only_where_its_body_is_and_reads_it_back(make_site, tmp_path):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    plain = {a.path: a for a in build_site(site, BuildOptions(now=NOW, output=tmp_path / "plain", cache=False)).site.articles}
+    saved = cached_articles(site)
+    assert len(saved) == N and body_files(site)
+    for path, (_digest, (a, _problems)) in saved.items():
+        assert bodies.is_ref(a.body_html) and a.body_html[0].startswith(str(site / BODIES))
+        assert replace(a, body_html=a.body()) == plain[path]
+
+
+def test_a_missing_or_cut_body_file_is_no_cache(make_site, tmp_path):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    [name] = body_files(site)           # 24 stories parsed in this process: one file
+    path = site / BODIES / name
+    path.write_bytes(path.read_bytes()[:-10])
+    story = site / "content/world/s00.md"
+    story.write_text(story.read_text() + "\nOne more line.\n")   # the build must look at the articles
+    result = build_site(site, BuildOptions(now=NOW))
+    # the shards whose stories' bodies lay past the cut are no cache; the others still are
+    assert 0 < result.articles_cached < N - 1 and contents(site / "output") == clean_build(site, tmp_path, "c1")
+    for file in (site / BODIES).glob("*.html"):
+        file.unlink()
+    story.write_text(story.read_text() + "\nAnd another.\n")
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.articles_cached == 0 and contents(site / "output") == clean_build(site, tmp_path, "c2")
+    assert build_site(site, BuildOptions(now=NOW)).articles_cached == N
+
+
+def test_a_failed_build_leaves_no_body_files_of_its_own(make_site):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    before = body_files(site)
+    (site / "content/world/fresh.md").write_text(article("Fresh story", "2024-03-01 10:00:00", body="New words."))
+    (site / "content/world/clash.md").write_text(article("Clash", "2024-03-01 10:00:00", slug="s00"))   # s00's URL
+    with pytest.raises(BuildError):
+        build_site(site, BuildOptions(now=NOW))
+    assert body_files(site) == before
+
+
+def test_body_files_no_story_needs_go_and_small_ones_are_merged(make_site, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "MAX_SMALL_FILES", 3)
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    counts = []
+    for i in range(8):      # each build parses one edited story: one new small file
+        story = site / f"content/world/s{(3 * i) % N:02d}.md"
+        story.write_text(story.read_text() + f"\nEdit {i}.\n")
+        build_site(site, BuildOptions(now=NOW))
+        counts.append(len(body_files(site)))
+    assert counts[:3] == [2, 3, 1] and max(counts) == 3     # merged into one when a 4th would pile up
+    assert contents(site / "output") == clean_build(site, tmp_path, "clean")
+    assert build_site(site, BuildOptions(now=NOW)).articles_cached == N
+    needed = {a.body_html[0] for _d, (a, _p) in cached_articles(site).values()}
+    assert needed == {str(site / BODIES / name) for name in body_files(site)}
+
+
+def test_body_files_mostly_of_deleted_stories_are_compacted(make_site, tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_module, "SMALL_BODY_FILE", 10)     # bytes: no file counts as small
+    files = corpus()
+    files["content/world/long.md"] = article("Long", "2024-01-09 10:00:00", body="Words. " * 3000)
+    site = make_site(files)
+    build_site(site, BuildOptions(now=NOW))
+    size = lambda: sum(f.stat().st_size for f in (site / BODIES).glob("*.html"))  # noqa: E731
+    big = size()
+    (site / "content/world/long.md").unlink()
+    build_site(site, BuildOptions(now=NOW))
+    assert size() < big / 4      # the long body's bytes are gone, not kept beside the live ones
+    assert contents(site / "output") == clean_build(site, tmp_path, "clean")
+
+
+def test_parse_workers_send_back_where_the_bodies_are(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "site.toml").write_text('title = "T"\nbase_url = "https://example.com/"\n')
+    config = load_config(site)
+    sources = []
+    for i in range(450):        # enough for two workers
+        data = article(f"Story {i}", "2024-02-03 09:54:00", body=f"Body *{i}* with “quotes” — and ünïcode.").encode()
+        sources.append(Source(f"content/world/s{i:03d}.md", data, f"digest{i}"))
+    in_memory, problems, _ = parse_all(sources, config, workers=2, cache=None)
+    store = BuildCache(tmp_path / "cache", "key")
+    stored, problems2, _ = parse_all(sources, config, workers=2, cache=store)
+    assert not problems and not problems2
+    assert all(type(a.body_html) is str for a in in_memory)
+    assert all(bodies.is_ref(a.body_html) for a in stored)
+    assert len({a.body_html[0] for a in stored}) > 1      # written by more than one chunk
+    assert [a.body() for a in stored] == [a.body_html for a in in_memory]
+    assert [replace(a, body_html="") for a in stored] == [replace(a, body_html="") for a in in_memory]
+
+
+def test_a_cache_kept_in_memory_holds_its_bodies_itself(make_site):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    kept = BuildCache.in_memory(site, parse_key(load_config(site)))
+    assert all(type(a.body_html) is str for _d, (a, _p) in kept.articles.values())
+    for file in (site / BODIES).glob("*.html"):
+        file.unlink()       # a `broadsheet build` meanwhile may drop the files it read them from
+    result = build_site(site, BuildOptions(now=NOW, output=site / "preview"), cache=kept)
+    assert result.articles_cached == N and (site / "preview/world/s00/index.html").read_text().count("Body of story 0") == 1
+
+
+def test_reading_a_cut_body_file_says_what_to_do(tmp_path):
+    writer = bodies.Writer(tmp_path, "f")
+    ref = writer.add("<p>Olá</p>")
+    writer.close()
+    assert bodies.read(ref) == "<p>Olá</p>"
+    bodies.forget()
+    Path(ref[0]).write_bytes(b"<p>")
+    with pytest.raises(OSError, match="delete .broadsheet/cache"):
+        bodies.read(ref)
+    assert not bodies.usable(bodies.needs([ref])) and bodies.usable({ref[0]: 3})
+    bodies.forget()
