@@ -110,7 +110,12 @@ class DiskSink:
         target = f"{self.stage}/{rel}"
         folder = target.rpartition("/")[0]
         if folder not in self.folders:      # one mkdir per folder, not one per file
-            os.makedirs(folder, exist_ok=True)
+            try:
+                os.mkdir(folder)            # its parent is usually there: no stat first, as makedirs() does
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)
             self.folders.add(folder)
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         try:

@@ -29,8 +29,10 @@ def output_file(url_path: str) -> str:
 
 def is_safe_relative(path: str) -> bool:
     """True if path is a plain relative path that stays inside the folder it is joined to."""
-    p = PurePosixPath(path)
-    return bool(path) and not p.is_absolute() and ".." not in p.parts and "\\" not in path and "\x00" not in path
+    # what PurePosixPath(path) says (absolute; a ".." among its parts), with string operations:
+    # every file a build writes is checked, and a PurePosixPath costs ~5 µs
+    return (bool(path) and not path.startswith("/") and ".." not in path.split("/")
+            and "\\" not in path and "\x00" not in path)
 
 
 def article_path(pattern: str, section: str, slug: str, published: datetime) -> str:

@@ -131,3 +131,26 @@ def test_the_sink_knows_the_size_and_mtime_of_every_file_it_leaves(tmp_path, cha
         assert sink.stat(rel)[:2] == (st.st_size, st.st_mtime_ns), rel
     if changes:
         assert sink.stat("s2/p2/index.html").mtime_ns == 5_000_000_000 and not sink.stat("s2/p2/index.html").staged
+
+
+@pytest.mark.parametrize("rel", ["../x", "a/../../x", "/etc/passwd", "//x", "a\\..\\x", "a\x00b", "", "a/..", ".."])
+def test_a_sink_refuses_paths_that_leave_the_output(tmp_path, rel):
+    sink = DiskSink(tmp_path / "out")
+    with pytest.raises(BuildError, match="outside the output folder"):
+        sink.write(rel, b"x")
+    sink.abort()
+
+
+def test_the_safe_path_check_agrees_with_pathlib():
+    from pathlib import PurePosixPath
+    from hypothesis import given, strategies as st
+    from generator.urls import is_safe_relative
+
+    def by_pathlib(path):
+        p = PurePosixPath(path)
+        return bool(path) and not p.is_absolute() and ".." not in p.parts and "\\" not in path and "\x00" not in path
+
+    @given(st.lists(st.sampled_from(["a", "..", ".", "", "/", "b.html", "\\", "\x00", "...", "..a"]), max_size=8).map("".join))
+    def agree(path):
+        assert is_safe_relative(path) == by_pathlib(path)
+    agree()
