@@ -11,7 +11,7 @@ from feedgen.feed import FeedGenerator
 
 from .config import SiteConfig
 from .listings import tag_slug
-from .markup import inner_html, parse_fragment
+from .markup import inner_html, parse_fragment, plain_html
 from .model import Article
 from .urls import Urls
 
@@ -21,8 +21,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 @lru_cache(maxsize=8192)   # one story sits in several feeds (site, section, each author)
 def absolutize(html: str, base: str) -> str:
     """Make every link and image URL in an HTML fragment absolute (feed readers have no base)."""
-    if not html.strip():
-        return html
+    if not html.strip() or plain_html(html):
+        return html     # no attributes: no link in it (and lxml would write it back unchanged: tested)
     doc = parse_fragment(html)
     doc.make_links_absolute(base, resolve_base_href=False, handle_failures="ignore")
     return inner_html(doc)

@@ -6,6 +6,7 @@ handlers, javascript:/data: URLs and iframes from unknown hosts do not.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -80,7 +81,24 @@ def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings 
     # Control characters are invisible, break feeds (XML cannot hold them) and could forge
     # Markdown's own \x02…\x03 placeholders: gone from the text, and from what entities made.
     html = md.convert(strip_controls(text))
-    return strip_controls(html) if settings.unsafe_html else sanitize(html, settings.embed_hosts)
+    if settings.unsafe_html:
+        return strip_controls(html)
+    if "<" not in text and plain_html(html):
+        return html     # no raw HTML, and Markdown made nothing the sanitiser would change (tested)
+    return sanitize(html, settings.embed_hosts)
+
+
+_PLAIN_TAG = re.compile(r"</?(?:p|h[1-6]|blockquote|ul|ol|li|em|strong|code|pre)>|<(?:hr|br)>")
+
+
+def plain_html(html: str) -> bool:
+    """HTML of paragraphs, headings, lists, quotes, emphasis and code only: tags without attributes,
+    text with no entities but &amp; &lt; &gt;. The sanitiser, and lxml's parse-and-write, give
+    such HTML back unchanged (tests/test_sanitize.py checks both on generated Markdown), and it
+    holds no link to make absolute; the usual wire story's body is such HTML."""
+    tags = len(_PLAIN_TAG.findall(html))
+    return (html.count("<") == tags and html.count(">") == tags and "\xa0" not in html and "\r" not in html
+            and "<pre>\n" not in html and html.count("&") == html.count("&amp;") + html.count("&lt;") + html.count("&gt;"))
 
 
 # CONTROL_CHARS in UTF-8: C0 controls and DEL are single bytes, C1 controls start with 0xC2 and

@@ -88,3 +88,43 @@ def test_the_example_site_renders_as_the_plain_way_renders_it(path):
     text = path.read_text(encoding="utf-8")
     body = text.split("\n---\n", 1)[1]
     assert render_markdown(body) == plain_render(body)
+
+
+# Bodies with no raw HTML: the sanitiser is skipped when Markdown made only plain_html(), and
+# absolutize() skips lxml for such bodies. Both shortcuts must give what the long way gives.
+WORDS = ["word", "Émile", "AT&T", "a < b", "c > d", "&amp;", "&copy;", "&#169;", "&#x1b;", "\u00a0", "tab\there",
+         "'90s", '"quoted"', "--", "...", "*em*", "**strong**", "_under_", "`code & <x>`", "\\*", "#hash", "1.", "x\ry",
+         "https://example.com/", "[a link](/x/)", "![img](/i.png)", "a=b", "{: .cls}", "  \n", "\u2028"]
+BLOCKS = ["{}", "## {}", "# {}", "> {}", "> > {}", "- {}\n- {}", "1. {}\n2. {}", "- {}\n    - {}", "    code {}",
+          "```\n{}\n```", "---", "***", "{}  \n{}", "- {}\n\n    > {}", "> - {}", "Setext {}\n---"]
+
+
+def plain_story(draw_blocks, draw_words) -> str:
+    return "\n\n".join(block.format(*([" ".join(draw_words)] * block.count("{}"))) for block in draw_blocks)
+
+
+@settings(max_examples=600, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.sampled_from(BLOCKS), st.lists(st.sampled_from(WORDS), min_size=1, max_size=6)), max_size=8))
+def test_plain_bodies_skip_the_sanitiser_and_lxml_and_lose_nothing(blocks):
+    from generator.feeds import absolutize
+    from generator.markup import parse_fragment, plain_html
+    text = "\n\n".join(block.format(*([" ".join(words)] * block.count("{}"))) for block, words in blocks)
+    html = render_markdown(text)
+    assert html == plain_render(text)
+    if plain_html(html):
+        assert sanitize(html, ()) == html       # the sanitiser the shortcut skips leaves it as it is
+        assert not html.strip() or not list(parse_fragment(html).iterlinks())   # nothing absolutize() would change
+        assert absolutize(html, "https://example.com/x/") == html
+
+
+def test_the_plain_shortcut_is_taken_for_ordinary_prose(monkeypatch):
+    import generator.markup as markup
+    calls = []
+    monkeypatch.setattr(markup, "sanitize", lambda html, hosts: calls.append(html) or sanitize(html, hosts))
+    text = "\n\n".join(["A paragraph with *emphasis*, **strong** words & a `code` span.", "## A heading",
+                        "> A quote", "- one\n- two", "1. first\n2. second", "---", "    an indented code block",
+                        "Line  \nbreak"])
+    assert markup.plain_html(render_markdown(text)) and calls == []
+    for other in ("A [link](/x/).", "&copy; 2024", "<b>raw</b>", "a\u00a0b", "Term\n: definition"):
+        render_markdown(other)
+    assert len(calls) == 5
