@@ -96,9 +96,12 @@ def plain_html(html: str) -> bool:
     text with no entities but &amp; &lt; &gt;. The sanitiser, and lxml's parse-and-write, give
     such HTML back unchanged (tests/test_sanitize.py checks both on generated Markdown), and it
     holds no link to make absolute; the usual wire story's body is such HTML."""
-    tags = len(_PLAIN_TAG.findall(html))
-    return (html.count("<") == tags and html.count(">") == tags and "\xa0" not in html and "\r" not in html
-            and "<pre>\n" not in html and html.count("&") == html.count("&amp;") + html.count("&lt;") + html.count("&gt;"))
+    tags = _PLAIN_TAG.findall(html)
+    if html.count("<") != len(tags) or html.count(">") != len(tags) or "\xa0" in html or "\r" in html:
+        return False
+    if "<pre>" in tags and "<pre>\n" in html:
+        return False    # (each test costs a scan of the text: the cheap ones first, the rest only when needed)
+    return "&" not in html or html.count("&") == html.count("&amp;") + html.count("&lt;") + html.count("&gt;")
 
 
 # CONTROL_CHARS in UTF-8: C0 controls and DEL are single bytes, C1 controls start with 0xC2 and
