@@ -154,3 +154,16 @@ def test_the_safe_path_check_agrees_with_pathlib():
     def agree(path):
         assert is_safe_relative(path) == by_pathlib(path)
     agree()
+
+
+def test_a_name_that_is_already_a_slug_is_its_own_slug_as_python_slugify_says():
+    from hypothesis import given, settings, strategies as st
+    from slugify import slugify as python_slugify
+    from generator.urls import slugify
+
+    @settings(max_examples=500, derandomize=True, database=None)
+    @given(st.text(alphabet="ab0-9z", max_size=130) | st.sampled_from(["story-009999", "a" * 120, "a" * 121, "-a", "a--b", "0"]))
+    def agree(text):
+        slugify.cache_clear()
+        assert slugify(text) == python_slugify(text, max_length=120, word_boundary=True)
+    agree()
