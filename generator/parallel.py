@@ -63,9 +63,7 @@ def run_chunks(task: Callable[[Any, int, int], R], shared: Any, count: int, work
     import multiprocessing      # here: a small rebuild never starts a pool, nor pays for this import
     if "fork" not in multiprocessing.get_all_start_methods():
         return _alone(task, shared, count, meanwhile)
-    chunks = workers * 4
-    size = -(-count // chunks)
-    bounds = [(start, min(start + size, count)) for start in range(0, count, size)]
+    bounds = guided_chunks(count, workers)
     _shared, _task = shared, task
     # objects made before the fork go to the collector's permanent generation: a worker's collector
     # then never walks them, which would write to each one and copy the parent's whole heap into
@@ -80,6 +78,19 @@ def run_chunks(task: Callable[[Any, int, int], R], shared: Any, count: int, work
     finally:
         gc.unfreeze()
         _shared, _task = None, None
+
+
+def guided_chunks(count: int, workers: int) -> list[tuple[int, int]]:
+    """[start, stop) bounds over `count` items: each chunk a share of what is left, so the first
+    are large (few round trips) and the last small (the workers finish together: with equal
+    chunks, one worker could be left rendering the last big chunk alone)."""
+    smallest = max(1, count // (workers * 32))
+    bounds, start = [], 0
+    while start < count:
+        size = max(smallest, -(-(count - start) // (workers * 2)))
+        bounds.append((start, min(start + size, count)))
+        start += size
+    return bounds
 
 
 def _alone(task: Callable[[Any, int, int], R], shared: Any, count: int, meanwhile: Callable[[], None] | None) -> list[R]:

@@ -1,6 +1,8 @@
 """Work spread over processes gives what one process gives; the parent's own work runs meanwhile."""
 import os
 
+import pytest
+
 from generator.build import BuildOptions, build_site
 from generator.parallel import run_chunks
 from conftest import NOW, article, snapshot
@@ -113,3 +115,15 @@ def test_without_fork_the_feeds_are_made_in_this_process(make_site, tmp_path, mo
     here, one = snapshot(tmp_path / "here"), snapshot(tmp_path / "one")
     assert here.keys() == one.keys() and "world/feed.xml" in here
     assert all((tmp_path / "here" / rel).read_bytes() == (tmp_path / "one" / rel).read_bytes() for rel in here)
+
+
+@pytest.mark.parametrize("count,workers", [(1, 2), (7, 2), (400, 2), (10_000, 2), (13_502, 2), (13_502, 8), (5, 16)])
+def test_chunks_cover_every_item_once_large_first_small_last(count, workers):
+    from generator.parallel import guided_chunks
+    bounds = guided_chunks(count, workers)
+    assert bounds[0][0] == 0 and bounds[-1][1] == count
+    assert all(stop == start for (_, stop), (start, _) in zip(bounds, bounds[1:]))   # contiguous, in order
+    sizes = [stop - start for start, stop in bounds]
+    assert all(size >= 1 for size in sizes) and sizes[:-1] == sorted(sizes[:-1], reverse=True)
+    if count >= 1000:
+        assert sizes[0] >= 4 * sizes[-2] and len(bounds) <= workers * 32 + 1   # few round trips, a short tail
