@@ -249,7 +249,8 @@ class BuildCache:
         old_articles = split(self.articles)
         for number, new in enumerate(split(articles)):
             old = old_articles[number]
-            if new.keys() == old.keys() and all(new[p][0] == old[p][0] and _body(new[p]) == _body(old[p]) for p in new):
+            if new.keys() == old.keys() and all(new[p][1] is old[p][1] or (new[p][0] == old[p][0] and _body(new[p]) == _body(old[p]))
+                                                for p in new):     # (a story from the cache is the very same object)
                 continue
             _dump(self.folder / f"articles-{number:02d}.pickle",
                   {"parse_key": self.parse_key, "articles": new, "bodies": bodies.needs(_refs(new))})

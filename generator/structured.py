@@ -7,10 +7,13 @@ from typing import Any
 from markupsafe import Markup
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))   # json.dumps() would make one per call
+
+
 def script_json(obj: Any) -> Markup:
     """JSON that cannot end its <script> element: '<', '>' and '&' are written as \\u escapes,
     which every JSON parser reads back as the same characters."""
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    text = _ENCODER.encode(obj)
     for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escape)
