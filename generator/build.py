@@ -90,14 +90,13 @@ ParseResult = tuple[Article | None, list[Problem]]
 def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None], start: int, stop: int) -> list[ParseResult]:
     sources, config, store = shared
     zone, base_path = config.zone, Urls(config.base_url).base_path
-    results = [parse_article(s.path, s.bytes(), zone, base_path, config.permalink, markdown=config.markdown)
-               for s in sources[start:stop]]
-    if store is None:
-        return results
     # the bodies go to a file of the cache, and only where each is goes back (see bodies.py)
-    writer = bodies.Writer(store[0], bodies.new_name(store[1]))
-    results = [(replace(a, body_html=writer.add(a.body_html)) if a is not None else None, found) for a, found in results]
-    writer.close()
+    writer = bodies.Writer(store[0], bodies.new_name(store[1])) if store is not None else None
+    results = [parse_article(s.path, s.bytes(), zone, base_path, config.permalink, markdown=config.markdown,
+                             keep_body=writer and writer.add)
+               for s in sources[start:stop]]
+    if writer is not None:
+        writer.close()
     return results
 
 

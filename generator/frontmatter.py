@@ -5,7 +5,7 @@ import re
 from datetime import date, datetime, time, timezone, tzinfo
 from itertools import islice
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Callable
 
 from frontmatter.default_handlers import YAMLHandler
 
@@ -256,9 +256,11 @@ def section_title(name: str) -> str:
 
 def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
                   permalink: str = DEFAULT_PERMALINK, *,
-                  markdown: MarkdownSettings = MarkdownSettings()) -> tuple[Article | None, list[Problem]]:
+                  markdown: MarkdownSettings = MarkdownSettings(),
+                  keep_body: Callable[[str], Any] | None = None) -> tuple[Article | None, list[Problem]]:
     """Parse one source file. Returns the article, or None and every problem found in it.
-    The body's raw HTML is sanitised unless markdown.unsafe_html (the site's [markdown] table)."""
+    The body's raw HTML is sanitised unless markdown.unsafe_html (the site's [markdown] table).
+    keep_body(html), if given, stores the body and says where (the article then holds that)."""
     text, problems = decode(path, data)
     if text is None:
         return None, problems
@@ -300,9 +302,10 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
         return None, f.problems
     extra = {k: v for k, v in raw.items() if k not in KNOWN}
     url_path = article_path(permalink, section, slug, published.astimezone(zone))
+    html = render_markdown(body, base_path, markdown)
     return Article(
         path=path, title=title, published=published, updated=updated, section=section,
         section_name=section_title(section_raw), slug=slug, draft=draft,
         url_path=url_path, date_only=isinstance(raw.get("published"), date) and not isinstance(raw.get("published"), datetime),
-        body_html=render_markdown(body, base_path, markdown), extra=extra, lines=lines, **article_fields,
+        body_html=keep_body(html) if keep_body else html, extra=extra, lines=lines, **article_fields,
     ), []

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import re
+import sys
 
 from xml.etree.ElementTree import HTML_EMPTY
 
@@ -415,6 +416,28 @@ def _can_gate_inline() -> bool:
                ("_InlineProcessor__handleInline", "_InlineProcessor__applyPattern", "_InlineProcessor__processPlaceholders"))
 
 
+# BlockQuoteProcessor.test asks util.nearing_recursion_limit() about every block holding a '>',
+# which walks the whole stack in Python; sys._getframe() answers the same question in C
+QUOTE_TEST_SHA256 = "342a21ffb26b705245cc325cfa64f5a52499995a314d31afae84257488e81eba"
+RECURSION_SHA256 = {"nearing_recursion_limit": "5dcde55d4463d6b7f34fe3259736aed970cc72796c75da41c4df00b080ad053b",
+                    "_get_stack_depth": "05a77f3e1b209368415d341dca610a1d49767ad42e0ffce4d9629134a88521f7"}
+
+
+def nearing_recursion_limit() -> bool:
+    """util.nearing_recursion_limit(), called from where it is: true when the stack below its
+    caller is within 100 frames of the limit, i.e. when a frame that deep exists."""
+    try:
+        sys._getframe(sys.getrecursionlimit() - 100)
+    except ValueError:
+        return False
+    return True
+
+
+def _quote_test(processor):
+    search = processor.RE.search
+    return lambda parent, block: bool(search(block)) and not nearing_recursion_limit()
+
+
 def _only_when(holds, run, otherwise):
     """run, called only when holds(its argument); `otherwise(argument)` is what it gives instead."""
     return lambda arg: run(arg) if holds(arg) else otherwise(arg)
@@ -445,6 +468,10 @@ class GatedPatterns(Extension):
             md.preprocessors.register(_NormalizeWhitespace(md), "normalize_whitespace", NORMALIZE_PRIORITY)
         if _can_gate_inline() and "inline" in md.treeprocessors:
             md.treeprocessors.register(_GatedInlineProcessor(md), "inline", INLINE_PRIORITY)
+        quote = md.parser.blockprocessors["quote"] if "quote" in md.parser.blockprocessors else None
+        if _source_digest(getattr(type(quote), "test", None)) == QUOTE_TEST_SHA256 and \
+                all(_source_digest(getattr(util, name, None)) == digest for name, digest in RECURSION_SHA256.items()):
+            quote.test = _quote_test(quote)
         for name, (cls, digest, gate) in SOURCE_GATES.items():
             processor = md.treeprocessors[name] if name in md.treeprocessors else None
             if type(processor).__name__ == cls and _source_digest(type(processor).run) == digest:

@@ -125,3 +125,27 @@ def test_the_serializer_writes_any_tree_as_the_stock_one():
     etree.SubElement(root, etree.Comment).text = "a comment & <b>"   # the stock serializer writes these
     etree.SubElement(root, etree.QName("{urn:x}tag")).text = "q"
     assert html_string(root) == to_html_string(root)
+
+
+def test_the_quote_test_asks_about_the_stack_as_markdown_does():
+    import sys
+    from markdown import util
+    from generator.markdown_gates import nearing_recursion_limit
+    from generator.markup import _converters, render_markdown
+
+    def at_depth(depth):
+        if depth:
+            return at_depth(depth - 1)
+        return nearing_recursion_limit(), util.nearing_recursion_limit()
+
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(400)
+    try:
+        answers = [at_depth(d) for d in range(0, 330)]
+    finally:
+        sys.setrecursionlimit(limit)
+    assert all(ours == theirs for ours, theirs in answers)
+    assert {ours for ours, _ in answers} == {True, False}       # both answers were met
+    render_markdown("> quoted")
+    quote = _converters["/"].parser.blockprocessors["quote"]
+    assert "test" in vars(quote)        # the stock method is replaced on this Markdown version
