@@ -170,11 +170,7 @@ class _Walk:
             if digest is not None:
                 self.sources.append(Source(rel, None, digest, stamp, path))
                 return
-            with open(path, "rb") as handle:
-                # read what stat says is there (+1 to notice a file growing past the limit while we
-                # read); asking for max_bytes+1 would allocate a 5 MB buffer per file and, kept as
-                # its own memory mapping, exhaust the kernel's mapping limit at ~65,000 stories
-                data = handle.read(min(info.st_size, self.max_bytes) + 1)
+            data = _read(path, min(info.st_size, self.max_bytes) + 1)
         except OSError as exc:
             self.problem(rel, f"cannot be read: {exc.strerror or exc}")
             return
@@ -186,6 +182,25 @@ class _Walk:
     def too_big(self, size: int) -> str:
         return (f"file is {megabytes(size)}, over the {megabytes(self.max_bytes)} limit "
                 f"(split the story, or raise max_file_size in site.toml's [markdown] table)")
+
+
+def _read(path: str, size: int) -> bytes:
+    """Up to `size` bytes of the file: what stat says is there, +1 to notice a file growing past
+    the limit while we read (asking for max_bytes+1 would allocate a 5 MB buffer per file and,
+    kept as its own memory mapping, exhaust the kernel's mapping limit at ~65,000 stories).
+    os.open/os.read rather than open(): no buffered file object to make for each story."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        parts, got = [], 0
+        while got < size:       # until the end of the file: a read may return less than asked
+            part = os.read(fd, size - got)
+            if not part:
+                break
+            parts.append(part)
+            got += len(part)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
 
 
 def read_sources(site: Path, max_bytes: int = DEFAULT_MAX_BYTES,
