@@ -4,7 +4,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from functools import lru_cache, partial
@@ -274,7 +274,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         # parse: front matter and Markdown, from the cache where a file is unchanged
         workers = worker_count(options.workers)
         articles, problems, parsed = parse_all(sources, config, workers, cache)
-        sources = _without_bytes(sources)     # ~8 KB a story, not needed once parsed: freed before rendering forks
+        found, sources = len(sources), []     # their bytes (~8 KB a story) are not needed once parsed: freed before rendering forks
         problems = source_problems + problems + duplicate_urls(articles)
         if problems:
             raise BuildError(problems)
@@ -292,7 +292,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
                 result = _refresh_clock_files(config, published, now, output, cache, parsed,
                                               last_build._replace(counts=unchanged))
                 result.phases, result.seconds = phases, time.perf_counter() - started
-                result.sources, result.articles_cached = len(sources), cache.hits
+                result.sources, result.articles_cached = found, cache.hits
                 result.read = read
                 result.scheduled = held
                 return result
@@ -362,7 +362,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         phase("write")
 
         return _result(output if own_sink else None, counts, seconds=time.perf_counter() - started, phases=phases,
-                       scheduled=held, rendered=len(fresh), sources=len(sources), articles_cached=cache.hits,
+                       scheduled=held, rendered=len(fresh), sources=found, articles_cached=cache.hits,
                        read=read, changed=getattr(sink, "changed", None), site=site)
     except BaseException:
         cache.drop_new_bodies()    # what this build parsed is no one's: its bodies' files go
@@ -396,10 +396,6 @@ def _stop(background: Background | None, sink: Sink) -> None:
     if background is not None:
         background.cancel()
     sink.abort()
-
-
-def _without_bytes(sources: list[Source]) -> list[Source]:
-    return [replace(s, data=None) if s.data is not None else s for s in sources]
 
 
 def _result(output: Path | None, counts: dict[str, int], **more) -> BuildResult:

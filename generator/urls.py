@@ -1,7 +1,6 @@
 """Slugs, URL paths and output paths (pure). Nothing here can point outside the output root."""
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from datetime import datetime
 import re
 from functools import lru_cache
