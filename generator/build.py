@@ -184,6 +184,8 @@ def static_files(site: Path, theme: Path) -> dict[str, Path]:
 
 
 def _collisions(jobs: list[PageJob], static: dict[str, Path], data: list[str]) -> list[Problem]:
+    if len({job.path for job in jobs} | set(static) | set(data)) == len(jobs) + len(static) + len(data):
+        return []       # no file written twice: no need to say by whom
     owners: dict[str, list[str]] = {}
     for job in jobs:
         owners.setdefault(job.path, []).append(job.owner())

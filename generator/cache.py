@@ -238,7 +238,8 @@ class BuildCache:
         memory are written to a file first), then drop the body files no story needs."""
         assert self.folder is not None
         folder = self.folder / BODIES
-        articles = _compact(_store_bodies(articles, folder), folder)
+        articles = _store_bodies(articles, folder)
+        articles, refs = _compact(articles, _refs(articles), folder)
 
         def split(items: dict) -> list[dict]:
             shards: list[dict] = [{} for _ in range(SHARDS)]
@@ -255,7 +256,7 @@ class BuildCache:
             _dump(self.folder / f"articles-{number:02d}.pickle",
                   {"parse_key": self.parse_key, "articles": new, "bodies": bodies.needs(_refs(new))})
         self._articles = dict(articles)
-        needed = {ref[0] for ref in _refs(articles)}
+        needed = {ref[0] for ref in refs}
         for path in bodies.stored_files(folder):
             if path not in needed:
                 _remove(path)
@@ -305,21 +306,24 @@ def _store_bodies(articles: dict[str, tuple[str, Any]], folder: Path) -> dict[st
     return _rewritten(articles, folder, lambda body: type(body) is str)
 
 
-def _compact(articles: dict[str, tuple[str, Any]], folder: Path) -> dict[str, tuple[str, Any]]:
+def _compact(articles: dict[str, tuple[str, Any]], refs: list[bodies.Ref],
+             folder: Path) -> tuple[dict[str, tuple[str, Any]], list[bodies.Ref]]:
     """Merge body files before they pile up: all of them once more than half their bytes belong to
     no story (edited or deleted since), else the small ones (an edit build writes one) once there
-    are more than MAX_SMALL_FILES."""
+    are more than MAX_SMALL_FILES. The articles and their refs, as they are after that."""
     live: dict[str, int] = {}
-    for path, _, length in _refs(articles):
+    for path, _, length in refs:
         live[path] = live.get(path, 0) + length
     sizes = bodies.stored_files(folder)
     dead = sum(sizes.get(path, 0) for path in sizes) - sum(live.values())
     if dead > max(sum(live.values()), SMALL_BODY_FILE):
-        return _rewritten(articles, folder, bodies.is_ref)
+        articles = _rewritten(articles, folder, bodies.is_ref)
+        return articles, _refs(articles)
     small = {path for path in live if sizes.get(path, 0) < SMALL_BODY_FILE}
     if len(small) > MAX_SMALL_FILES:
-        return _rewritten(articles, folder, lambda body: bodies.is_ref(body) and body[0] in small)
-    return articles
+        articles = _rewritten(articles, folder, lambda body: bodies.is_ref(body) and body[0] in small)
+        return articles, _refs(articles)
+    return articles, refs
 
 
 def _with_bodies(articles: dict[str, tuple[str, Any]]) -> dict[str, tuple[str, Any]]:

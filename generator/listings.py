@@ -62,15 +62,16 @@ def build_taxonomy(articles: Sequence[Article], zone: tzinfo | None = None,
     tags: dict[str, Tag] = {}
     authors: dict[str, Author] = {}
     for a in sorted(articles, key=lambda a: a.path):
-        sections.setdefault(a.section, Section(a.section, a.section_name))
+        if a.section not in sections:       # (not setdefault: it would make an object per story)
+            sections[a.section] = Section(a.section, a.section_name)
         for name in a.tags:
             slug = tag_slug(name)
-            if slug:
-                tags.setdefault(slug, Tag(slug, name))
+            if slug and slug not in tags:
+                tags[slug] = Tag(slug, name)
         for name in a.byline:
             slug = author_slug(name)
-            if slug:
-                authors.setdefault(slug, known_authors.get(slug) or Author(slug, name))
+            if slug and slug not in authors:
+                authors[slug] = known_authors.get(slug) or Author(slug, name)
     by_section: dict[str, list[Article]] = defaultdict(list)
     by_tag: dict[str, list[Article]] = defaultdict(list)
     by_author: dict[str, list[Article]] = defaultdict(list)
