@@ -11,7 +11,7 @@ import os
 import shutil
 import stat
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from .problems import BuildError, Problem
 from .urls import is_safe_relative
@@ -79,8 +79,10 @@ class DiskSink:
 
     PATCH_SHARE = 0.2     # patch in place when at most this share of the files change
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, existing: Callable[[], set[str]] | None = None):
+        """`existing()` lists the files in OUTPUT (default: files_in(), when commit() asks)."""
         self.output = output.absolute()
+        self.existing = existing or (lambda: files_in(self.output))
         self.parent = self.output.parent
         prefix = f".{self.output.name}.broadsheet-"
         self.stage = self.parent / f"{prefix}new-{os.getpid()}"
@@ -88,7 +90,8 @@ class DiskSink:
         self.mode = ""            # after commit: "new", "swap" or "patch"
         self.changed: set[str] | None = None   # after commit: files written or deleted (None: all new)
         self.parent.mkdir(parents=True, exist_ok=True)
-        recover(self.output)
+        if recover(self.output):    # a listing made before would not show what recovery changed
+            self.existing = lambda: files_in(self.output)
         self.stage.mkdir()
         self.replacing = self.output.is_dir()     # else every file is new: nothing to compare with
         self.folders: set[str] = {str(self.stage)}
@@ -160,7 +163,7 @@ class DiskSink:
             self.stage.rename(self.output)
             self.mode = "new"
             return
-        old = files_in(self.output)
+        old = self.existing()
         stale = sorted(old - expected)
         kept = expected - staged - {MARKER}
         missing = [rel for rel in kept if rel not in old]
@@ -254,16 +257,20 @@ def _prune(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def recover(output: Path) -> None:
+def recover(output: Path) -> bool:
     """Clean up after a build that was killed: finish a committed patch, restore a swapped-out
-    output, drop uncommitted stages."""
+    output, drop uncommitted stages. True if the output changed."""
     parent, prefix = output.parent, f".{output.name}.broadsheet-"
     if not parent.is_dir():
-        return
+        return False
+    changed = False
     for leftover in sorted(parent.glob(prefix + "*")):
         if leftover.name.startswith(prefix + "old-") and not output.exists():
             leftover.rename(output)
+            changed = True
         elif leftover.is_dir() and (leftover / JOURNAL).is_file() and output.is_dir():
             _apply(leftover, output)
+            changed = True
         elif leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
+    return changed

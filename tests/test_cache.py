@@ -265,3 +265,68 @@ def test_stories_read_back_from_the_cache_equal_the_parsed_ones(make_site):
     assert vars(cached).keys() >= {"lines", "extra", "corrections", "image"} and cached.lines == fresh.lines
     assert cached.modified == fresh.modified and cached.corrections and cached.image.credit == "US Navy"
     assert cached.extra == {"kicker": "Analysis"}
+
+
+@pytest.fixture(params=["scan", "walk"])
+def listing(request, monkeypatch):
+    """Builds list the output's files in a process of their own from the start ("scan", forced
+    on here for small sites), or walk it when they commit ("walk"); the records of the scans made."""
+    import generator.build as build
+    made = []
+    if request.param == "scan":
+        monkeypatch.setattr(build, "SCAN_OUTPUT_FROM", 0)
+        real = build._Scan
+
+        class Recorded(real):
+            def __init__(self, output):
+                super().__init__(output)
+                made.append(self)
+        monkeypatch.setattr(build, "_Scan", Recorded)
+    else:
+        monkeypatch.setattr(build, "SCAN_OUTPUT_FROM", 10**9)
+    return request.param, made
+
+
+def test_files_put_into_the_output_by_hand_go_at_the_next_build(make_site, tmp_path, listing):
+    kind, made = listing
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    (site / "output/stray.html").write_text("left here by hand")
+    (site / "output/world/s00/notes.txt").write_text("and here")
+    assert build_site(site, BuildOptions(now=NOW)).changed == {"stray.html", "world/s00/notes.txt"}   # nothing else changed
+    assert contents(site / "output") == clean_build(site, tmp_path, "c1")
+    (site / "output/another.html").write_text("again")
+    EDITS[0][1](site)
+    build_site(site, BuildOptions(now=NOW))
+    assert contents(site / "output") == clean_build(site, tmp_path, "c2")
+    assert (kind == "scan") == (len(made) == 2 and all(scan.files is not None for scan in made))   # not the first build: nothing to list
+
+
+def test_cached_rebuilds_through_every_edit_equal_clean_builds_with_the_output_listed_early(make_site, tmp_path, listing):
+    kind, made = listing
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    for step, (name, edit) in enumerate(EDITS):
+        edit(site)
+        build_site(site, BuildOptions(now=NOW))
+        assert contents(site / "output") == clean_build(site, tmp_path, f"clean{step}"), f"after the {name} edit"
+    assert (kind == "scan") == (len(made) == len(EDITS))
+
+
+def test_an_interrupted_patch_is_finished_and_the_output_listed_again(make_site, tmp_path, monkeypatch, listing):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    EDITS[0][1](site)
+    import generator.output as output
+    real_apply = output._apply
+
+    def crash(stage, out):
+        raise KeyboardInterrupt  # as if killed right after the journal was written
+    monkeypatch.setattr(output, "_apply", crash)
+    with pytest.raises(KeyboardInterrupt):
+        build_site(site, BuildOptions(now=NOW))
+    monkeypatch.setattr(output, "_apply", real_apply)
+    EDITS[5][1](site)       # a story deleted: its page must go, though the first listing still had it
+    build_site(site, BuildOptions(now=NOW))
+    assert contents(site / "output") == clean_build(site, tmp_path, "clean")
+    assert not any(p.name.startswith(".output.broadsheet-") for p in site.iterdir())

@@ -167,3 +167,22 @@ def test_a_name_that_is_already_a_slug_is_its_own_slug_as_python_slugify_says():
         slugify.cache_clear()
         assert slugify(text) == python_slugify(text, max_length=120, word_boundary=True)
     agree()
+
+
+def test_a_listing_made_before_recovery_is_not_trusted_after_it(tmp_path):
+    from generator.output import files_in
+    out = tmp_path / "out"
+    sink = DiskSink(out)
+    sink.write("a.html", b"a")
+    sink.commit()
+    listed_early = {"a.html", MARKER}
+    stage = tmp_path / ".out.broadsheet-new-1"      # a killed build's committed journal: b.html replaces nothing
+    stage.mkdir()
+    (stage / "b.html").write_bytes(b"b")
+    (stage / ".journal").write_text("replace b.html\ndelete a.html\n")
+    sink = DiskSink(out, existing=lambda: set(listed_early))
+    assert sink.existing() == files_in(out) == {"b.html", MARKER}
+    sink.abort()
+    untouched = DiskSink(out, existing=lambda: set(listed_early))      # nothing to recover: the listing stands
+    assert untouched.existing() == listed_early
+    untouched.abort()
