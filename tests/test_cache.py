@@ -296,6 +296,7 @@ def test_files_put_into_the_output_by_hand_go_at_the_next_build(make_site, tmp_p
     assert build_site(site, BuildOptions(now=NOW)).changed == {"stray.html", "world/s00/notes.txt"}   # nothing else changed
     assert contents(site / "output") == clean_build(site, tmp_path, "c1")
     (site / "output/another.html").write_text("again")
+    (site / "output/sport/s02/index.html").write_text("defaced")     # a page changed by hand: rendered again
     EDITS[0][1](site)
     build_site(site, BuildOptions(now=NOW))
     assert contents(site / "output") == clean_build(site, tmp_path, "c2")
