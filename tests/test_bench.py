@@ -76,3 +76,14 @@ def test_a_rebuild_after_a_code_change_is_marked_disturbed(monkeypatch: pytest.M
     marks = [bench.run_broadsheet(tool, REPO, scenario, previous).disturbed
              for scenario in ("clean", "no-change", "one-edit", "clean")]
     assert marks == [False, False, True, False]
+
+
+def test_each_build_is_timed_after_the_disk_writes_before_it_are_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    run = _load_run()
+    events = []
+    monkeypatch.setattr(run.os, "sync", lambda: events.append("sync"))
+    monkeypatch.setattr(run, "measure", lambda cmd, cwd: events.append("measure"))
+    tool = run.Tool("hugo", lambda site: ["true"], (), lambda site, sec, slug: site, lambda *a: None, "")
+    run.run_tool(tool, Path("."))
+    run.run_tool(tool, Path("."))
+    assert events == ["sync", "measure", "sync", "measure"]
