@@ -528,7 +528,8 @@ def clock_until(articles: list[Article], published: list[Article], now: datetime
     """When the clock alone next changes a build made `now`: a held-back story falls due, or a
     story leaves the news sitemap's 48-hour window."""
     due = [] if options.future else [a.published for a in articles if a.published > now and (options.drafts or not a.draft)]
-    leaving = [a.published + NEWS_WINDOW for a in published if a.published + NEWS_WINDOW >= now]
+    cutoff = now - NEWS_WINDOW
+    leaving = [a.published + NEWS_WINDOW for a in published if a.published >= cutoff]
     return min(due + leaving, default=None)
 
 

@@ -7,8 +7,6 @@ from functools import lru_cache
 from datetime import datetime, timezone
 from typing import Sequence
 
-from feedgen.feed import FeedGenerator
-
 from .config import SiteConfig
 from .listings import tag_slug
 from .markup import inner_html, parse_fragment, plain_html
@@ -39,6 +37,9 @@ def _strip_controls(text: str) -> str:
 def build_feeds(config: SiteConfig, articles: Sequence[Article], title: str, url_path: str,
                 rss_path: str, atom_path: str | None) -> dict[str, bytes]:
     """An RSS feed (and an Atom feed when atom_path is given) of the newest articles."""
+    # imported here: a large site's feeds are made in a process of their own (build.py), and a
+    # build that finds nothing changed makes none; feedgen and dateutil take ~30 ms to import
+    from feedgen.feed import FeedGenerator
     urls = Urls(config.base_url)
     items = list(articles[: config.feed_size])
     newest = max((a.modified for a in items), default=EPOCH)
