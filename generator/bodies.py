@@ -71,15 +71,29 @@ class Writer:
         self.size += len(data)
         return ref
 
-    def close(self) -> None:
+    def close(self) -> bool:
+        """Write the file; False if it cannot be written (the bodies are then still here: recall())."""
         if not self.parts:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
+            return True
         tmp = f"{self.path}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(b"".join(self.parts))
-        os.replace(tmp, self.path)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as f:
+                f.write(b"".join(self.parts))
+            os.replace(tmp, self.path)
+        except OSError:     # a cache that cannot be written never fails a build
+            try:
+                os.remove(tmp)
+            except OSError:
+                pass
+            return False
         self.parts = []
+        return True
+
+    def recall(self, ref: Ref) -> str:
+        """A body add()ed to a file that close() could not write."""
+        data = b"".join(self.parts)
+        return data[ref[1]:ref[1] + ref[2]].decode("utf-8", "surrogatepass")
 
 
 def new_name(prefix: str = "") -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from functools import lru_cache, partial
@@ -95,8 +95,9 @@ def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None
     results = [parse_article(s.path, s.bytes(), zone, base_path, config.permalink, markdown=config.markdown,
                              keep_body=writer and writer.add)
                for s in sources[start:stop]]
-    if writer is not None:
-        writer.close()
+    if writer is not None and not writer.close():     # the cache cannot be written: the bodies stay in memory
+        results = [(replace(a, body_html=writer.recall(a.body_html)) if a is not None else None, found)
+                   for a, found in results]
     return results
 
 

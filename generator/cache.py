@@ -295,8 +295,7 @@ def _rewritten(articles: dict[str, tuple[str, Any]], folder: Path, which: Callab
         if article is not None and which(article.body_html):
             entry = (digest, (replace(article, body_html=writer.add(article.body())), problems))
         out[path] = entry
-    writer.close()
-    return out
+    return out if writer.close() else articles     # not written: the bodies stay where they were
 
 
 def _store_bodies(articles: dict[str, tuple[str, Any]], folder: Path) -> dict[str, tuple[str, Any]]:

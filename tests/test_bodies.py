@@ -141,3 +141,27 @@ def test_reading_a_cut_body_file_says_what_to_do(tmp_path):
         bodies.read(ref)
     assert not bodies.usable(bodies.needs([ref])) and bodies.usable({ref[0]: 3})
     bodies.forget()
+
+
+def test_a_cache_that_cannot_be_written_never_fails_the_build(make_site, tmp_path):
+    site = make_site(corpus())
+    (site / ".broadsheet").mkdir()
+    (site / ".broadsheet/cache").write_text("a file where the cache folder would go")
+    for _ in range(2):
+        result = build_site(site, BuildOptions(now=NOW))
+        assert result.pages and contents(site / "output") == clean_build(site, tmp_path, f"clean{_}")
+
+
+def test_parse_workers_keep_the_bodies_when_their_file_cannot_be_written(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "site.toml").write_text('title = "T"\nbase_url = "https://example.com/"\n')
+    config = load_config(site)
+    sources = [Source(f"content/world/s{i:03d}.md", article(f"Story {i}", body=f"Body *{i}*.").encode(), f"d{i}")
+               for i in range(450)]
+    blocked = tmp_path / "cache"
+    blocked.write_text("not a folder")      # so cache/bodies cannot be made
+    stored, problems, _ = parse_all(sources, config, workers=2, cache=BuildCache(blocked, "key"))
+    in_memory, _, _ = parse_all(sources, config, workers=2, cache=None)
+    assert not problems and [a.body_html for a in stored] == [a.body_html for a in in_memory]
+    assert all(type(a.body_html) is str for a in stored)
