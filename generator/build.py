@@ -408,8 +408,13 @@ class _Scan:
 
     def __init__(self, output: Path):
         self.output = output
-        self.background: Background | None = Background(partial(files_in, output)) if Background.available() else None
+        self.background: Background | None = None
         self.files: set[str] | None = None
+        if Background.available():
+            try:
+                self.background = Background(partial(files_in, output))
+            except OSError:     # no process to spare (a limit on processes): listed when asked
+                pass
 
     def result(self) -> set[str]:
         if self.files is None:

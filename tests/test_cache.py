@@ -331,3 +331,18 @@ def test_an_interrupted_patch_is_finished_and_the_output_listed_again(make_site,
     build_site(site, BuildOptions(now=NOW))
     assert contents(site / "output") == clean_build(site, tmp_path, "clean")
     assert not any(p.name.startswith(".output.broadsheet-") for p in site.iterdir())
+
+
+def test_a_build_that_cannot_fork_to_list_the_output_lists_it_itself(make_site, tmp_path, monkeypatch):
+    import generator.build as build
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    monkeypatch.setattr(build, "SCAN_OUTPUT_FROM", 0)
+
+    def no_fork(fn):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    monkeypatch.setattr(build, "Background", type("NoFork", (), {"available": staticmethod(lambda: True), "__new__": lambda cls, fn: no_fork(fn)}))
+    (site / "output/stray.html").write_text("left here by hand")
+    EDITS[0][1](site)
+    build_site(site, BuildOptions(now=NOW))
+    assert contents(site / "output") == clean_build(site, tmp_path, "clean")
