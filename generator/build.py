@@ -326,8 +326,11 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
             if fresh_data and isinstance(sink, DiskSink) and workers > 1 and len(published) >= BACKGROUND_FEEDS_FROM \
                     and Background.available():
                 release_memory()    # what parsing freed (the sources' bytes, the workers' results) is not forked
-                background = Background(partial(_make_data, sink, fresh_data))
-                fresh_data = []
+                try:
+                    background = Background(partial(_make_data, sink, fresh_data))
+                    fresh_data = []
+                except OSError:     # no process to spare: the feeds are made here, while the pages render
+                    background = None
             jobs = plan(site)
             cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
             files = site_files(site, jobs, now)

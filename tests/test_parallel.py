@@ -103,10 +103,16 @@ def test_a_feed_that_fails_in_its_own_process_fails_the_build_and_leaves_the_out
     assert int(where.read_text()) != os.getpid(), "the feeds were not made in a process of their own"
 
 
-def test_without_fork_the_feeds_are_made_in_this_process(make_site, tmp_path, monkeypatch):
+@pytest.mark.parametrize("why", ["no fork", "fork fails"])
+def test_without_fork_the_feeds_are_made_in_this_process(make_site, tmp_path, monkeypatch, why):
     import generator.build as build
     from generator.parallel import Background
-    monkeypatch.setattr(Background, "available", staticmethod(lambda: False))
+    if why == "no fork":
+        monkeypatch.setattr(Background, "available", staticmethod(lambda: False))
+    else:       # a limit on processes: the build goes on without one more
+        def no_process(self, fn):
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        monkeypatch.setattr(Background, "__init__", no_process)
     files = {f"content/world/story-{i:03d}.md": article(f"Story {i}", f"2024-01-{1 + i % 28:02d} 10:00:00")
              for i in range(build.BACKGROUND_FEEDS_FROM)}
     site = make_site(files)
