@@ -323,14 +323,11 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         try:
             carried.update(_carried(sink, feeds, previous))
             fresh_data = [f for f in feeds if f.path not in carried]
-            if fresh_data and isinstance(sink, DiskSink) and workers > 1 and len(published) >= BACKGROUND_FEEDS_FROM \
-                    and Background.available():
+            if fresh_data and isinstance(sink, DiskSink) and workers > 1 and len(published) >= BACKGROUND_FEEDS_FROM:
                 release_memory()    # what parsing freed (the sources' bytes, the workers' results) is not forked
-                try:
-                    background = Background(partial(_make_data, sink, fresh_data))
+                background = Background.start(partial(_make_data, sink, fresh_data))
+                if background is not None:      # else the feeds are made here, while the pages render
                     fresh_data = []
-                except OSError:     # no process to spare: the feeds are made here, while the pages render
-                    background = None
             jobs = plan(site)
             cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
             files = site_files(site, jobs, now)
@@ -407,25 +404,20 @@ SCAN_OUTPUT_FROM = 2000     # files in the last output: below this, listing them
 class _Scan:
     """The files of an output folder, listed in a process of its own from the start of a build
     (it takes ~0.1 s at 10,000 stories, on a core the build leaves idle until it renders); or,
-    where there is no fork, listed when asked."""
+    where no process can be forked, listed when asked. Read-only: callers do not change it."""
 
     def __init__(self, output: Path):
         self.output = output
-        self.background: Background | None = None
+        self.background = Background.start(partial(files_in, output))
         self.files: set[str] | None = None
-        if Background.available():
-            try:
-                self.background = Background(partial(files_in, output))
-            except OSError:     # no process to spare (a limit on processes): listed when asked
-                pass
 
     def result(self) -> set[str]:
         if self.files is None:
             if self.background is not None:
-                self.files, self.background = set(self.background.result()), None
+                self.files, self.background = self.background.result(), None
             else:
                 self.files = files_in(self.output)
-        return set(self.files)
+        return self.files
 
     def cancel(self) -> None:
         if self.background is not None:

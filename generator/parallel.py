@@ -120,6 +120,17 @@ class Background:
     def available() -> bool:
         return hasattr(os, "fork")      # not on Windows: the work is then done in this process
 
+    @classmethod
+    def start(cls, fn: Callable[[], R]) -> "Background | None":
+        """fn() in a process of its own; None where no process can be forked (no fork here, or a
+        limit on processes reached): the caller then does the work itself."""
+        if not cls.available():
+            return None
+        try:
+            return cls(fn)
+        except OSError:
+            return None
+
     def __init__(self, fn: Callable[[], R]):
         self._read, write = os.pipe()
         gc.freeze()     # as for a pool: the child's collector must not copy the whole heap

@@ -339,9 +339,9 @@ def test_a_build_that_cannot_fork_to_list_the_output_lists_it_itself(make_site, 
     build_site(site, BuildOptions(now=NOW))
     monkeypatch.setattr(build, "SCAN_OUTPUT_FROM", 0)
 
-    def no_fork(fn):
+    def no_fork(self, fn):
         raise BlockingIOError(11, "Resource temporarily unavailable")
-    monkeypatch.setattr(build, "Background", type("NoFork", (), {"available": staticmethod(lambda: True), "__new__": lambda cls, fn: no_fork(fn)}))
+    monkeypatch.setattr(build.Background, "__init__", no_fork)
     (site / "output/stray.html").write_text("left here by hand")
     EDITS[0][1](site)
     build_site(site, BuildOptions(now=NOW))
