@@ -111,12 +111,22 @@ def needs(refs: Iterable[Ref]) -> dict[str, int]:
     return out
 
 
-def usable(files: dict[str, int]) -> bool:
-    """Every file is there and at least as long as the refs into it need."""
+def usable(files: dict[str, int], sizes: dict[str, int] | None = None) -> bool:
+    """Every file is there and at least as long as the refs into it need. `sizes` remembers the
+    size of each file looked at (-1: not there), for the next call."""
+    sizes = {} if sizes is None else sizes
     try:
-        return all(os.stat(path).st_size >= size for path, size in files.items())
-    except (OSError, TypeError, ValueError):
+        for path, size in files.items():
+            if path not in sizes:
+                try:
+                    sizes[path] = os.stat(path).st_size
+                except OSError:
+                    sizes[path] = -1
+            if sizes[path] < size:
+                return False
+    except (TypeError, ValueError):     # a shard of another shape
         return False
+    return True
 
 
 def stored_files(folder: Path) -> dict[str, int]:

@@ -108,10 +108,10 @@ class BuildCache:
         if self._articles is None:
             self._articles = {}
             if self.folder is not None:
-                checked: dict[tuple[str, int], bool] = {}
+                sizes: dict[str, int] = {}
                 for number in range(SHARDS):
                     saved = _load(self.folder / f"articles-{number:02d}.pickle")
-                    if saved.get("parse_key") == self.parse_key and _bodies_there(saved.get("bodies"), checked):
+                    if saved.get("parse_key") == self.parse_key and _bodies_there(saved.get("bodies"), sizes):
                         articles = saved.get("articles", {})
                         self._articles.update(articles if self.persist else _with_bodies(articles))
         return self._articles
@@ -274,27 +274,27 @@ def _refs(articles: dict[str, tuple[str, Any]]) -> list[bodies.Ref]:
     return [ref for ref in map(_body, articles.values()) if bodies.is_ref(ref)]
 
 
-def _bodies_there(needs: Any, checked: dict[tuple[str, int], bool]) -> bool:
-    """A shard's body files are all there, long enough (`checked` remembers files looked at)."""
-    if not isinstance(needs, dict):
-        return False
-    for path, size in needs.items():
-        if (path, size) not in checked:
-            checked[(path, size)] = bodies.usable({path: size})
-        if not checked[(path, size)]:
-            return False
-    return True
+def _bodies_there(needs: Any, sizes: dict[str, int]) -> bool:
+    """A shard's body files are all there, long enough (`sizes` remembers the files looked at)."""
+    return isinstance(needs, dict) and bodies.usable(needs, sizes)
+
+
+def _replaced_bodies(articles: dict[str, tuple[str, Any]], which: Callable[[Any], bool],
+                     new: Callable[[Any], Any]) -> dict[str, tuple[str, Any]]:
+    """The articles, each whose body `which` picks given the body new(article)."""
+    out = {}
+    for path, entry in articles.items():
+        digest, (article, problems) = entry
+        if article is not None and which(article.body_html):
+            entry = (digest, (replace(article, body_html=new(article)), problems))
+        out[path] = entry
+    return out
 
 
 def _rewritten(articles: dict[str, tuple[str, Any]], folder: Path, which: Callable[[Any], bool]) -> dict[str, tuple[str, Any]]:
     """The articles, with the bodies `which` picks written into one new file."""
     writer = bodies.Writer(folder, bodies.new_name())
-    out = {}
-    for path, entry in articles.items():
-        digest, (article, problems) = entry
-        if article is not None and which(article.body_html):
-            entry = (digest, (replace(article, body_html=writer.add(article.body())), problems))
-        out[path] = entry
+    out = _replaced_bodies(articles, which, lambda article: writer.add(article.body()))
     return out if writer.close() else articles     # not written: the bodies stay where they were
 
 
@@ -314,7 +314,7 @@ def _compact(articles: dict[str, tuple[str, Any]], refs: list[bodies.Ref],
     for path, _, length in refs:
         live[path] = live.get(path, 0) + length
     sizes = bodies.stored_files(folder)
-    dead = sum(sizes.get(path, 0) for path in sizes) - sum(live.values())
+    dead = sum(sizes.values()) - sum(live.values())
     if dead > max(sum(live.values()), SMALL_BODY_FILE):
         articles = _rewritten(articles, folder, bodies.is_ref)
         return articles, _refs(articles)
@@ -327,11 +327,7 @@ def _compact(articles: dict[str, tuple[str, Any]], refs: list[bodies.Ref],
 
 def _with_bodies(articles: dict[str, tuple[str, Any]]) -> dict[str, tuple[str, Any]]:
     """The articles with their bodies read into memory."""
-    out = {}
-    for path, (digest, (article, problems)) in articles.items():
-        if article is not None and bodies.is_ref(article.body_html):
-            article = replace(article, body_html=article.body())
-        out[path] = (digest, (article, problems))
+    out = _replaced_bodies(articles, bodies.is_ref, lambda article: article.body())
     bodies.forget()
     return out
 
