@@ -14,7 +14,7 @@ from markdown.serializers import to_html_string
 
 from generator.markdown_gates import (BLOCK_GATES, INLINE_GATES, METHOD_GATES, PLACEHOLDER_POSTPROCESSORS, SOURCE_GATES,
                                      GatedPatterns, block_gate, html_string, inline_gate)
-from generator.markup import EXTENSIONS
+from generator.markup import extensions
 from generator.typography import SmartPunctuation
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,8 +54,8 @@ LINES = ["Plain prose with a hyphen-ated word and 'quotes'.", "Time: 10:30, he s
 
 
 def converters() -> tuple[markdown.Markdown, markdown.Markdown]:
-    stock = markdown.Markdown(extensions=[*EXTENSIONS, SmartPunctuation()], output_format="html")
-    gated = markdown.Markdown(extensions=[*EXTENSIONS, SmartPunctuation(), GatedPatterns()], output_format="html")
+    stock = markdown.Markdown(extensions=[*extensions(), SmartPunctuation()], output_format="html")
+    gated = markdown.Markdown(extensions=[*extensions(), SmartPunctuation(), GatedPatterns()], output_format="html")
     return stock, gated
 
 

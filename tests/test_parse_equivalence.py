@@ -13,7 +13,7 @@ from markdown import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from generator.config import MarkdownSettings
-from generator.markup import EXTENSIONS, render_markdown, sanitize, strip_controls
+from generator.markup import extensions, render_markdown, sanitize, strip_controls
 from generator.typography import OPENING_CONTEXT, smarten, smarten_tree
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +47,7 @@ class PlainSmartPunctuation(Extension):
         md.treeprocessors.register(_PlainSmarten(md), "broadsheet_smarten", 1)
 
 
-PLAIN = markdown.Markdown(extensions=[*EXTENSIONS, PlainSmartPunctuation()], output_format="html")
+PLAIN = markdown.Markdown(extensions=[*extensions(), PlainSmartPunctuation()], output_format="html")
 
 
 def plain_render(text: str, settings: MarkdownSettings = MarkdownSettings()) -> str:
