@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from functools import lru_cache, partial
+from operator import attrgetter
 from typing import Callable, NamedTuple, Protocol
 
 import jinja2
@@ -27,7 +28,7 @@ from .lock import site_lock
 from .listings import build_taxonomy, duplicate_urls, newest_first, select
 from .model import Article
 from .output import MARKER, DiskSink, Written, check_output_target, files_in
-from .plan import PAGE_TEMPLATES, PageJob, Site, plan, related_key, related_of
+from .plan import PAGE_TEMPLATES, PageJob, Site, Touching, plan, related_key, related_of, shape, shows
 from .problems import BuildError, Problem
 from .urls import Urls
 from .parallel import Background, release_memory, run_chunks, worker_count
@@ -64,6 +65,7 @@ class BuildResult:
     phases: dict[str, float] = field(default_factory=dict)
     scheduled: list[Article] = field(default_factory=list)   # held back until their time, soonest first
     rendered: int = 0               # pages rendered this time (the rest were unchanged and carried over)
+    planned: int = 0                # pages planned (the rest show no story that changed: see plan())
     sources: int = 0                # Markdown files found
     read: int = 0                   # of which read (the rest were unchanged since the last build: stat says so)
     articles_cached: int = 0        # of which parsed results came from the cache
@@ -264,7 +266,8 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         now = options.now or datetime.now(timezone.utc)
         static = static_files(site_dir, theme)
         templates = templates_key(site_dir, theme)
-        same_sources = sources_key(config, templates, options, sources, known_authors, static)
+        settings = settings_key(config, templates, options, known_authors, static)
+        same_sources = sources_key(settings, sources)
         untouched = lru_cache(maxsize=1)(partial(_output_untouched, cache, output, existing))   # looked at once at most
         if sink is None and kept is None and not source_problems:
             last = cache.builds.get(str(output))
@@ -287,37 +290,46 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
 
         # nothing changed since the last build of this output? then only the clock can change a file
         # (not taken by the dev server, which renders from the Site of its last build)
-        published = newest_first(select(articles, now, options.drafts, options.future))
-        inputs = inputs_key(same_sources, published, now, options)
-        held = [] if options.future else scheduled(articles, now)
-        last_build = LastBuild(inputs, {}, same_sources, clock_until(articles, published, now, options), held)
-        if sink is None and kept is None:
-            unchanged = _unchanged_build(cache, output, inputs, untouched)
+        # (`at` is `now` in the zone the stories' times are in: comparing them costs a fraction then)
+        at = now.astimezone(config.zone)
+        published = newest_first(select(articles, at, options.drafts, options.future))
+        inputs = inputs_key(same_sources, published, at, options)
+        held = [] if options.future else scheduled(articles, at)
+        last_build = LastBuild(inputs, {}, same_sources, clock_until(articles, published, at, options), held, settings)
+        last = cache.builds.get(str(output)) if sink is None and kept is None else None
+        if last is not None:
+            unchanged = _unchanged_build(last, inputs, untouched)
             if unchanged is not None:
                 result = _refresh_clock_files(config, published, now, output, cache, parsed,
-                                              last_build._replace(counts=unchanged))
+                                              last._replace(inputs=inputs, sources=same_sources, until=last_build.until,
+                                                            scheduled=held))
                 result.phases, result.seconds = phases, time.perf_counter() - started
                 result.sources, result.articles_cached = found, cache.hits
                 result.read = read
                 result.scheduled = held
                 return result
 
-        # model and plan: what is published, and every output as a job with a key
+        # model and plan: what is published, and every output as a job with a key; or, when only
+        # stories changed and none in its shape, only the pages that show one of them
         tax = build_taxonomy(published, config.zone, known_authors)
         sizes = image_sizes(site_dir, theme)
-        chosen = related_key(published)
+        changed = changed_stories(last, settings, published, parsed)
+        chosen = last.related if changed is not None else related_key(published)
         env = make_environment(site_dir, theme, cache.compiled_templates())
         site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
                     key=site_key(config, known_authors, tax, published, sizes, options.preview),
                     image_sizes=sizes, preview=options.preview, now=now, related=cache.related_for(chosen),
                     template_keys=cache.template_keys_for(templates) or template_keys(env, PAGE_TEMPLATES))
-        feeds = feed_jobs(site)
 
         # render and write: unchanged outputs are carried over, the rest made (in parallel): the feeds
         # in a process of their own while this one plans the pages, then the pages in workers
         own_sink = sink is None
         sink = sink or DiskSink(output, existing)
         previous = cache.previous_pages(output) if own_sink else {}
+        unplanned = _as_left(last, site, sink, previous) if changed is not None else None
+        if unplanned is None:
+            changed = None
+        feeds = feed_jobs(site, changed)
         carried: dict[str, PageRecord] = {}
         background: Background | None = None
         try:
@@ -328,13 +340,20 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
                 background = Background.start(partial(_make_data, sink, fresh_data))
                 if background is not None:      # else the feeds are made here, while the pages render
                     fresh_data = []
-            jobs = plan(site)
-            cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
-            files = site_files(site, jobs, now)
+            jobs = plan(site, changed)
+            files = site_files(site, jobs, now, sitemaps=changed is None)
             data = feeds + files
-            problems = _collisions(jobs, static, [d.path for d in data])
-            if problems:
-                raise BuildError(problems)
+            if changed is None:
+                cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
+                problems = _collisions(jobs, static, [d.path for d in data])
+                if problems:
+                    raise BuildError(problems)
+                expected = {job.path for job in jobs} | {d.path for d in data} | set(static)
+            else:       # the same files as last time; those not planned are as that build left them
+                expected = set(previous)
+                for item in [*jobs, *data]:
+                    unplanned.pop(item.path, None)
+                carried.update(unplanned)
             phase("plan")
 
             release_memory()
@@ -352,22 +371,32 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
             phases["feeds"] = seconds_on_data
             for rel, path in static.items():
                 sink.write(rel, path.read_bytes())
-            sink.commit({job.path for job in jobs} | {d.path for d in data} | set(static))
+            sink.commit(expected)
         except OSError as exc:
             _stop(background, sink)
             raise BuildError([Problem(str(exc.filename or output), None, "", f"could not write the output: {exc.strerror or exc}; the previous output is unchanged")]) from None
         except BaseException:
             _stop(background, sink)
             raise
-        counts = {"pages": len(jobs), "articles": len(published), "sections": len(tax.sections), "tags": len(tax.tags),
-                  "files": len(jobs) + len(data) + len(static)}
-        cache.save(parsed, output if own_sink else None,
-                   _page_records(output, [*jobs, *data], static, carried, sink) if own_sink else None,
-                   last_build._replace(counts=counts))
+        if changed is None:
+            counts = {"pages": len(jobs), "articles": len(published), "sections": len(tax.sections),
+                      "tags": len(tax.tags), "files": len(jobs) + len(data) + len(static)}
+        else:
+            counts = last.counts
+        if own_sink:
+            records = _page_records(output, [*jobs, *data], static, carried, sink)
+            if changed is not None:
+                records = {**unplanned, **records}
+            cache.save(parsed, output, records,
+                       last_build._replace(counts=counts, site=site.key, related=chosen,
+                                           stories=_stories(last if changed is not None else None, changed,
+                                                            published, parsed)))
+        else:
+            cache.save(parsed, None, None)
         phase("write")
 
         return _result(output if own_sink else None, counts, seconds=time.perf_counter() - started, phases=phases,
-                       scheduled=held, rendered=len(fresh), sources=found, articles_cached=cache.hits,
+                       scheduled=held, rendered=len(fresh), planned=len(jobs), sources=found, articles_cached=cache.hits,
                        read=read, changed=getattr(sink, "changed", None), site=site)
     except BaseException:
         cache.drop_new_bodies()    # what this build parsed is no one's: its bodies' files go
@@ -507,39 +536,89 @@ def _static_stats(static: dict[str, Path]) -> list[tuple[str, int, int]]:
     return out
 
 
-def sources_key(config: SiteConfig, templates: str, options: BuildOptions, sources: list[Source],
-                authors: dict, static: dict[str, Path]) -> str:
-    """Everything a build is made from, as known before parsing: with the same sources (bytes, by
-    their stamps), settings, templates, data and static files, only the clock can change the output."""
-    return fingerprint(code_key(), repr(config), templates, [(s.path, s.digest) for s in sources],
-                       repr(sorted(authors.items())), _static_stats(static), options.drafts, options.future,
-                       options.preview)
+def settings_key(config: SiteConfig, templates: str, options: BuildOptions, authors: dict,
+                 static: dict[str, Path]) -> str:
+    """Everything a build is made from besides its stories: settings, templates, data, static files."""
+    return fingerprint(code_key(), repr(config), templates, repr(sorted(authors.items())), _static_stats(static),
+                       options.drafts, options.future, options.preview)
+
+
+def sources_key(settings: str, sources: list[Source]) -> str:
+    """Everything a build is made from, as known before parsing: with the same settings_key() and
+    sources (bytes, by their stamps), only the clock can change the output."""
+    return fingerprint(settings, [(s.path, s.digest) for s in sources])
 
 
 class LastBuild(NamedTuple):
-    """What a build of an output leaves for the next build of it to tell whether anything changed."""
+    """What a build of an output leaves for the next build of it to tell whether anything changed,
+    and if only some stories did, which pages show them."""
     inputs: str                     # inputs_key()
     counts: dict[str, int]
     sources: str                    # sources_key()
     until: datetime | None          # the clock changes the output then (None: never, on its own)
     scheduled: list[Article]        # held back, soonest first
+    settings: str = ""              # settings_key()
+    site: str = ""                  # site_key()
+    related: str = ""               # related_key()
+    stories: dict[str, tuple[str, str]] | None = None   # published, newest first: path -> (source digest, shape())
+
+
+def _stories(last: LastBuild | None, changed: Touching, published: list[Article],
+             parsed: dict[str, tuple[str, ParseResult]]) -> dict[str, tuple[str, str]]:
+    """LastBuild.stories for this build: the last build's with the changed stories' new digests."""
+    if last is None or last.stories is None or changed is None:
+        return {a.path: (parsed[a.path][0], shape(a)) for a in published}
+    stories = dict(last.stories)
+    for path in changed:
+        stories[path] = (parsed[path][0], stories[path][1])
+    return stories
+
+
+def changed_stories(last: LastBuild | None, settings: str, published: list[Article],
+                    parsed: dict[str, tuple[str, ParseResult]]) -> set[str] | None:
+    """The stories whose bytes changed since the last build of this output, if nothing else that
+    shapes its pages did: the same settings_key(), the same stories published in the same order,
+    none of them changed in its shape(). None otherwise: then every page is planned."""
+    if last is None or last.stories is None or last.settings != settings or len(last.stories) != len(published):
+        return None
+    stories = last.stories
+    if not all(map(str.__eq__, stories, map(_path, published))):
+        return None
+    changed = {a.path for a in published if parsed[a.path][0] != stories[a.path][0]}
+    by_path = {a.path: a for a in published if a.path in changed}
+    if any(shape(by_path[path]) != stories[path][1] for path in changed):
+        return None
+    return changed
+
+
+_path = attrgetter("path")
+
+
+def _as_left(last: LastBuild, site: Site, sink: Sink, previous: dict[str, PageRecord]) -> dict[str, PageRecord] | None:
+    """The last build's records of its pages, feeds and sitemaps, if its site-wide key is this
+    build's, its records are complete and each file is as it left them (else None: plan all)."""
+    if site.key != last.site or site.related is None or len(previous) != last.counts.get("files"):
+        return None
+    keyed = {path: record for path, record in previous.items() if record.key}
+    if not isinstance(sink, DiskSink) or not all(sink.carry(path, r.size, r.mtime_ns) for path, r in keyed.items()):
+        return None
+    return keyed
 
 
 def clock_until(articles: list[Article], published: list[Article], now: datetime, options: BuildOptions) -> datetime | None:
     """When the clock alone next changes a build made `now`: a held-back story falls due, or a
     story leaves the news sitemap's 48-hour window."""
     due = [] if options.future else [a.published for a in articles if a.published > now and (options.drafts or not a.draft)]
-    cutoff = now - NEWS_WINDOW
-    leaving = [a.published + NEWS_WINDOW for a in published if a.published >= cutoff]
+    cutoff = (now.astimezone(timezone.utc) - NEWS_WINDOW).astimezone(now.tzinfo)    # 48 hours, not 48 on the wall clock
+    leaving = [a.published.astimezone(timezone.utc) + NEWS_WINDOW for a in published if a.published >= cutoff]
     return min(due + leaving, default=None)
 
 
-def _unchanged_build(cache: BuildCache, output: Path, inputs: str, untouched: Callable[[], bool]) -> dict[str, int] | None:
+def _unchanged_build(last: LastBuild, inputs: str, untouched: Callable[[], bool]) -> dict[str, int] | None:
     """The last build's counts if it was made from the same inputs and its output is untouched."""
-    saved = cache.builds.get(str(output))
-    if not saved or saved.inputs != inputs or not untouched():
+    if last.inputs != inputs or not untouched():
         return None
-    return saved.counts
+    return last.counts
 
 
 def _output_untouched(cache: BuildCache, output: Path, existing: Callable[[], set[str]]) -> bool:
@@ -586,9 +665,10 @@ class DataJob:
     make: Callable[[], bytes]
 
 
-def feed_jobs(site: Site) -> list[DataJob]:
-    """The feeds: RSS, Atom and JSON Feed of the site, RSS of each section and author. They need
-    the stories, not the pages, so they can be made while the pages are planned."""
+def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
+    """The feeds: RSS, Atom and JSON Feed of the site, RSS of each section and author (or, given
+    `touching`, those of them that show one of these stories: see plan()). They need the
+    stories, not the pages, so they can be made while the pages are planned."""
     config, tax = site.config, site.tax
     size = config.feed_size
 
@@ -596,6 +676,8 @@ def feed_jobs(site: Site) -> list[DataJob]:
         return fingerprint(site.key, path, site.digests_of(items[:size]))
 
     def feeds(title: str, items: list[Article], home: str, rss: str, atom: str | None = None) -> list[DataJob]:
+        if not shows(touching, items[:size]):
+            return []
         made = lru_cache(maxsize=1)(partial(build_feeds, config, items, title, home, rss, atom))   # RSS and Atom from one pass
         out = [DataJob(rss, feed_key(rss, items), lambda: made()[rss])]
         if atom:
@@ -603,9 +685,10 @@ def feed_jobs(site: Site) -> list[DataJob]:
         return out
 
     out = feeds(config.title, site.articles, "", "feed.xml", "atom.xml")
-    out.append(DataJob("feed.json", feed_key("feed.json", site.articles),
-                       partial(build_json_feed, config.base_url, config.title, config.description, config.language,
-                               site.articles, "", "feed.json", size)))
+    if shows(touching, site.articles[:size]):
+        out.append(DataJob("feed.json", feed_key("feed.json", site.articles),
+                           partial(build_json_feed, config.base_url, config.title, config.description,
+                                   config.language, site.articles, "", "feed.json", size)))
     for slug, section in tax.sections.items():
         out += feeds(f"{config.title}: {section.name}", tax.section_articles[slug], f"{slug}/", f"{slug}/feed.xml")
     for slug, author in tax.authors.items():
@@ -614,16 +697,16 @@ def feed_jobs(site: Site) -> list[DataJob]:
     return out
 
 
-def site_files(site: Site, jobs: list[PageJob], now: datetime) -> list[DataJob]:
-    """Sitemaps, the news sitemap and robots.txt: cheap to make, and they depend on every page or
-    on the clock."""
+def site_files(site: Site, jobs: list[PageJob], now: datetime, sitemaps: bool = True) -> list[DataJob]:
+    """Sitemaps (unless `sitemaps` is False: `jobs` are not every page), the news sitemap and
+    robots.txt: cheap to make, and they depend on every page or on the clock."""
     config = site.config
     out = []
-    entries = [(job.url_path, job.modified) for job in jobs if job.in_sitemap]
-    sitemaps = lru_cache(maxsize=1)(partial(build_sitemaps, config.base_url, entries))
-    names = sitemap_files(len(entries))
-    key = fingerprint(site.key, "sitemaps", entries)
-    out += [DataJob(name, key, partial(lambda name: sitemaps()[name], name)) for name in names]
+    if sitemaps:
+        entries = [(job.url_path, job.modified) for job in jobs if job.in_sitemap]
+        made = lru_cache(maxsize=1)(partial(build_sitemaps, config.base_url, entries))
+        key = fingerprint(site.key, "sitemaps", entries)
+        out += [DataJob(name, key, partial(lambda name: made()[name], name)) for name in sitemap_files(len(entries))]
     out.append(DataJob("news-sitemap.xml", "", partial(build_news_sitemap, config.base_url,
                        config.publisher.name or config.title, config.language, site.articles, now)))
     out.append(DataJob("robots.txt", "", partial(build_robots, config.base_url, ["sitemap.xml", "news-sitemap.xml"])))

@@ -97,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {name:<8} {seconds * 1000:8.1f} ms{note}")
                 print(f"  cache: {result.articles_cached} of {result.sources} sources reused "
                       f"({result.sources - result.read} not even read: unchanged since the last build), "
-                      f"{result.pages - result.rendered} of {result.pages} pages unchanged")
+                      f"{result.pages - result.rendered} of {result.pages} pages unchanged"
+                      + (f" ({result.pages - result.planned} not even planned: they show no story that changed)"
+                         if result.planned < result.pages else ""))
             if not args.quiet:
                 print(result.summary())
                 if result.next_due():

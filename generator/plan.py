@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property, partial
 from operator import attrgetter, itemgetter
-from typing import Any, Callable
+from typing import AbstractSet, Any, Callable
 
 from .cache import fingerprint
 from .config import SiteConfig
@@ -46,12 +46,21 @@ class Site:
         """Identifies the article's content: its path (which shapes its URL) and its bytes, and in a
         preview its draft/scheduled mark (which changes with the clock, not the bytes)."""
         known = self._digests.get(a.path)
+        if known is None and self.by_path.get(a.path) is a:
+            known = self._digests[a.path] = (a, self._digest(a))
         return known[1] if known is not None and known[0] is a else self._digest(a)
 
     def digests_of(self, articles: list[Article]) -> str:
         """digest() of each of the site's own articles, run together (each is 24 hex digits): the
         plan asks ~120,000 times at 10,000 stories, and one string hashes faster than a list."""
-        return "".join(map(_second, map(self._digests.__getitem__, map(_path, articles))))
+        known = self._digests
+        try:
+            return "".join(map(_second, map(known.__getitem__, map(_path, articles))))
+        except KeyError:        # worked out when first asked for: a plan of what changed asks for few
+            for a in articles:
+                if a.path not in known:
+                    known[a.path] = (a, self._digest(a))
+            return "".join(map(_second, map(known.__getitem__, map(_path, articles))))
 
     def _digest(self, a: Article) -> str:
         digest = self.digests.get(a.path)
@@ -75,8 +84,8 @@ class Site:
 
     @cached_property
     def _digests(self) -> dict[str, tuple[Article, str]]:
-        """digest() of every published article, worked out once: pages and feeds ask ~12 times each."""
-        return {a.path: (a, self._digest(a)) for a in self.articles}
+        """digest() of the published articles asked for so far: pages and feeds ask ~12 times each."""
+        return {}
 
 
 @dataclass(frozen=True)
@@ -109,12 +118,24 @@ def _modified(articles) -> datetime | None:
     return max(map(_modified_of, articles), default=None)
 
 
+Touching = AbstractSet[str] | None     # see plan()
+
+
+def shows(touching: Touching, articles: list[Article]) -> bool:
+    """Whether a page showing these articles is to be planned (see plan())."""
+    return touching is None or not touching.isdisjoint(map(_path, articles))
+
+
 def _listing_jobs(p: Presenter, site: Site, kind: str, heading: str, base: str, articles: list[Article],
-                  section: str = "", feeds: tuple = (), profile=None) -> list[PageJob]:
+                  section: str = "", feeds: tuple = (), profile=None, touching: Touching = None) -> list[PageJob]:
+    if not shows(touching, articles):
+        return []
     pages = paginate(articles, site.config.per_page)
     about = repr((feeds, profile))      # the same for every page of the listing: written out once
     jobs = []
     for number, chunk in enumerate(pages, start=1):
+        if not shows(touching, chunk):
+            continue
         url_path = page_path(base, number)
         key = site.page_key("list.html", url_path, heading, kind, number, len(pages),
                           site.digests_of(chunk), about)
@@ -156,7 +177,7 @@ def _home(p: Presenter, site: Site) -> PageJob:
                    tuple(sorted({a.path for a in shown})), key=key)
 
 
-def _archive(p: Presenter, site: Site) -> list[PageJob]:
+def _archive(p: Presenter, site: Site, touching: Touching = None) -> list[PageJob]:
     """/archive/ (years and months) and /archive/YYYY/MM/ (that month's stories)."""
     months = site.tax.months
     years: dict[int, list[ArchiveMonth]] = {}
@@ -165,7 +186,9 @@ def _archive(p: Presenter, site: Site) -> list[PageJob]:
         base = f"archive/{year:04d}/{month:02d}/"
         name = date(year, month, 1).strftime("%B %Y")
         years.setdefault(year, []).append(ArchiveMonth(name, p.urls.href(base), len(articles)))
-        jobs += _listing_jobs(p, site, "archive", name, base, articles, section="archive")
+        jobs += _listing_jobs(p, site, "archive", name, base, articles, section="archive", touching=touching)
+    if touching is not None:        # the index shows no story, only how many each month has
+        return jobs
     context = {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site.config.title}", "archive/"),
                "heading": "Archive", "years": tuple(ArchiveYear(y, tuple(m)) for y, m in years.items())}
     key = site.page_key("archive.html", [(y, m.name, m.count) for y, ms in years.items() for m in ms])
@@ -173,9 +196,11 @@ def _archive(p: Presenter, site: Site) -> list[PageJob]:
                     key=key)] + jobs
 
 
-def _redirects(p: Presenter, site: Site) -> list[PageJob]:
+def _redirects(p: Presenter, site: Site, touching: Touching = None) -> list[PageJob]:
     jobs = []
     for a in site.articles:
+        if touching is not None and a.path not in touching:
+            continue
         target = p.urls.absolute(a.url_path)
         for alias in a.aliases:
             meta = p.meta("redirect", f"{a.title} | {site.config.title}", a.url_path)
@@ -185,30 +210,51 @@ def _redirects(p: Presenter, site: Site) -> list[PageJob]:
     return jobs
 
 
-def plan(site: Site) -> list[PageJob]:
-    """Every HTML page of the site."""
+def plan(site: Site, touching: Touching = None) -> list[PageJob]:
+    """Every HTML page of the site. Or, given `touching` (the source paths of the stories that
+    changed since the last build, none of them in its shape(): where it is, what it is filed
+    under, when), only the pages that show one of them: every other page's key is as it was."""
     p = site.presenter()
     tax = site.tax
-    jobs = [_home(p, site)]
+    home = _home(p, site)
+    jobs = [home] if touching is None or not touching.isdisjoint(home.inputs) else []
     for slug, section in tax.sections.items():
         jobs += _listing_jobs(p, site, "section", section.name, f"{slug}/", tax.section_articles[slug],
-                              slug, p.section_feeds(slug))
+                              slug, p.section_feeds(slug), touching=touching)
     for slug, tag in tax.tags.items():
-        jobs += _listing_jobs(p, site, "tag", tag.name, f"tags/{slug}/", tax.tag_articles[slug])
+        jobs += _listing_jobs(p, site, "tag", tag.name, f"tags/{slug}/", tax.tag_articles[slug], touching=touching)
     for slug, author in tax.authors.items():
         jobs += _listing_jobs(p, site, "author", author.shown_name, f"authors/{slug}/", tax.author_articles[slug],
-                              feeds=p.author_feeds(slug), profile=p.profile(slug))
-    jobs += _archive(p, site)
+                              feeds=p.author_feeds(slug), profile=p.profile(slug), touching=touching)
+    jobs += _archive(p, site, touching)
     if site.related is not None:
-        find_related = lambda a: site.articles_at(site.related[a.path])   # noqa: E731
+        related = site.related
+        if touching is None:
+            chosen = [(a, site.articles_at(related[a.path])) for a in site.articles]
+        else:
+            chosen = [(a, site.articles_at(related[a.path])) for a in site.articles
+                      if a.path in touching or not touching.isdisjoint(related[a.path])]
     else:
+        assert touching is None, "planning only what changed needs the last build's related stories"
         find_related = Related(site.articles, tax)
-    jobs += [_article_job(p, site, a, find_related(a)) for a in site.articles]
-    jobs += _redirects(p, site)
-    not_found = {"site": p.site(), "page": p.meta("404", f"Page not found | {site.config.title}", "404.html")}
-    jobs.append(PageJob("404.html", "404.html", "404.html", _const(not_found), None, in_sitemap=False,
-                        key=site.page_key("404.html")))
+        chosen = [(a, find_related(a)) for a in site.articles]
+    jobs += [_article_job(p, site, a, rel) for a, rel in chosen]
+    jobs += _redirects(p, site, touching)
+    if touching is None:
+        not_found = {"site": p.site(), "page": p.meta("404", f"Page not found | {site.config.title}", "404.html")}
+        jobs.append(PageJob("404.html", "404.html", "404.html", _const(not_found), None, in_sitemap=False,
+                            key=site.page_key("404.html")))
     return jobs
+
+
+def shape(a: Article) -> str:
+    """What of a story shapes pages other than those that show it: where it is published, what it
+    is filed under and when (the order of listings, the archive's months, the copyright year,
+    the sitemaps' dates, the related stories, the section and tag names, the redirects' paths).
+    While no story's shape changes, a story's edit changes only the pages that show it."""
+    return hashlib.blake2b(repr((a.path, a.url_path, a.draft, a.published, a.modified, a.section, a.section_name,
+                                 a.tags, a.byline, a.aliases)).encode("utf-8", "surrogatepass"),
+                           digest_size=12).hexdigest()
 
 
 def _article_job(p: Presenter, site: Site, a: Article, rel: list[Article]) -> PageJob:

@@ -1,7 +1,7 @@
 """sitemap.xml (split behind a sitemap index when large), the Google News sitemap and robots.txt (pure: return bytes)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Sequence
 from urllib.parse import quote
 
@@ -104,7 +104,8 @@ def news_language(tag: str) -> str:
 
 def news_articles(articles: Sequence[Article], now: datetime) -> list[Article]:
     """What belongs in the news sitemap: published in the 48 hours up to now, newest first, at most 1,000."""
-    recent = [a for a in articles if now - NEWS_WINDOW <= a.published <= now]
+    start = now.astimezone(timezone.utc) - NEWS_WINDOW      # 48 hours, whatever the wall clocks did meanwhile
+    recent = [a for a in articles if start <= a.published <= now]
     recent.sort(key=lambda a: a.published, reverse=True)   # stable: ties keep the given order
     return recent[:NEWS_MAX_URLS]
 

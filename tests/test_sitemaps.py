@@ -8,7 +8,8 @@ import lxml.etree
 import pytest
 
 from generator.model import Article
-from generator.sitemaps import build_news_sitemap, build_robots, build_sitemaps, news_language
+from generator.build import BuildOptions, clock_until
+from generator.sitemaps import build_news_sitemap, build_robots, build_sitemaps, news_language, news_articles
 from conftest import NOW
 
 BASE = "https://news.example/"
@@ -110,6 +111,20 @@ def test_news_sitemap_keeps_the_last_two_days_newest_first():
     assert first.findtext("news:publication_date", namespaces=NS) == "2024-06-01T17:30:00+05:30"
     assert first.findtext("news:title", namespaces=NS) == "A story"
     assert [child.tag.split("}")[1] for child in first] == ["publication", "publication_date", "title"]
+
+
+LONDON = ZoneInfo("Europe/London")    # clocks went back an hour at 01:00 UTC on 27 October 2024
+
+
+def test_the_news_window_is_48_hours_even_when_the_clocks_change():
+    published = datetime(2024, 10, 26, 12, 0, tzinfo=LONDON)           # 11:00 UTC (summer time)
+    left = datetime(2024, 10, 28, 11, 0, tzinfo=timezone.utc)           # 48 hours later: 11:00 GMT
+    a = story(published=published)
+    assert clock_until([a], [a], published.astimezone(LONDON), BuildOptions()) == left
+    # in any zone, `now` a minute before that holds the story, a minute after does not
+    for zone in (timezone.utc, LONDON, IST):
+        assert news_articles([a], (left - timedelta(minutes=1)).astimezone(zone)) == [a]
+        assert news_articles([a], (left + timedelta(minutes=1)).astimezone(zone)) == []
 
 
 def test_news_sitemap_holds_at_most_1000_stories():

@@ -1,0 +1,137 @@
+"""Planning only what changed: when only stories' bytes changed, and none of them in its shape
+(where it is published, what it is filed under, when), a rebuild plans only the pages that show
+one of them. Its output and its pages' keys must be a full plan's, always."""
+import pytest
+
+from generator.build import BuildOptions, build_site, parse_key
+from generator.cache import BuildCache
+from generator.config import load_config
+from conftest import NOW, SITE_TOML, article, snapshot
+
+N = 30
+
+
+def story(i: int, **changes) -> str:
+    fields = dict(title=f"Story {i}", published=f"2024-0{1 + i % 4}-{1 + i % 28:02d} {10 + i // 28}:00:00", byline=f"[Reporter {i % 4}]",
+                  tags=f"[t{i % 5}, t{(i + 1) % 7}]", summary=f"Summary {i}.", body=f"Body of story {i}.")
+    if i == 7:
+        fields["aliases"] = "[/old/seven/]"     # a redirect shows the story's title
+    fields.update(changes)
+    return article(**fields)
+
+
+def section(i: int) -> str:
+    return ("world", "business", "sport")[i % 3]
+
+
+def path(i: int) -> str:
+    return f"content/{section(i)}/s{i:02d}.md"
+
+
+def corpus() -> dict[str, str]:
+    files = {path(i): story(i) for i in range(N)}
+    files["content/world/draft.md"] = article("A draft", "2024-03-01 10:00:00", draft="true", body="Not yet.")
+    return files
+
+
+def edit(i: int, **changes):
+    return lambda site: (site / path(i)).write_text(story(i, **changes))
+
+
+# (name, edit, planned only what changed?)
+EDITS = [
+    ("body", edit(0, body="A new body."), True),
+    ("title of a story with a redirect", edit(7, title="Seven, retitled"), True),
+    ("summary", edit(12, summary="A new summary."), True),
+    ("two stories at once", lambda s: (edit(3, body="Three.")(s), edit(4, title="Four, retitled")(s)), True),
+    ("a draft's body", lambda s: (s / "content/world/draft.md").write_text(
+        article("A draft", "2024-03-01 10:00:00", draft="true", body="Still not yet.")), True),
+    ("body back as it was", edit(0), True),
+    ("tags", edit(5, tags="[brand-new]"), False),
+    ("byline", edit(6, byline="[Someone Else]"), False),
+    ("updated", edit(8, updated="2024-05-01 09:00:00"), False),
+    ("date, same order", edit(9, published="2024-02-10 11:00:00"), False),
+    ("slug", edit(10, slug="ten-renamed"), False),
+    ("aliases", edit(11, aliases="[/old/eleven/]"), False),
+    ("section", edit(13, section="opinion"), False),
+    ("published as a draft", edit(14, draft="true"), False),
+    ("the draft published", lambda s: (s / "content/world/draft.md").write_text(
+        article("A draft", "2024-03-01 10:00:00", body="Now out.")), False),
+    ("add", lambda s: (s / "content/world/new.md").write_text(article("A new story", "2024-03-30 10:00:00")), False),
+    ("delete", lambda s: (s / path(15)).unlink(), False),
+    ("config", lambda s: (s / "site.toml").write_text(SITE_TOML.replace("All the news that fits.", "New.")), False),
+    ("body after the config", edit(16, body="Sixteen."), True),
+]
+
+
+def keys(site, output) -> dict[str, str]:
+    """The key of each file of the output, as the build cache recorded them."""
+    cache = BuildCache.open(site, True, parse_key(load_config(site)))
+    return {rel: record.key for rel, record in cache.pages[str(output)].items()}
+
+
+def contents(folder) -> dict[str, str]:
+    return {rel: digest for rel, (digest, _mtime) in snapshot(folder).items()}
+
+
+def test_a_rebuild_that_plans_only_what_changed_equals_a_full_plan(make_site, tmp_path):
+    site = make_site(corpus())
+    first = build_site(site, BuildOptions(now=NOW))
+    assert first.planned == first.pages
+    for step, (name, change, partial) in enumerate(EDITS):
+        change(site)
+        result = build_site(site, BuildOptions(now=NOW))
+        assert (result.planned < result.pages) == partial, name
+        # the same site built afresh into another output (planned in full: it has no last build)
+        full = tmp_path / f"full{step}"
+        whole = build_site(site, BuildOptions(now=NOW, output=full))
+        assert whole.planned == whole.pages == result.pages, name
+        assert keys(site, site / "output") == keys(site, full), f"after the {name} edit"
+        assert contents(site / "output") == contents(full), f"after the {name} edit"
+        clean = build_site(site, BuildOptions(now=NOW, output=tmp_path / f"clean{step}", cache=False))
+        assert contents(tmp_path / f"clean{step}") == contents(full) and clean.files == result.files
+
+
+def test_a_body_edit_plans_its_page_its_listings_feeds_and_the_stories_relating_to_it(make_site):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    EDITS[0][1](site)
+    result = build_site(site, BuildOptions(now=NOW))
+    assert 5 < result.planned < 20 and result.rendered <= result.planned
+    # what changed shows the story (its page; the full-text feeds), or the clock (the news sitemap)
+    out = site / "output"
+    assert "A new body." in (out / "world/s00/index.html").read_text()
+    assert "world/s00/index.html" in result.changed
+    assert all("Story 0" in (out / rel).read_text() for rel in result.changed - {"news-sitemap.xml", "robots.txt"})
+
+
+def test_a_page_changed_by_hand_makes_the_rebuild_plan_everything(make_site, tmp_path):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    page = site / "output/sport/s02/index.html"     # shows nothing of the edited story
+    good = page.read_bytes()
+    page.write_bytes(b"defaced")
+    EDITS[0][1](site)
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.planned == result.pages and page.read_bytes() == good
+
+
+@pytest.mark.parametrize("gone", ["a page", "a feed"])
+def test_a_file_gone_from_the_output_makes_the_rebuild_plan_everything(make_site, gone):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    lost = site / ("output/sport/s02/index.html" if gone == "a page" else "output/authors/reporter-2/feed.xml")
+    good = lost.read_bytes()
+    lost.unlink()
+    EDITS[0][1](site)
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.planned == result.pages and lost.read_bytes() == good
+
+
+def test_the_last_build_of_another_output_does_not_count(make_site, tmp_path):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    EDITS[0][1](site)
+    build_site(site, BuildOptions(now=NOW, output=tmp_path / "elsewhere"))   # the edit goes there first
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.planned < result.pages and "A new body." in (site / "output/world/s00/index.html").read_text()
