@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 import os
 import time
+from stat import S_ISREG
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,13 +23,12 @@ from .deps import template_keys
 from .feeds import absolutize, build_feeds
 from .jsonfeed import build_json_feed
 from .sitemaps import NEWS_WINDOW, build_news_sitemap, build_robots, build_sitemaps, sitemap_files
-from .frontmatter import parse_article
 from .images import image_sizes
 from .lock import site_lock
 from .listings import build_taxonomy, duplicate_urls, newest_first, select
 from .model import Article
 from .output import MARKER, DiskSink, Written, check_output_target, files_in
-from .plan import PAGE_TEMPLATES, PageJob, Site, Touching, plan, related_key, related_of, shape, shows
+from .plan import PAGE_TEMPLATES, PageJob, Shown, Site, Touching, newest_change, plan, related_key, related_of, shape
 from .problems import BuildError, Problem
 from .urls import Urls
 from .parallel import Background, release_memory, run_chunks, worker_count
@@ -90,6 +90,7 @@ ParseResult = tuple[Article | None, list[Problem]]
 
 
 def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None], start: int, stop: int) -> list[ParseResult]:
+    from .frontmatter import parse_article     # (YAML and Markdown: imported only where something is parsed)
     sources, config, store = shared
     zone, base_path = config.zone, Urls(config.base_url).base_path
     # the bodies go to a file of the cache, and only where each is goes back (see bodies.py)
@@ -251,7 +252,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         check_output_target(output, site_dir)
     cache = kept.begin(parse_key(config)) if kept else BuildCache.open(site_dir, options.cache, parse_key(config))
     scan = _scan_output(output, cache) if sink is None and kept is None else None
-    existing = scan.result if scan is not None else partial(files_in, output)
+    existing = scan.files if scan is not None else partial(files_in, output)
     try:
         read_ns = time.time_ns()
         sources, source_problems = read_sources(site_dir, config.markdown.max_file_size, cache.unchanged)
@@ -268,10 +269,9 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         templates = templates_key(site_dir, theme)
         settings = settings_key(config, templates, options, known_authors, static)
         same_sources = sources_key(settings, sources)
-        untouched = lru_cache(maxsize=1)(partial(_output_untouched, cache, output, existing))   # looked at once at most
-        if sink is None and kept is None and not source_problems:
+        if scan is not None and not source_problems:
             last = cache.builds.get(str(output))
-            if last and last.sources == same_sources and (last.until is None or now < last.until) and untouched():
+            if last and last.sources == same_sources and (last.until is None or now < last.until) and scan.untouched():
                 cache.save(None, None, None)    # the stamps of files read again, trusted next time
                 phase("parse")
                 return _result(output, last.counts, seconds=time.perf_counter() - started, phases=phases,
@@ -296,9 +296,9 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         inputs = inputs_key(same_sources, published, at, options)
         held = [] if options.future else scheduled(articles, at)
         last_build = LastBuild(inputs, {}, same_sources, clock_until(articles, published, at, options), held, settings)
-        last = cache.builds.get(str(output)) if sink is None and kept is None else None
+        last = cache.builds.get(str(output)) if scan is not None else None
         if last is not None:
-            unchanged = _unchanged_build(last, inputs, untouched)
+            unchanged = _unchanged_build(last, inputs, scan.untouched)
             if unchanged is not None:
                 result = _refresh_clock_files(config, published, now, output, cache, parsed,
                                               last._replace(inputs=inputs, sources=same_sources, until=last_build.until,
@@ -314,19 +314,20 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         tax = build_taxonomy(published, config.zone, known_authors)
         sizes = image_sizes(site_dir, theme)
         changed = changed_stories(last, settings, published, parsed)
-        chosen = last.related if changed is not None else related_key(published)
+        chosen, newest = (last.related, last.newest) if changed is not None else (related_key(published), newest_change(published))
         env = make_environment(site_dir, theme, cache.compiled_templates())
         site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
-                    key=site_key(config, known_authors, tax, published, sizes, options.preview),
+                    key=site_key(config, known_authors, tax, newest, sizes, options.preview),
                     image_sizes=sizes, preview=options.preview, now=now, related=cache.related_for(chosen),
-                    template_keys=cache.template_keys_for(templates) or template_keys(env, PAGE_TEMPLATES))
+                    template_keys=cache.template_keys_for(templates) or template_keys(env, PAGE_TEMPLATES),
+                    newest=newest)
 
         # render and write: unchanged outputs are carried over, the rest made (in parallel): the feeds
         # in a process of their own while this one plans the pages, then the pages in workers
         own_sink = sink is None
         sink = sink or DiskSink(output, existing)
         previous = cache.previous_pages(output) if own_sink else {}
-        unplanned = _as_left(last, site, sink, previous) if changed is not None else None
+        unplanned = _as_left(last, site, scan, sink, previous) if changed is not None else None
         if unplanned is None:
             changed = None
         feeds = feed_jobs(site, changed)
@@ -388,7 +389,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
             if changed is not None:
                 records = {**unplanned, **records}
             cache.save(parsed, output, records,
-                       last_build._replace(counts=counts, site=site.key, related=chosen,
+                       last_build._replace(counts=counts, site=site.key, related=chosen, newest=newest,
                                            stories=_stories(last if changed is not None else None, changed,
                                                             published, parsed)))
         else:
@@ -431,22 +432,34 @@ SCAN_OUTPUT_FROM = 2000     # files in the last output: below this, listing them
 
 
 class _Scan:
-    """The files of an output folder, listed in a process of its own from the start of a build
-    (it takes ~0.1 s at 10,000 stories, on a core the build leaves idle until it renders); or,
-    where no process can be forked, listed when asked. Read-only: callers do not change it."""
+    """What the output holds: its files, and which of the last build's files are not as that build
+    left them (gone, or of another size or modification time). Looked at in a process of its own
+    from the start of a build when the output is big (~0.15 s at 10,000 stories, on a core the
+    build leaves idle until it renders); else, or where no process can be forked, when first
+    asked. Read-only: callers do not change what it returns."""
 
-    def __init__(self, output: Path):
-        self.output = output
-        self.background = Background.start(partial(files_in, output))
-        self.files: set[str] | None = None
+    def __init__(self, output: Path, records: dict[str, PageRecord], fork: bool):
+        self.output, self.records = output, records
+        self.background = Background.start(partial(look, output, records)) if fork else None
+        self.looked: tuple[set[str], set[str]] | None = None
 
-    def result(self) -> set[str]:
-        if self.files is None:
+    def _result(self) -> tuple[set[str], set[str]]:
+        if self.looked is None:
             if self.background is not None:
-                self.files, self.background = self.background.result(), None
+                self.looked, self.background = self.background.result(), None
             else:
-                self.files = files_in(self.output)
-        return self.files
+                self.looked = look(self.output, self.records)
+        return self.looked
+
+    def files(self) -> set[str]:
+        return self._result()[0]
+
+    def touched(self) -> set[str]:
+        return self._result()[1]
+
+    def untouched(self) -> bool:
+        """The output holds exactly the files the last build recorded, each as it was left."""
+        return bool(self.records) and not self.touched() and self.files() == set(self.records) | {MARKER}
 
     def cancel(self) -> None:
         if self.background is not None:
@@ -454,11 +467,26 @@ class _Scan:
             self.background = None
 
 
-def _scan_output(output: Path, cache: BuildCache) -> _Scan | None:
-    """Start listing the output's files if a big output is there to list."""
-    if len(cache.previous_pages(output)) < SCAN_OUTPUT_FROM or not output.is_dir():
-        return None
-    return _Scan(output)
+def look(output: Path, records: dict[str, PageRecord]) -> tuple[set[str], set[str]]:
+    """The files in the output, and those of `records` that are not as recorded."""
+    files = files_in(output) if output.is_dir() else set()
+    root = str(output)
+    touched = set()
+    for rel, record in records.items():
+        try:
+            st = os.lstat(f"{root}/{rel}")
+        except OSError:
+            touched.add(rel)
+            continue
+        if not S_ISREG(st.st_mode) or st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
+            touched.add(rel)
+    return files, touched
+
+
+def _scan_output(output: Path, cache: BuildCache) -> _Scan:
+    """Start looking at the output, in a process of its own if a big output is there."""
+    records = cache.previous_pages(output)
+    return _Scan(output, records, fork=len(records) >= SCAN_OUTPUT_FROM and output.is_dir())
 
 
 def _stop(background: Background | None, sink: Sink) -> None:
@@ -478,11 +506,10 @@ def templates_key(site_dir: Path, theme: Path) -> str:
     return files_fingerprint(site_dir / "templates", theme / "templates", bundled_themes() / "default" / "templates")
 
 
-def site_key(config: SiteConfig, authors: dict, tax, published: list[Article],
+def site_key(config: SiteConfig, authors: dict, tax, newest: datetime | None,
              sizes: dict[str, tuple[int, int]], preview: bool = False) -> str:
     """Everything site-wide that a page may show: when it changes, every page is rendered again.
     (Templates are not in it: each page's key has the files of its own template; see deps.py.)"""
-    newest = max((a.modified for a in published), default=None)
     return fingerprint(code_key(), repr(config), repr(sorted(authors.items())), list(tax.sections.items()),
                        list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None,
                        sorted(sizes.items()), preview)
@@ -561,6 +588,7 @@ class LastBuild(NamedTuple):
     site: str = ""                  # site_key()
     related: str = ""               # related_key()
     stories: dict[str, tuple[str, str]] | None = None   # published, newest first: path -> (source digest, shape())
+    newest: datetime | None = None  # newest_change() of the published stories
 
 
 def _stories(last: LastBuild | None, changed: Touching, published: list[Article],
@@ -582,27 +610,28 @@ def changed_stories(last: LastBuild | None, settings: str, published: list[Artic
     if last is None or last.stories is None or last.settings != settings or len(last.stories) != len(published):
         return None
     stories = last.stories
-    if not all(map(str.__eq__, stories, map(_path, published))):
+    if list(stories) != list(map(_path, published)):
         return None
-    changed = {a.path for a in published if parsed[a.path][0] != stories[a.path][0]}
-    by_path = {a.path: a for a in published if a.path in changed}
-    if any(shape(by_path[path]) != stories[path][1] for path in changed):
-        return None
+    changed = {path for path, (digest, _) in stories.items() if parsed[path][0] != digest}
+    for path in changed:
+        article = parsed[path][1][0]
+        if article is None or shape(article) != stories[path][1]:
+            return None
     return changed
 
 
 _path = attrgetter("path")
 
 
-def _as_left(last: LastBuild, site: Site, sink: Sink, previous: dict[str, PageRecord]) -> dict[str, PageRecord] | None:
+def _as_left(last: LastBuild, site: Site, scan: _Scan, sink: Sink, previous: dict[str, PageRecord]) -> dict[str, PageRecord] | None:
     """The last build's records of its pages, feeds and sitemaps, if its site-wide key is this
     build's, its records are complete and each file is as it left them (else None: plan all)."""
     if site.key != last.site or site.related is None or len(previous) != last.counts.get("files"):
         return None
-    keyed = {path: record for path, record in previous.items() if record.key}
-    if not isinstance(sink, DiskSink) or not all(sink.carry(path, r.size, r.mtime_ns) for path, r in keyed.items()):
+    if not isinstance(sink, DiskSink) or sink.recovered:    # (what was looked at before recovery is not the output)
         return None
-    return keyed
+    keyed = {path: record for path, record in previous.items() if record.key}
+    return keyed if scan.touched().isdisjoint(keyed) else None
 
 
 def clock_until(articles: list[Article], published: list[Article], now: datetime, options: BuildOptions) -> datetime | None:
@@ -619,25 +648,6 @@ def _unchanged_build(last: LastBuild, inputs: str, untouched: Callable[[], bool]
     if last.inputs != inputs or not untouched():
         return None
     return last.counts
-
-
-def _output_untouched(cache: BuildCache, output: Path, existing: Callable[[], set[str]]) -> bool:
-    """The output holds exactly the files the last build recorded (`existing()` lists those it
-    holds), each as it was left."""
-    records = cache.previous_pages(output)
-    if not records:
-        return False
-    try:
-        if existing() != set(records) | {MARKER}:
-            return False
-        root = str(output)
-        for rel, record in records.items():
-            st = os.stat(f"{root}/{rel}")
-            if st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
-                return False
-    except OSError:
-        return False
-    return True
 
 
 def _refresh_clock_files(config: SiteConfig, published: list[Article], now: datetime, output: Path,
@@ -671,12 +681,13 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
     stories, not the pages, so they can be made while the pages are planned."""
     config, tax = site.config, site.tax
     size = config.feed_size
+    shows = Shown(site, touching)
 
     def feed_key(path: str, items: list[Article]) -> str:
         return fingerprint(site.key, path, site.digests_of(items[:size]))
 
     def feeds(title: str, items: list[Article], home: str, rss: str, atom: str | None = None) -> list[DataJob]:
-        if not shows(touching, items[:size]):
+        if not shows(items[:size]):
             return []
         made = lru_cache(maxsize=1)(partial(build_feeds, config, items, title, home, rss, atom))   # RSS and Atom from one pass
         out = [DataJob(rss, feed_key(rss, items), lambda: made()[rss])]
@@ -685,7 +696,7 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
         return out
 
     out = feeds(config.title, site.articles, "", "feed.xml", "atom.xml")
-    if shows(touching, site.articles[:size]):
+    if shows(site.articles[:size]):
         out.append(DataJob("feed.json", feed_key("feed.json", site.articles),
                            partial(build_json_feed, config.base_url, config.title, config.description,
                                    config.language, site.articles, "", "feed.json", size)))

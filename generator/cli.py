@@ -11,7 +11,6 @@ from . import __version__
 from .build import BuildOptions, build_site, held_back
 from .cache import clean as clean_cache
 from .problems import BuildError
-from .scaffold import init_site, new_article, new_theme
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -109,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             from .serve import serve
             return serve(args.site, args.host, args.port, drafts=not args.no_drafts, open_browser=args.open)
         if args.command == "theme":
+            from .scaffold import new_theme     # (it reads YAML: not imported for a build)
             path = new_theme(args.site, args.name)
             print(f"created {path}: set theme = \"{args.name}\" in site.toml to use it")
             return 0
@@ -120,12 +120,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{article.published.isoformat()}  {article.path}  {article.title}")
             return 0
         if args.command == "init":
+            from .scaffold import init_site
             made = init_site(args.dir, datetime.now(timezone.utc).replace(microsecond=0))
             for path in made:
                 print(f"created {path}")
             print(f"New site in {args.dir}: run 'broadsheet build {args.dir}'")
             return 0
         if args.command == "new":
+            from .scaffold import new_article
             path = new_article(args.site, args.section, args.title)
             print(f"created {path} (marked draft: true; remove that line to publish it)")
             return 0

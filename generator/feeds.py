@@ -9,7 +9,6 @@ from typing import Sequence
 
 from .config import SiteConfig
 from .listings import tag_slug
-from .markup import inner_html, parse_fragment, plain_html
 from .model import Article
 from .urls import Urls
 
@@ -19,6 +18,8 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 @lru_cache(maxsize=8192)   # one story sits in several feeds (site, section, each author)
 def absolutize(html: str, base: str) -> str:
     """Make every link and image URL in an HTML fragment absolute (feed readers have no base)."""
+    from .markup import inner_html, parse_fragment, plain_html     # (and Markdown: not imported by a build
+    #                                                                 that makes no feed, or makes them in a fork)
     if not html.strip() or plain_html(html):
         return html     # no attributes: no link in it (and lxml would write it back unchanged: tested)
     doc = parse_fragment(html)

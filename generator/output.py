@@ -90,7 +90,8 @@ class DiskSink:
         self.mode = ""            # after commit: "new", "swap" or "patch"
         self.changed: set[str] | None = None   # after commit: files written or deleted (None: all new)
         self.parent.mkdir(parents=True, exist_ok=True)
-        if recover(self.output):    # a listing made before would not show what recovery changed
+        self.recovered = recover(self.output)
+        if self.recovered:          # a listing made before would not show what recovery changed
             self.existing = lambda: files_in(self.output)
         self.stage.mkdir()
         self.replacing = self.output.is_dir()     # else every file is new: nothing to compare with

@@ -36,6 +36,7 @@ class Site:
     now: datetime | None = None     # what counts as "now" for a preview's "scheduled" marks
     related: dict[str, tuple[str, ...]] | None = None   # path -> related paths, from a build with the same related_key()
     template_keys: dict[str, str] = field(default_factory=dict)   # page template -> hash of the files it is made of
+    newest: datetime | None = None  # the newest change among the articles (newest_change(); None: none)
 
     def page_key(self, template: str, *parts: Any) -> str:
         """The key of a page rendered from `template`: site-wide facts, the template's own files,
@@ -79,7 +80,7 @@ class Site:
         return [by_path[p] for p in paths if p in by_path]
 
     def presenter(self) -> Presenter:
-        return Presenter(self.config, self.tax, _modified(self.articles), self.image_sizes,
+        return Presenter(self.config, self.tax, self.newest, self.image_sizes,
                          now=self.now if self.preview else None)
 
     @cached_property
@@ -118,23 +119,37 @@ def _modified(articles) -> datetime | None:
     return max(map(_modified_of, articles), default=None)
 
 
+def newest_change(articles: list[Article]) -> datetime | None:
+    """When the newest change among these articles was made (Site.newest)."""
+    return _modified(articles)
+
+
 Touching = AbstractSet[str] | None     # see plan()
 
 
-def shows(touching: Touching, articles: list[Article]) -> bool:
-    """Whether a page showing these articles is to be planned (see plan())."""
-    return touching is None or not touching.isdisjoint(map(_path, articles))
+class Shown:
+    """Which pages to plan: all (touching None), or those showing one of the articles at these
+    source paths. Tells by the articles' identities: a listing of thousands is then looked
+    through without reading each article."""
+
+    def __init__(self, site: Site, touching: Touching):
+        self.all = touching is None
+        self.paths = touching or frozenset()
+        self.ids = {id(site.by_path[p]) for p in self.paths if p in site.by_path}
+
+    def __call__(self, articles: list[Article]) -> bool:
+        return self.all or not self.ids.isdisjoint(map(id, articles))
 
 
 def _listing_jobs(p: Presenter, site: Site, kind: str, heading: str, base: str, articles: list[Article],
-                  section: str = "", feeds: tuple = (), profile=None, touching: Touching = None) -> list[PageJob]:
-    if not shows(touching, articles):
+                  section: str = "", feeds: tuple = (), profile=None, shows: Shown | None = None) -> list[PageJob]:
+    if shows is not None and not shows(articles):
         return []
     pages = paginate(articles, site.config.per_page)
     about = repr((feeds, profile))      # the same for every page of the listing: written out once
     jobs = []
     for number, chunk in enumerate(pages, start=1):
-        if not shows(touching, chunk):
+        if shows is not None and not shows(chunk):
             continue
         url_path = page_path(base, number)
         key = site.page_key("list.html", url_path, heading, kind, number, len(pages),
@@ -173,11 +188,11 @@ def _home(p: Presenter, site: Site) -> PageJob:
     }
     shown = arts[: 1 + HOME_LATEST] + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
     key = site.page_key("home.html", site.digests_of(shown))
-    return PageJob("index.html", "", "home.html", _const(context), _modified(arts),
+    return PageJob("index.html", "", "home.html", _const(context), site.newest,
                    tuple(sorted({a.path for a in shown})), key=key)
 
 
-def _archive(p: Presenter, site: Site, touching: Touching = None) -> list[PageJob]:
+def _archive(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
     """/archive/ (years and months) and /archive/YYYY/MM/ (that month's stories)."""
     months = site.tax.months
     years: dict[int, list[ArchiveMonth]] = {}
@@ -186,21 +201,19 @@ def _archive(p: Presenter, site: Site, touching: Touching = None) -> list[PageJo
         base = f"archive/{year:04d}/{month:02d}/"
         name = date(year, month, 1).strftime("%B %Y")
         years.setdefault(year, []).append(ArchiveMonth(name, p.urls.href(base), len(articles)))
-        jobs += _listing_jobs(p, site, "archive", name, base, articles, section="archive", touching=touching)
-    if touching is not None:        # the index shows no story, only how many each month has
+        jobs += _listing_jobs(p, site, "archive", name, base, articles, section="archive", shows=shows)
+    if not shows.all:               # the index shows no story, only how many each month has
         return jobs
     context = {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site.config.title}", "archive/"),
                "heading": "Archive", "years": tuple(ArchiveYear(y, tuple(m)) for y, m in years.items())}
     key = site.page_key("archive.html", [(y, m.name, m.count) for y, ms in years.items() for m in ms])
-    return [PageJob("archive/index.html", "archive/", "archive.html", _const(context), _modified(site.articles),
+    return [PageJob("archive/index.html", "archive/", "archive.html", _const(context), site.newest,
                     key=key)] + jobs
 
 
-def _redirects(p: Presenter, site: Site, touching: Touching = None) -> list[PageJob]:
+def _redirects(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
     jobs = []
-    for a in site.articles:
-        if touching is not None and a.path not in touching:
-            continue
+    for a in site.articles if shows.all else site.articles_at(tuple(sorted(shows.paths))):
         target = p.urls.absolute(a.url_path)
         for alias in a.aliases:
             meta = p.meta("redirect", f"{a.title} | {site.config.title}", a.url_path)
@@ -216,31 +229,32 @@ def plan(site: Site, touching: Touching = None) -> list[PageJob]:
     under, when), only the pages that show one of them: every other page's key is as it was."""
     p = site.presenter()
     tax = site.tax
+    shows = Shown(site, touching)
     home = _home(p, site)
-    jobs = [home] if touching is None or not touching.isdisjoint(home.inputs) else []
+    jobs = [home] if shows.all or not shows.paths.isdisjoint(home.inputs) else []
     for slug, section in tax.sections.items():
         jobs += _listing_jobs(p, site, "section", section.name, f"{slug}/", tax.section_articles[slug],
-                              slug, p.section_feeds(slug), touching=touching)
+                              slug, p.section_feeds(slug), shows=shows)
     for slug, tag in tax.tags.items():
-        jobs += _listing_jobs(p, site, "tag", tag.name, f"tags/{slug}/", tax.tag_articles[slug], touching=touching)
+        jobs += _listing_jobs(p, site, "tag", tag.name, f"tags/{slug}/", tax.tag_articles[slug], shows=shows)
     for slug, author in tax.authors.items():
         jobs += _listing_jobs(p, site, "author", author.shown_name, f"authors/{slug}/", tax.author_articles[slug],
-                              feeds=p.author_feeds(slug), profile=p.profile(slug), touching=touching)
-    jobs += _archive(p, site, touching)
-    if site.related is not None:
-        related = site.related
-        if touching is None:
-            chosen = [(a, site.articles_at(related[a.path])) for a in site.articles]
-        else:
-            chosen = [(a, site.articles_at(related[a.path])) for a in site.articles
-                      if a.path in touching or not touching.isdisjoint(related[a.path])]
-    else:
-        assert touching is None, "planning only what changed needs the last build's related stories"
+                              feeds=p.author_feeds(slug), profile=p.profile(slug), shows=shows)
+    jobs += _archive(p, site, shows)
+    related = site.related
+    if related is None:
+        assert shows.all, "planning only what changed needs the last build's related stories"
         find_related = Related(site.articles, tax)
         chosen = [(a, find_related(a)) for a in site.articles]
+    elif shows.all:
+        chosen = [(a, site.articles_at(related[a.path])) for a in site.articles]
+    else:       # (by path: the articles themselves are not read)
+        changed = shows.paths
+        chosen = [(site.by_path[path], site.articles_at(rel)) for path, rel in related.items()
+                  if path in changed or not changed.isdisjoint(rel)]
     jobs += [_article_job(p, site, a, rel) for a, rel in chosen]
-    jobs += _redirects(p, site, touching)
-    if touching is None:
+    jobs += _redirects(p, site, shows)
+    if shows.all:
         not_found = {"site": p.site(), "page": p.meta("404", f"Page not found | {site.config.title}", "404.html")}
         jobs.append(PageJob("404.html", "404.html", "404.html", _const(not_found), None, in_sitemap=False,
                             key=site.page_key("404.html")))

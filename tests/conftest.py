@@ -91,3 +91,24 @@ def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
     """Every file under folder: its content hash and mtime."""
     return {p.relative_to(folder).as_posix(): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
             for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(params=["scan", "walk"])
+def listing(request, monkeypatch):
+    """Builds list the output's files in a process of their own from the start ("scan", forced
+    on here for small sites), or walk it when they commit ("walk"); the records of the scans made."""
+    import generator.build as build
+    made = []
+    if request.param == "scan":
+        monkeypatch.setattr(build, "SCAN_OUTPUT_FROM", 0)
+        real = build._Scan
+
+        class Recorded(real):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if self.background is not None:     # looked at in a process of its own
+                    made.append(self)
+        monkeypatch.setattr(build, "_Scan", Recorded)
+    else:
+        monkeypatch.setattr(build, "SCAN_OUTPUT_FROM", 10**9)
+    return request.param, made

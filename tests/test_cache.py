@@ -1,13 +1,12 @@
 """The build cache: a cached rebuild always equals a clean --no-cache build, byte for byte,
 and does only the work the change needs."""
 import os
-import shutil
 
 import pytest
 
 from generator.build import BuildOptions, build_site
-from generator.output import DiskSink, recover
-from conftest import NOW, SITE_TOML, article, cli, snapshot, write_site
+from generator.output import recover
+from conftest import NOW, SITE_TOML, article, cli, snapshot
 
 N = 24
 
@@ -83,7 +82,7 @@ def test_unchanged_pages_keep_their_file_and_mtime(make_site):
     assert untouched and all(after[rel] == before[rel] for rel in untouched)
 
 
-def test_a_page_changed_by_hand_in_the_output_is_rendered_again(make_site):
+def test_a_page_changed_by_hand_in_the_output_is_rendered_again(make_site, listing):
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
     page = site / "output/world/s00/index.html"
@@ -267,26 +266,6 @@ def test_stories_read_back_from_the_cache_equal_the_parsed_ones(make_site):
     assert cached.extra == {"kicker": "Analysis"}
 
 
-@pytest.fixture(params=["scan", "walk"])
-def listing(request, monkeypatch):
-    """Builds list the output's files in a process of their own from the start ("scan", forced
-    on here for small sites), or walk it when they commit ("walk"); the records of the scans made."""
-    import generator.build as build
-    made = []
-    if request.param == "scan":
-        monkeypatch.setattr(build, "SCAN_OUTPUT_FROM", 0)
-        real = build._Scan
-
-        class Recorded(real):
-            def __init__(self, output):
-                super().__init__(output)
-                made.append(self)
-        monkeypatch.setattr(build, "_Scan", Recorded)
-    else:
-        monkeypatch.setattr(build, "SCAN_OUTPUT_FROM", 10**9)
-    return request.param, made
-
-
 def test_files_put_into_the_output_by_hand_go_at_the_next_build(make_site, tmp_path, listing):
     kind, made = listing
     site = make_site(corpus())
@@ -300,7 +279,7 @@ def test_files_put_into_the_output_by_hand_go_at_the_next_build(make_site, tmp_p
     EDITS[0][1](site)
     build_site(site, BuildOptions(now=NOW))
     assert contents(site / "output") == clean_build(site, tmp_path, "c2")
-    assert (kind == "scan") == (len(made) == 2 and all(scan.files is not None for scan in made))   # not the first build: nothing to list
+    assert (kind == "scan") == (len(made) == 2 and all(scan.looked is not None for scan in made))   # not the first build: nothing to list
 
 
 def test_cached_rebuilds_through_every_edit_equal_clean_builds_with_the_output_listed_early(make_site, tmp_path, listing):

@@ -88,3 +88,18 @@ def test_the_command_flushes_what_it_prints_before_its_quick_exit(make_site):
     (site / "content/world/b.md").write_text("---\ntitle: [unclosed\n---\nBody\n")
     failed = subprocess.run([exe, "build", str(site)], capture_output=True, text=True)
     assert failed.returncode == 1 and "b.md" in failed.stderr and failed.stderr.rstrip().endswith("the previous output is unchanged.")
+
+
+def test_a_build_with_nothing_to_parse_imports_no_yaml_markdown_or_feed_library(make_site):
+    """They take ~70 ms to import: a no-change build, and the parent of a big build, never use them."""
+    import subprocess
+    import sys
+    site = make_site({"content/world/a.md": article("A")})
+    assert subprocess.run([sys.executable, "-m", "generator", "build", str(site), "-q"]).returncode == 0
+    probe = ("import sys; from pathlib import Path; from generator.cli import main; main(['build', sys.argv[1], '-q']); "
+             "print(sorted(m for m in ('yaml', 'markdown', 'nh3', 'lxml.html', 'frontmatter', 'feedgen') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe, str(site)], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
+    (site / "content/world/a.md").write_text(article("A, edited"))    # something to parse: they are imported
+    done = subprocess.run([sys.executable, "-c", probe, str(site)], capture_output=True, text=True)
+    assert "'markdown'" in done.stdout and "'yaml'" in done.stdout, done.stderr

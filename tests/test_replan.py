@@ -74,7 +74,7 @@ def contents(folder) -> dict[str, str]:
     return {rel: digest for rel, (digest, _mtime) in snapshot(folder).items()}
 
 
-def test_a_rebuild_that_plans_only_what_changed_equals_a_full_plan(make_site, tmp_path):
+def test_a_rebuild_that_plans_only_what_changed_equals_a_full_plan(make_site, tmp_path, listing):
     site = make_site(corpus())
     first = build_site(site, BuildOptions(now=NOW))
     assert first.planned == first.pages
@@ -105,7 +105,7 @@ def test_a_body_edit_plans_its_page_its_listings_feeds_and_the_stories_relating_
     assert all("Story 0" in (out / rel).read_text() for rel in result.changed - {"news-sitemap.xml", "robots.txt"})
 
 
-def test_a_page_changed_by_hand_makes_the_rebuild_plan_everything(make_site, tmp_path):
+def test_a_page_changed_by_hand_makes_the_rebuild_plan_everything(make_site, tmp_path, listing):
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
     page = site / "output/sport/s02/index.html"     # shows nothing of the edited story
@@ -114,10 +114,11 @@ def test_a_page_changed_by_hand_makes_the_rebuild_plan_everything(make_site, tmp
     EDITS[0][1](site)
     result = build_site(site, BuildOptions(now=NOW))
     assert result.planned == result.pages and page.read_bytes() == good
+    assert (listing[0] == "scan") == (len(listing[1]) == 1)     # looked at in a process of its own, or not
 
 
 @pytest.mark.parametrize("gone", ["a page", "a feed"])
-def test_a_file_gone_from_the_output_makes_the_rebuild_plan_everything(make_site, gone):
+def test_a_file_gone_from_the_output_makes_the_rebuild_plan_everything(make_site, gone, listing):
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
     lost = site / ("output/sport/s02/index.html" if gone == "a page" else "output/authors/reporter-2/feed.xml")
