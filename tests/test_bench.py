@@ -87,3 +87,12 @@ def test_each_build_is_timed_after_the_disk_writes_before_it_are_done(monkeypatc
     run.run_tool(tool, Path("."))
     run.run_tool(tool, Path("."))
     assert events == ["sync", "measure", "sync", "measure"]
+
+
+def test_broadsheet_runs_compiled_to_bytecode_as_an_installed_package_would() -> None:
+    run = _load_run()
+    source = REPO / "generator" / "build.py"
+    compiled = Path(importlib.util.cache_from_source(str(source)))
+    compiled.unlink(missing_ok=True)
+    run.compile_broadsheet()
+    assert compiled.is_file() and compiled.stat().st_size > 0
