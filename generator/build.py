@@ -28,7 +28,8 @@ from .lock import site_lock
 from .listings import build_taxonomy, duplicate_urls, newest_first, select
 from .model import Article
 from .output import MARKER, DiskSink, Written, check_output_target, files_in
-from .plan import PAGE_TEMPLATES, PageJob, Shown, Site, Touching, newest_change, plan, related_key, related_of, shape
+from .plan import (PAGE_TEMPLATES, PageJob, Shown, Site, Touching, newest_change, plan, related_key, related_of, shape,
+                   sitemap_entries)
 from .problems import BuildError, Problem
 from .urls import Urls
 from .parallel import Background, release_memory, run_chunks, worker_count
@@ -314,7 +315,8 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         tax = build_taxonomy(published, config.zone, known_authors)
         sizes = image_sizes(site_dir, theme)
         changed = changed_stories(last, settings, published, parsed)
-        chosen, newest = (last.related, last.newest) if changed is not None else (related_key(published), newest_change(published))
+        chosen = last.related if changed is not None else related_key(published)
+        newest = newest_change(published)
         env = make_environment(site_dir, theme, cache.compiled_templates())
         site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
                     key=site_key(config, known_authors, tax, newest, sizes, options.preview),
@@ -342,7 +344,11 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
                 if background is not None:      # else the feeds are made here, while the pages render
                     fresh_data = []
             jobs = plan(site, changed)
-            files = site_files(site, jobs, now, sitemaps=changed is None)
+            if changed is None:
+                entries = [(job.url_path, job.modified) for job in jobs if job.in_sitemap]
+            else:   # (the sitemaps show when each page last changed: only a story's update changes that)
+                entries = sitemap_entries(site) if _redated(last, changed, parsed) else None
+            files = site_files(site, entries, now)
             data = feeds + files
             if changed is None:
                 cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
@@ -389,7 +395,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
             if changed is not None:
                 records = {**unplanned, **records}
             cache.save(parsed, output, records,
-                       last_build._replace(counts=counts, site=site.key, related=chosen, newest=newest,
+                       last_build._replace(counts=counts, site=site.key, related=chosen,
                                            stories=_stories(last if changed is not None else None, changed,
                                                             published, parsed)))
         else:
@@ -587,19 +593,24 @@ class LastBuild(NamedTuple):
     settings: str = ""              # settings_key()
     site: str = ""                  # site_key()
     related: str = ""               # related_key()
-    stories: dict[str, tuple[str, str]] | None = None   # published, newest first: path -> (source digest, shape())
-    newest: datetime | None = None  # newest_change() of the published stories
+    stories: dict[str, tuple[str, str, str]] | None = None   # published, newest first: path -> (source digest, shape(), modified)
 
 
 def _stories(last: LastBuild | None, changed: Touching, published: list[Article],
-             parsed: dict[str, tuple[str, ParseResult]]) -> dict[str, tuple[str, str]]:
+             parsed: dict[str, tuple[str, ParseResult]]) -> dict[str, tuple[str, str, str]]:
     """LastBuild.stories for this build: the last build's with the changed stories' new digests."""
     if last is None or last.stories is None or changed is None:
-        return {a.path: (parsed[a.path][0], shape(a)) for a in published}
+        return {a.path: (parsed[a.path][0], shape(a), a.modified.isoformat()) for a in published}
     stories = dict(last.stories)
     for path in changed:
-        stories[path] = (parsed[path][0], stories[path][1])
+        article = parsed[path][1][0]
+        stories[path] = (parsed[path][0], stories[path][1], article.modified.isoformat())
     return stories
+
+
+def _redated(last: LastBuild, changed: set[str], parsed: dict[str, tuple[str, ParseResult]]) -> bool:
+    """Whether a changed story was last changed at another time than the last build said."""
+    return any(parsed[path][1][0].modified.isoformat() != last.stories[path][2] for path in changed)
 
 
 def changed_stories(last: LastBuild | None, settings: str, published: list[Article],
@@ -612,7 +623,7 @@ def changed_stories(last: LastBuild | None, settings: str, published: list[Artic
     stories = last.stories
     if list(stories) != list(map(_path, published)):
         return None
-    changed = {path for path, (digest, _) in stories.items() if parsed[path][0] != digest}
+    changed = {path for path, (digest, _, _) in stories.items() if parsed[path][0] != digest}
     for path in changed:
         article = parsed[path][1][0]
         if article is None or shape(article) != stories[path][1]:
@@ -708,13 +719,12 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
     return out
 
 
-def site_files(site: Site, jobs: list[PageJob], now: datetime, sitemaps: bool = True) -> list[DataJob]:
-    """Sitemaps (unless `sitemaps` is False: `jobs` are not every page), the news sitemap and
-    robots.txt: cheap to make, and they depend on every page or on the clock."""
+def site_files(site: Site, entries: list[tuple[str, datetime | None]] | None, now: datetime) -> list[DataJob]:
+    """Sitemaps of these pages (see sitemap_entries(); None: as the last build wrote them), the
+    news sitemap and robots.txt: cheap to make, and they depend on every page or on the clock."""
     config = site.config
     out = []
-    if sitemaps:
-        entries = [(job.url_path, job.modified) for job in jobs if job.in_sitemap]
+    if entries is not None:
         made = lru_cache(maxsize=1)(partial(build_sitemaps, config.base_url, entries))
         key = fingerprint(site.key, "sitemaps", entries)
         out += [DataJob(name, key, partial(lambda name: made()[name], name)) for name in sitemap_files(len(entries))]

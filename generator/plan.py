@@ -263,12 +263,37 @@ def plan(site: Site, touching: Touching = None) -> list[PageJob]:
 
 def shape(a: Article) -> str:
     """What of a story shapes pages other than those that show it: where it is published, what it
-    is filed under and when (the order of listings, the archive's months, the copyright year,
-    the sitemaps' dates, the related stories, the section and tag names, the redirects' paths).
-    While no story's shape changes, a story's edit changes only the pages that show it."""
-    return hashlib.blake2b(repr((a.path, a.url_path, a.draft, a.published, a.modified, a.section, a.section_name,
+    is filed under and when (the order of listings, the archive's months, the related stories,
+    the section and tag names, the redirects' paths). While no story's shape changes, a story's
+    edit changes only the pages that show it, and the sitemaps if it changed when the story was
+    last changed (Article.modified; which is also the copyright year's, in the site's key)."""
+    return hashlib.blake2b(repr((a.path, a.url_path, a.draft, a.published, a.section, a.section_name,
                                  a.tags, a.byline, a.aliases)).encode("utf-8", "surrogatepass"),
                            digest_size=12).hexdigest()
+
+
+def sitemap_entries(site: Site) -> list[tuple[str, datetime | None]]:
+    """The pages of plan() that go in the sitemaps, in its order, each with the newest change among
+    the stories it shows; worked out without making the pages' jobs (for a rebuild that plans
+    only what changed). tests/test_replan.py holds it to the full plan's pages."""
+    tax, per_page = site.tax, site.config.per_page
+    out: list[tuple[str, datetime | None]] = [("", site.newest)]
+
+    def listing(base: str, articles: list[Article]) -> None:
+        out.extend((page_path(base, number), _modified(chunk))
+                   for number, chunk in enumerate(paginate(articles, per_page), start=1))
+
+    for slug in tax.sections:
+        listing(f"{slug}/", tax.section_articles[slug])
+    for slug in tax.tags:
+        listing(f"tags/{slug}/", tax.tag_articles[slug])
+    for slug in tax.authors:
+        listing(f"authors/{slug}/", tax.author_articles[slug])
+    out.append(("archive/", site.newest))
+    for (year, month), articles in tax.months.items():
+        listing(f"archive/{year:04d}/{month:02d}/", articles)
+    out += [(a.url_path, a.modified) for a in site.articles]
+    return out
 
 
 def _article_job(p: Presenter, site: Site, a: Article, rel: list[Article]) -> PageJob:

@@ -1,12 +1,15 @@
 """Planning only what changed: when only stories' bytes changed, and none of them in its shape
 (where it is published, what it is filed under, when), a rebuild plans only the pages that show
 one of them. Its output and its pages' keys must be a full plan's, always."""
+import shutil
+
 import pytest
 
 from generator.build import BuildOptions, build_site, parse_key
 from generator.cache import BuildCache
 from generator.config import load_config
-from conftest import NOW, SITE_TOML, article, snapshot
+from generator.plan import plan, sitemap_entries
+from conftest import NOW, REPO, SITE_TOML, article, snapshot
 
 N = 30
 
@@ -49,7 +52,11 @@ EDITS = [
     ("body back as it was", edit(0), True),
     ("tags", edit(5, tags="[brand-new]"), False),
     ("byline", edit(6, byline="[Someone Else]"), False),
-    ("updated", edit(8, updated="2024-05-01 09:00:00"), False),
+    ("updated", edit(8, updated="2024-05-01 09:00:00"), True),
+    ("updated again", edit(8, updated="2024-05-02 09:00:00", body="Updated twice."), True),
+    ("a correction", edit(17, corrections='[{date: "2024-05-03 08:00:00", text: "A name was misspelt."}]'), True),
+    ("updated in a later year", edit(18, updated="2025-01-02 09:00:00"), False),     # the copyright year changes
+    ("the update taken back", edit(18), False),
     ("date, same order", edit(9, published="2024-02-10 11:00:00"), False),
     ("slug", edit(10, slug="ten-renamed"), False),
     ("aliases", edit(11, aliases="[/old/eleven/]"), False),
@@ -136,3 +143,20 @@ def test_the_last_build_of_another_output_does_not_count(make_site, tmp_path):
     build_site(site, BuildOptions(now=NOW, output=tmp_path / "elsewhere"))   # the edit goes there first
     result = build_site(site, BuildOptions(now=NOW))
     assert result.planned < result.pages and "A new body." in (site / "output/world/s00/index.html").read_text()
+
+
+@pytest.mark.parametrize("which", ["corpus", "example"])
+def test_the_sitemaps_pages_worked_out_without_a_plan_are_the_plans(make_site, tmp_path, which):
+    if which == "corpus":
+        files = corpus()
+        files.update({f"content/sport/more{i:02d}.md": story(40 + i, tags="[t1]") for i in range(25)})  # listings of 2+ pages
+        site_dir = make_site(files)
+    else:
+        site_dir = tmp_path / "example"
+        site_dir.mkdir()
+        for name in ("site.toml", "content", "static", "data"):
+            source = REPO / name
+            (shutil.copytree if source.is_dir() else shutil.copy)(source, site_dir / name)
+    site = build_site(site_dir, BuildOptions(now=NOW)).site
+    from_plan = [(job.url_path, job.modified) for job in plan(site) if job.in_sitemap]
+    assert len(from_plan) > 40 and sitemap_entries(site) == from_plan
