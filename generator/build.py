@@ -289,14 +289,16 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
             raise BuildError(problems)
         phase("parse")
 
-        # nothing changed since the last build of this output? then only the clock can change a file
-        # (not taken by the dev server, which renders from the Site of its last build)
-        # (`at` is `now` in the zone the stories' times are in: comparing them costs a fraction then)
+        # what is published (`at` is `now` in the zone of the stories' times: comparing them costs a
+        # fraction then)
         at = now.astimezone(config.zone)
         published = newest_first(select(articles, at, options.drafts, options.future))
         inputs = inputs_key(same_sources, published, at, options)
         held = [] if options.future else scheduled(articles, at)
         last_build = LastBuild(inputs, {}, same_sources, clock_until(articles, published, at, options), held, settings)
+
+        # nothing changed since the last build of this output? then only the clock can change a file
+        # (not taken by the dev server, which renders from the Site of its last build)
         last = cache.builds.get(str(output)) if scan is not None else None
         if last is not None:
             unchanged = _unchanged_build(last, inputs, scan.untouched)

@@ -187,3 +187,12 @@ def test_strip_controls_removes_exactly_what_the_pattern_names(plane):
     for code in range(plane * 0x10000, (plane + 1) * 0x10000):
         text = "story " + chr(code) + " text"
         assert strip_controls(text) == CONTROL_CHARS.sub("", text), hex(code)
+
+
+@pytest.mark.parametrize("plane", range(17))
+def test_feeds_drop_exactly_what_xml_cannot_hold(plane):
+    """The feeds' byte-level shortcut never keeps a character XML 1.0 refuses, nor drops another."""
+    from generator.feeds import _NOT_XML, _strip_controls
+    for code in range(plane * 0x10000, (plane + 1) * 0x10000):
+        text = "story " + chr(code) + " text"
+        assert _strip_controls(text) == _NOT_XML.sub("", text), hex(code)
