@@ -115,13 +115,10 @@ class PageJob:
 _path, _second, _modified_of = attrgetter("path"), itemgetter(1), attrgetter("modified")
 
 
-def _modified(articles) -> datetime | None:
-    return max(map(_modified_of, articles), default=None)
-
-
 def newest_change(articles: list[Article]) -> datetime | None:
-    """When the newest change among these articles was made (Site.newest)."""
-    return _modified(articles)
+    """When the newest change among these articles was made (a page's date in the sitemaps;
+    among all published ones, Site.newest)."""
+    return max(map(_modified_of, articles), default=None)
 
 
 Touching = AbstractSet[str] | None     # see plan()
@@ -156,7 +153,7 @@ def _listing_jobs(p: Presenter, site: Site, kind: str, heading: str, base: str, 
                           site.digests_of(chunk), about)
         make = partial(_listing_context, p, site.config.title, kind, heading, base, number, len(pages), chunk,
                        section, feeds, profile)
-        jobs.append(PageJob(output_file(url_path), url_path, "list.html", make, _modified(chunk),
+        jobs.append(PageJob(output_file(url_path), url_path, "list.html", make, newest_change(chunk),
                             tuple(map(_path, chunk)), key=key))
     return jobs
 
@@ -280,7 +277,7 @@ def sitemap_entries(site: Site) -> list[tuple[str, datetime | None]]:
     out: list[tuple[str, datetime | None]] = [("", site.newest)]
 
     def listing(base: str, articles: list[Article]) -> None:
-        out.extend((page_path(base, number), _modified(chunk))
+        out.extend((page_path(base, number), newest_change(chunk))
                    for number, chunk in enumerate(paginate(articles, per_page), start=1))
 
     for slug in tax.sections:
