@@ -253,7 +253,6 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         check_output_target(output, site_dir)
     cache = kept.begin(parse_key(config)) if kept else BuildCache.open(site_dir, options.cache, parse_key(config))
     scan = _scan_output(output, cache) if sink is None and kept is None else None
-    existing = scan.files if scan is not None else partial(files_in, output)
     try:
         read_ns = time.time_ns()
         sources, source_problems = read_sources(site_dir, config.markdown.max_file_size, cache.unchanged)
@@ -329,9 +328,9 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         # render and write: unchanged outputs are carried over, the rest made (in parallel): the feeds
         # in a process of their own while this one plans the pages, then the pages in workers
         own_sink = sink is None
-        sink = sink or DiskSink(output, existing)
+        sink = sink or (DiskSink(output, scan.files, scan.touched) if scan is not None else DiskSink(output))
         previous = cache.previous_pages(output) if own_sink else {}
-        unplanned = _as_left(last, site, scan, sink, previous) if changed is not None else None
+        unplanned = _as_left(last, site, sink, previous) if changed is not None else None
         if unplanned is None:
             changed = None
         feeds = feed_jobs(site, changed)
@@ -636,15 +635,15 @@ def changed_stories(last: LastBuild | None, settings: str, published: list[Artic
 _path = attrgetter("path")
 
 
-def _as_left(last: LastBuild, site: Site, scan: _Scan, sink: Sink, previous: dict[str, PageRecord]) -> dict[str, PageRecord] | None:
+def _as_left(last: LastBuild, site: Site, sink: Sink, previous: dict[str, PageRecord]) -> dict[str, PageRecord] | None:
     """The last build's records of its pages, feeds and sitemaps, if its site-wide key is this
     build's, its records are complete and each file is as it left them (else None: plan all)."""
     if site.key != last.site or site.related is None or len(previous) != last.counts.get("files"):
         return None
-    if not isinstance(sink, DiskSink) or sink.recovered:    # (what was looked at before recovery is not the output)
+    if not isinstance(sink, DiskSink):
         return None
     keyed = {path: record for path, record in previous.items() if record.key}
-    return keyed if scan.touched().isdisjoint(keyed) else None
+    return keyed if all(sink.carry(path, r.size, r.mtime_ns) for path, r in keyed.items()) else None
 
 
 def clock_until(articles: list[Article], published: list[Article], now: datetime, options: BuildOptions) -> datetime | None:

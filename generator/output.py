@@ -79,10 +79,14 @@ class DiskSink:
 
     PATCH_SHARE = 0.2     # patch in place when at most this share of the files change
 
-    def __init__(self, output: Path, existing: Callable[[], set[str]] | None = None):
-        """`existing()` lists the files in OUTPUT (default: files_in(), when commit() asks)."""
+    def __init__(self, output: Path, existing: Callable[[], set[str]] | None = None,
+                 touched: Callable[[], set[str]] | None = None):
+        """`existing()` lists the files in OUTPUT (default: files_in(), when commit() asks);
+        `touched()` names those of the last build's records that are not as it left them, for
+        carry() to answer from (default: carry() looks at each file itself)."""
         self.output = output.absolute()
         self.existing = existing or (lambda: files_in(self.output))
+        self.touched = touched
         self.parent = self.output.parent
         prefix = f".{self.output.name}.broadsheet-"
         self.stage = self.parent / f"{prefix}new-{os.getpid()}"
@@ -90,9 +94,8 @@ class DiskSink:
         self.mode = ""            # after commit: "new", "swap" or "patch"
         self.changed: set[str] | None = None   # after commit: files written or deleted (None: all new)
         self.parent.mkdir(parents=True, exist_ok=True)
-        self.recovered = recover(self.output)
-        if self.recovered:          # a listing made before would not show what recovery changed
-            self.existing = lambda: files_in(self.output)
+        if recover(self.output):    # what was looked at before would not show what recovery changed
+            self.existing, self.touched = (lambda: files_in(self.output)), None
         self.stage.mkdir()
         self.replacing = self.output.is_dir()     # else every file is new: nothing to compare with
         self.folders: set[str] = {str(self.stage)}
@@ -148,6 +151,8 @@ class DiskSink:
         """Keep the previous build's file if it is still the one that build wrote (same size and
         modification time); False if it is gone or was touched since, so it must be rendered.
         (Only looks: `rel` comes from the last build's records, written through write().)"""
+        if self.touched is not None:
+            return rel not in self.touched()
         try:
             st = os.lstat(f"{self.output}/{rel}")
         except OSError:

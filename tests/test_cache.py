@@ -293,23 +293,43 @@ def test_cached_rebuilds_through_every_edit_equal_clean_builds_with_the_output_l
     assert (kind == "scan") == (len(made) == len(EDITS))
 
 
-def test_an_interrupted_patch_is_finished_and_the_output_listed_again(make_site, tmp_path, monkeypatch, listing):
-    site = make_site(corpus())
-    build_site(site, BuildOptions(now=NOW))
-    EDITS[0][1](site)
+def killed_after_the_journal(site, monkeypatch) -> None:
+    """A build of the site killed right after its patch's journal was written, before applying it."""
     import generator.output as output
     real_apply = output._apply
 
     def crash(stage, out):
-        raise KeyboardInterrupt  # as if killed right after the journal was written
+        raise KeyboardInterrupt
     monkeypatch.setattr(output, "_apply", crash)
     with pytest.raises(KeyboardInterrupt):
         build_site(site, BuildOptions(now=NOW))
     monkeypatch.setattr(output, "_apply", real_apply)
+
+
+def test_an_interrupted_patch_is_finished_and_the_output_listed_again(make_site, tmp_path, monkeypatch, listing):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    EDITS[0][1](site)
+    killed_after_the_journal(site, monkeypatch)
     EDITS[5][1](site)       # a story deleted: its page must go, though the first listing still had it
     build_site(site, BuildOptions(now=NOW))
     assert contents(site / "output") == clean_build(site, tmp_path, "clean")
     assert not any(p.name.startswith(".output.broadsheet-") for p in site.iterdir())
+
+
+def test_what_recovery_writes_is_not_taken_for_the_last_builds_output(make_site, tmp_path, monkeypatch, listing):
+    """The output was looked at before a killed build's patch is finished: the files it changes must
+    not be carried over as that build left them (here, pages of an edit since taken back)."""
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    EDITS[0][1](site)
+    killed_after_the_journal(site, monkeypatch)
+    (site / "content/world/s00.md").write_text(corpus()["content/world/s00.md"])     # the edit taken back
+    (site / "content/world/s12.md").write_text(article("Story 12", "2024-01-13 10:00:00", byline="[Reporter 0]",
+                                                       tags="[t2, t6]", summary="Summary 12.", body="Twelve, edited."))
+    build_site(site, BuildOptions(now=NOW))
+    assert "A new body." not in (site / "output/world/s00/index.html").read_text()
+    assert contents(site / "output") == clean_build(site, tmp_path, "clean")
 
 
 def test_a_build_that_cannot_fork_to_list_the_output_lists_it_itself(make_site, tmp_path, monkeypatch):
