@@ -123,14 +123,7 @@ def test_a_patch_interrupted_after_commit_is_finished_by_the_next_build(make_sit
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
     EDITS[0][1](site)
-    import generator.output as output
-
-    def crash(stage, out):
-        raise KeyboardInterrupt  # as if killed right after the journal was written
-    monkeypatch.setattr(output, "_apply", crash)
-    with pytest.raises(KeyboardInterrupt):
-        build_site(site, BuildOptions(now=NOW))
-    monkeypatch.undo()
+    killed_after_the_journal(site, monkeypatch)
     stages = [p for p in site.iterdir() if p.name.startswith(".output.broadsheet-new-")]
     assert len(stages) == 1 and (stages[0] / ".journal").is_file()
     recover(site / "output")
