@@ -27,6 +27,7 @@ from .config import CONTROL_CHARS, MarkdownSettings
 from .urls import is_link
 
 from .markdown_gates import GatedPatterns
+from .prose import prose_html
 from .typography import SmartPunctuation
 
 
@@ -85,6 +86,12 @@ _converters: dict[str, markdown.Markdown] = {}
 
 def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings = MarkdownSettings()) -> str:
     """A Markdown body as HTML, sanitised unless settings.unsafe_html."""
+    # Control characters are invisible, break feeds (XML cannot hold them) and could forge
+    # Markdown's own \x02…\x03 placeholders: gone from the text, and from what entities made.
+    text = strip_controls(text)
+    html = prose_html(text)
+    if html is not None:
+        return html     # plain prose: the HTML Markdown would make, which holds nothing to sanitise
     md = _converters.get(base_path)
     if md is None:
         md = markdown.Markdown(extensions=[*extensions(), SmartPunctuation(), GatedPatterns()],   # gates last: it sees every pattern
@@ -93,9 +100,7 @@ def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings 
             md.treeprocessors.register(_SitePaths(md, base_path), "site_paths", 0)
         _converters[base_path] = md
     md.reset()
-    # Control characters are invisible, break feeds (XML cannot hold them) and could forge
-    # Markdown's own \x02…\x03 placeholders: gone from the text, and from what entities made.
-    html = md.convert(strip_controls(text))
+    html = md.convert(text)
     if settings.unsafe_html:
         return strip_controls(html)
     if "<" not in text and plain_html(html):

@@ -1,0 +1,121 @@
+"""Plain prose skips Markdown (generator/prose.py) and gets exactly the HTML Markdown makes.
+
+The texts are made of lines at the edge of what prose_html() takes: each line may open with
+list, heading, quote, rule or table markers, numbers with dots, spaces or tabs; words hold quotes,
+dashes, markup characters and odd whitespace. Whatever prose_html() takes must come out as the
+plain way (Python-Markdown, no gates, the sanitiser) makes it."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator import markup
+from generator.markup import render_markdown, strip_controls
+from generator.prose import prose_html
+from test_parse_equivalence import plain_render
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WORDS = ["word", "Word", "the", "it's", "'90s", "students'", '"quoted,"', "(aside)", "--", "---", "...", "e.g.", "U.S.",
+         "1.", "2)", "3.5", "10:30", "1984.", "#1", "C#", "a>b", "->", "naïve", "Émile", "x", "!", "?", ";", ",", ":", "/",
+         "$5", "50%", "@", "=", "+", "-", "'", '"', "#", ">", "<", "&", "*", "_", "`", "|", "~", "[x]", "{y}", "\\",
+         "\u00a0", "\u3000", "\u2014", "\u201cq\u201d", "a\tb", "\x0b", "\x02", "AT&amp;T"]
+SAFE_WORDS = [w for w in WORDS if prose_html(w) is not None and len(w) > 1]
+OPENERS = ["", "", "", "", "# ", "## ", "###### ", "####### ", "#", "#  ", "> ", "> ", ">", "> > ", ">> ", "- ", "* ", "+ ",
+           "1. ", "2) ", "10. ", " ", "  ", "    ", "\t", "=", "===", "---", "***", ": ", "| ", "(", '"', "'", "12 "]
+ENDINGS = ["", "", "", "", " ", "  ", " #", " ##", "\t", "\u00a0"]
+JOINS = ["\n", "\n", "\n\n", "\n\n", "\n\n\n", "\n \n", "\n>\n"]
+
+
+GENTLE = (SAFE_WORDS, ["", "", "", "", "# ", "## ", "> ", '"', "(", "'"], [""], ["\n", "\n\n", "\n\n", "\n\n\n"])
+
+
+def line(rng: random.Random, words: list[str], openers: list[str], endings: list[str]) -> str:
+    return rng.choice(openers) + " ".join(rng.choice(words) for _ in range(rng.randint(1, 8))) + rng.choice(endings)
+
+
+def story(rng: random.Random) -> str:
+    """Mostly prose, where the words, openers, endings or joins may come from the edge, and now
+    and then a whole line does; or a text of edge lines only."""
+    hostile = (WORDS, OPENERS, ENDINGS, JOINS)
+    mix = hostile if rng.random() < 0.3 else tuple(hostile[j] if rng.random() < 0.2 else GENTLE[j] for j in range(4))
+    text = rng.choice(["", "\n", "\n\n"])
+    for i in range(rng.randint(1, 12)):
+        words, openers, endings, joins = hostile if rng.random() < 0.03 else mix
+        text += (rng.choice(joins) if i else "") + line(rng, words, openers, endings)
+    return text + rng.choice(["", "\n", "\n\n"])
+
+
+def same_as_markdown(text: str) -> bool:
+    """True when prose_html() took the text (and then its HTML is the plain way's)."""
+    html = prose_html(strip_controls(text))
+    if html is not None:
+        assert html == plain_render(text), text
+    assert render_markdown(text) == plain_render(text), text
+    return html is not None
+
+
+def test_prose_takes_what_it_can_and_gives_markdowns_html():
+    rng = random.Random(5)
+    taken = sum(same_as_markdown(story(rng)) for _ in range(3000))
+    assert 300 < taken < 2700      # both ways were met, often
+
+
+@settings(max_examples=500, derandomize=True, database=None)
+@given(st.lists(st.tuples(st.sampled_from(OPENERS), st.lists(st.sampled_from(WORDS), min_size=1, max_size=6),
+                          st.sampled_from(ENDINGS), st.sampled_from(JOINS)), max_size=10))
+def test_any_text_of_such_lines_gives_markdowns_html(lines):
+    same_as_markdown("".join(opener + " ".join(words) + ending + join for opener, words, ending, join in lines))
+
+
+@settings(max_examples=300, derandomize=True, database=None)
+@given(st.text(alphabet="ab #>\n'\"-.1()\t:", max_size=40))
+def test_any_text_of_the_edge_characters_gives_markdowns_html(text):
+    same_as_markdown(text)
+
+
+@pytest.mark.parametrize("text, html", [
+    ("One.\n\nTwo,\nand more.", "<p>One.</p>\n<p>Two,\nand more.</p>"),
+    ("## It's \"here\" -- now...", "<h2>It\u2019s \u201chere\u201d \u2013 now\u2026</h2>"),
+    ("> \"Yes,\" she said.\n> Then left.", "<blockquote>\n<p>\u201cYes,\u201d she said.\nThen left.</p>\n</blockquote>"),
+    ("\n\nA\n\n\n\nB\n", "<p>A</p>\n<p>B</p>"), ("", ""), ("\n\n", ""),
+])
+def test_prose_is_written_as_markdown_writes_it(text, html):
+    assert prose_html(text) == html
+    assert plain_render(text) == html
+
+
+@pytest.mark.parametrize("text", [
+    "*em*", "a_b", "[link](/x/)", "<b>", "AT&T", "a \nb", "a\n b", " a", "a ", "1. one", "2) two", "- item", "Title\n===",
+    "a\tb", "a\u00a0b", "# ", "#Title", "####### seven", "# Title #", "> a\nb", ">a", "> > a", "> a\n>\n> b", "a > b", "a\n# b",
+    "Term\n: def", "| a |", "x\n\n    code", "\\*", "`c`", "{: .c}", "~~~",
+])
+def test_anything_else_goes_the_markdown_way(text):
+    assert prose_html(text) is None
+    assert render_markdown(text) == plain_render(text)
+
+
+def test_a_prose_story_never_makes_a_markdown_converter(monkeypatch):
+    monkeypatch.setattr(markup, "_converters", {})
+    text = "## Heading\n\nA \"quoted\" paragraph -- with 1984's words...\n\n> \"Quote,\" he said."
+    assert render_markdown(text) == plain_render(text)
+    assert markup._converters == {}
+    render_markdown("*em*")
+    assert markup._converters
+
+
+def test_the_example_sites_stories_give_markdowns_html():
+    paths = sorted((ROOT / "content").rglob("*.md"))
+    assert paths
+    for path in paths:
+        same_as_markdown(path.read_text(encoding="utf-8").split("\n---\n", 1)[1])
+
+
+def test_the_benchmarks_stories_take_the_prose_way():
+    from bench.corpus import stories
+    bodies = [s["body"] for s in stories(300)]
+    assert all(same_as_markdown(body) for body in bodies)
