@@ -116,6 +116,8 @@ def plain_html(html: str) -> bool:
     text with no entities but &amp; &lt; &gt;. The sanitiser, and lxml's parse-and-write, give
     such HTML back unchanged (tests/test_sanitize.py checks both on generated Markdown), and it
     holds no link to make absolute; the usual wire story's body is such HTML."""
+    if "\x02" in html or "\x03" in html:
+        return False    # a placeholder Markdown leaked (it can, on tangled emphasis): the sanitiser strips it
     tags = _PLAIN_TAG.findall(html)
     if html.count("<") != len(tags) or html.count(">") != len(tags) or "\xa0" in html or "\r" in html:
         return False

@@ -117,6 +117,16 @@ def test_plain_bodies_skip_the_sanitiser_and_lxml_and_lose_nothing(blocks):
         assert absolutize(html, "https://example.com/x/") == html
 
 
+def test_a_placeholder_markdown_leaks_is_stripped():
+    """Python-Markdown leaves its \\x02…\\x03 placeholder in the HTML of this tangle of emphasis
+    and an entity; what is otherwise plain HTML must still go through the sanitiser, which strips it."""
+    text = "**m* _\n*&p;*"
+    PLAIN.reset()
+    assert "\x02" in PLAIN.convert(text)
+    html = render_markdown(text)
+    assert html == plain_render(text) and "\x02" not in html and "\x03" not in html
+
+
 def test_the_plain_shortcut_is_taken_for_ordinary_prose(monkeypatch):
     import generator.markup as markup
     calls = []
