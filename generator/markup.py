@@ -89,18 +89,19 @@ def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings 
     # Control characters are invisible, break feeds (XML cannot hold them) and could forge
     # Markdown's own \x02…\x03 placeholders: gone from the text, and from what entities made.
     text = strip_controls(text)
-    html = prose_html(text)
-    if html is not None:
-        return html     # plain prose: the HTML Markdown would make, which holds nothing to sanitise
-    md = _converters.get(base_path)
-    if md is None:
-        md = markdown.Markdown(extensions=[*extensions(), SmartPunctuation(), GatedPatterns()],   # gates last: it sees every pattern
-                               output_format="html")
-        if base_path != "/":
-            md.treeprocessors.register(_SitePaths(md, base_path), "site_paths", 0)
-        _converters[base_path] = md
-    md.reset()
-    html = md.convert(text)
+    html = prose_html(text)     # plain prose: the HTML Markdown would make, made without it
+    if html is not None and "[" not in text:
+        return html     # no link: its tags have no attributes and its text no entity, so plain_html() (tested)
+    if html is None:
+        md = _converters.get(base_path)
+        if md is None:
+            md = markdown.Markdown(extensions=[*extensions(), SmartPunctuation(), GatedPatterns()],   # gates last: it sees every pattern
+                                   output_format="html")
+            if base_path != "/":
+                md.treeprocessors.register(_SitePaths(md, base_path), "site_paths", 0)
+            _converters[base_path] = md
+        md.reset()
+        html = md.convert(text)
     if settings.unsafe_html:
         return strip_controls(html)
     if "<" not in text and plain_html(html):

@@ -1,17 +1,18 @@
 """Plain prose straight to HTML (pure): what Python-Markdown makes of it, without running it.
 
-A wire story is mostly prose: paragraphs, a subheading or two, a quote, and no inline markup at
-all. Python-Markdown spends ~130 µs on such a 700-word body (parsing blocks into a tree, running
-a dozen inline patterns and tree processors, serialising), and most of a build's parse phase.
-For a text that can hold nothing but paragraphs, `#` headings and single-paragraph `>` quotes,
-that HTML is simple to write out: each block's text as it stands, with smart punctuation.
+A news story is mostly prose: paragraphs, a subheading or two, a quote, now and then a link or
+a word in italics. Python-Markdown spends ~130–180 µs on a 700-word body (parsing blocks into a
+tree, running a dozen inline patterns and tree processors, serialising), most of a build's parse
+phase. For a text that holds nothing but paragraphs, `#` headings and one-paragraph `>` quotes,
+with at most `*emphasis*`, `**strong**` and `[links](https://…)` inside them, that HTML is
+simple to write out: each block's text as it stands, with the same smart punctuation.
 
 prose_html() says None for any text that might hold anything more, and the caller converts it
-with Markdown as before; so it is conservative, not clever: one character that could be markup
-(`*_[]<&\\` and the like), a line that opens as a list, rule, table or setext underline would,
-whitespace at either end of a line, or a tab, sends the whole text the long way.
-tests/test_prose.py holds its HTML equal to Markdown's on generated texts at that boundary, on the
-example site and on the benchmark's corpus.
+with Markdown as before; so it is conservative, not clever: one character that could be other
+markup (`_<&\\` and the like), a `*` or `[` that is not plainly emphasis or a link, a line that
+opens as a list, rule, table or setext underline would, whitespace at either end of a line, or a
+tab, sends the whole text the long way. tests/test_prose.py holds its HTML equal to Markdown's on
+generated texts at that boundary, on the example site and on the benchmark's corpus.
 """
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ import re
 
 from .typography import smarten
 
-# inline syntax, raw HTML and entities; tabs, CR and the C0 controls Markdown's whitespace handling touches
-_UNSAFE_BYTES = b"\\`*_[]<&{}|~\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
+# inline syntax besides emphasis and links, raw HTML and entities; tabs, CR and the C0 controls
+# Markdown's whitespace handling touches (and '_': emphasis, unless inside a link's URL)
+_UNSAFE_BYTES = b"\\`<&{}|~\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _ODD_SPACE = re.compile(r"[^\S \n]")     # whitespace other than the space and the newline (\xa0, \u3000…)
 # what a line of a paragraph may not open with: anything but a letter, digit, straight quote or
 # '(' (so no list marker, rule, heading, quote, table, definition or setext underline), nor a
@@ -28,6 +30,13 @@ _ODD_SPACE = re.compile(r"[^\S \n]")     # whitespace other than the space and t
 _ODD_START = re.compile(r"[^\w\"'(]|\d+[.)]")
 _ODD_LINE = re.compile(r"\n(?:[^\w\"'(]|\d+[.)])")
 _HEADING = re.compile(r"(#{1,6}) ([^#\s][^#\n]*)")
+# a link to a web address with nothing in it the serialiser escapes or Markdown reads as more;
+# emphasis around words, opened after a space, '(' or a straight quote and closed before one or
+# before punctuation (the opener's '(' and quotes, and whether it opens a block, are checked apart)
+_INLINE = re.compile(r"""\[([^][*\n]+)\]\((https?://[^\s()<>"'&\\[\]*]+)\)"""   # (each branch starts with a character: found at once)
+                     r"""|\*(\*?)([^\s*][^*\n]*?(?<=[^\s*]))\*\3(?=[\s.,;:!?)"']|\Z)""")
+_EMPHASIS_AFTER = frozenset(" (\"'")
+_MARKUP = re.compile(r"[][*_]")
 
 
 def prose_html(text: str) -> str | None:
@@ -47,6 +56,7 @@ def prose_html(text: str) -> str | None:
         return None
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
+    inline = _inline if "*" in text or "[" in text or "]" in text or "_" in text else _smarten
     out = []
     for block in text.split("\n\n"):
         first = block[0]
@@ -55,16 +65,66 @@ def prose_html(text: str) -> str | None:
             if heading is None:
                 return None
             level = len(heading[1])
-            out.append(f"<h{level}>{smarten(heading[2], ' ')}</h{level}>")
+            inner = inline(heading[2])
+            if inner is None:
+                return None
+            out.append(f"<h{level}>{inner}</h{level}>")
         elif first == ">":
             if block[1:2] != " " or block.count("\n") != block.count("\n> ") or out[-1:] and out[-1][:3] == "<bl":
                 return None     # (Markdown makes a quote that follows a quote part of it)
             inner = block[2:].replace("\n> ", "\n")
             if _ODD_START.match(inner) or _ODD_LINE.search(inner):
                 return None
-            out.append(f"<blockquote>\n<p>{smarten(inner, ' ')}</p>\n</blockquote>")
+            inner = inline(inner)
+            if inner is None:
+                return None
+            out.append(f"<blockquote>\n<p>{inner}</p>\n</blockquote>")
         else:
             if _ODD_START.match(block) or _ODD_LINE.search(block):
                 return None
-            out.append(f"<p>{smarten(block, ' ')}</p>")
+            inner = inline(block)
+            if inner is None:
+                return None
+            out.append(f"<p>{inner}</p>")
     return "\n".join(out)
+
+
+def _smarten(text: str) -> str:
+    """A block's text with no markup in it as HTML."""
+    return smarten(text, " ")
+
+
+def _inline(text: str) -> str | None:
+    """A block's text as HTML: its links and emphasis as elements, and smart punctuation in each
+    piece of text, each curled after the (curled) character before it, as Markdown's tree has it."""
+    if "*" not in text and "[" not in text and "]" not in text and "_" not in text:
+        return smarten(text, " ")       # (a few memchr()s: cheaper than the regex's scan)
+    out, before, done = [], " ", 0
+    for m in _INLINE.finditer(text):
+        gap = text[done:m.start()]
+        if _MARKUP.search(gap):
+            return None
+        if gap:
+            gap = smarten(gap, before)
+            before = gap[-1]
+            out.append(gap)
+        if m[1] is not None:    # a link (after a '!', an image)
+            words, url = m[1], m[2]
+            if m.start() and text[m.start() - 1] == "!" or _MARKUP.search(words):
+                return None
+            words = smarten(words, before)
+            out.append(f'<a href="{url}">{words}</a>')
+        else:
+            if m.start() and text[m.start() - 1] not in _EMPHASIS_AFTER or _MARKUP.search(m[4]):
+                return None
+            words = smarten(m[4], before)
+            tag = "strong" if m[3] else "em"
+            out.append(f"<{tag}>{words}</{tag}>")
+        before = words[-1]
+        done = m.end()
+    rest = text[done:]
+    if _MARKUP.search(rest):
+        return None
+    if rest:
+        out.append(smarten(rest, before))
+    return "".join(out)

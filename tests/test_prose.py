@@ -14,16 +14,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import markup
-from generator.markup import render_markdown, strip_controls
+from generator.markup import plain_html, render_markdown, strip_controls
 from generator.prose import prose_html
-from test_parse_equivalence import plain_render
+from test_parse_equivalence import PLAIN, plain_render
 
 ROOT = Path(__file__).resolve().parent.parent
 
 WORDS = ["word", "Word", "the", "it's", "'90s", "students'", '"quoted,"', "(aside)", "--", "---", "...", "e.g.", "U.S.",
          "1.", "2)", "3.5", "10:30", "1984.", "#1", "C#", "a>b", "->", "naïve", "Émile", "x", "!", "?", ";", ",", ":", "/",
          "$5", "50%", "@", "=", "+", "-", "'", '"', "#", ">", "<", "&", "*", "_", "`", "|", "~", "[x]", "{y}", "\\",
-         "\u00a0", "\u3000", "\u2014", "\u201cq\u201d", "a\tb", "\x0b", "\x02", "AT&amp;T"]
+         "\u00a0", "\u3000", "\u2014", "\u201cq\u201d", "a\tb", "\x0b", "\x02", "AT&amp;T",
+         "*em*", "**strong**", "*two words*", "**\"quoted\"**", "(*aside*)", "'*it*'", "*'90s*", "*--*", "*x*.", "**y**,",
+         "[a link](https://example.com/x)", "[\"its\" page](http://example.org/a_b/?q=1#f)", "[x](/relative/)",
+         "[t](https://a.b \"title\")", "![img](https://a.b/i.png)", "[ref]", "[ref][id]", "]", "*", "**", "***", "a*b*",
+         "*a", "a*", "* a*", "*a *", "_x_", "__y__", "snake_case", "*a**", "**a*", "*[l](https://a.b)*", "[*e*](https://a.b)"]
 SAFE_WORDS = [w for w in WORDS if prose_html(w) is not None and len(w) > 1]
 OPENERS = ["", "", "", "", "# ", "## ", "###### ", "####### ", "#", "#  ", "> ", "> ", ">", "> > ", ">> ", "- ", "* ", "+ ",
            "1. ", "2) ", "10. ", " ", "  ", "    ", "\t", "=", "===", "---", "***", ": ", "| ", "(", '"', "'", "12 "]
@@ -51,10 +55,12 @@ def story(rng: random.Random) -> str:
 
 
 def same_as_markdown(text: str) -> bool:
-    """True when prose_html() took the text (and then its HTML is the plain way's)."""
+    """True when prose_html() took the text (and then its HTML is Markdown's, before the sanitiser)."""
     html = prose_html(strip_controls(text))
     if html is not None:
-        assert html == plain_render(text), text
+        PLAIN.reset()
+        assert html == PLAIN.convert(strip_controls(text)), text
+        assert plain_html(html) == ("[" not in text)      # render_markdown() returns it as it is when it has no link
     assert render_markdown(text) == plain_render(text), text
     return html is not None
 
@@ -83,14 +89,19 @@ def test_any_text_of_the_edge_characters_gives_markdowns_html(text):
     ("## It's \"here\" -- now...", "<h2>It\u2019s \u201chere\u201d \u2013 now\u2026</h2>"),
     ("> \"Yes,\" she said.\n> Then left.", "<blockquote>\n<p>\u201cYes,\u201d she said.\nThen left.</p>\n</blockquote>"),
     ("\n\nA\n\n\n\nB\n", "<p>A</p>\n<p>B</p>"), ("", ""), ("\n\n", ""),
+    ('Read [the "report"](https://example.com/a_b) *today*, **now**.',
+     '<p>Read <a href="https://example.com/a_b">the \u201creport\u201d</a> <em>today</em>, <strong>now</strong>.</p>'),
+    ("## A *new* 'era'", "<h2>A <em>new</em> \u2018era\u2019</h2>"),
 ])
 def test_prose_is_written_as_markdown_writes_it(text, html):
     assert prose_html(text) == html
-    assert plain_render(text) == html
+    PLAIN.reset()
+    assert PLAIN.convert(text) == html
 
 
 @pytest.mark.parametrize("text", [
-    "*em*", "a_b", "[link](/x/)", "<b>", "AT&T", "a \nb", "a\n b", " a", "a ", "1. one", "2) two", "- item", "Title\n===",
+    "a*b*", "*a *", "* a*", "**a*", "***a***", "*a\nb*", "a_b", "_em_", "[link](/x/)", "[a](https://a.b \"t\")", "[a] b",
+    "![i](https://a.b/i.png)", "[*a*](https://a.b)", "*[a](https://a.b)*", "[a](https://a.b/(c))", "[a](https://a.b?x=1&y=2)", "<b>", "AT&T", "a \nb", "a\n b", " a", "a ", "1. one", "2) two", "- item", "Title\n===",
     "a\tb", "a\u00a0b", "# ", "#Title", "####### seven", "# Title #", "> a\nb", ">a", "> > a", "> a\n>\n> b", "a > b", "a\n# b",
     "Term\n: def", "| a |", "x\n\n    code", "\\*", "`c`", "{: .c}", "~~~",
 ])
@@ -101,10 +112,11 @@ def test_anything_else_goes_the_markdown_way(text):
 
 def test_a_prose_story_never_makes_a_markdown_converter(monkeypatch):
     monkeypatch.setattr(markup, "_converters", {})
-    text = "## Heading\n\nA \"quoted\" paragraph -- with 1984's words...\n\n> \"Quote,\" he said."
+    text = ("## Heading\n\nA \"quoted\" paragraph -- with 1984's words... and a [link](https://example.com/).\n\n"
+            "> \"Quote,\" he *said*.")
     assert render_markdown(text) == plain_render(text)
     assert markup._converters == {}
-    render_markdown("*em*")
+    render_markdown("_em_")
     assert markup._converters
 
 
