@@ -41,8 +41,9 @@ _MARKUP = re.compile(r"[][*_]")
 
 def prose_html(text: str) -> str | None:
     """The HTML Markdown (with Broadsheet's extensions and smart punctuation) makes of `text`
-    when it is plain prose, paragraphs and `#` headings and `> ` quotes of one paragraph;
-    None when it may be anything else. `text` has been through markup.strip_controls()."""
+    when it is plain prose: paragraphs, `#` headings and `> ` quotes of one paragraph, holding
+    at most emphasis and links to web addresses; None when it may be anything else. `text` has
+    been through markup.strip_controls(). The HTML is as Markdown makes it, before the sanitiser."""
     data = text.encode("utf-8", "surrogatepass")
     if len(data.translate(None, _UNSAFE_BYTES)) != len(data) or " \n" in text or "\n " in text:
         return None
