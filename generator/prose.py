@@ -24,18 +24,20 @@ from .typography import smarten
 # Markdown's whitespace handling touches (and '_': emphasis, unless inside a link's URL)
 _UNSAFE_BYTES = b"\\`<&{}|~\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _ODD_SPACE = re.compile(r"[^\S \n]")     # whitespace other than the space and the newline (\xa0, \u3000…)
-# what a line of a paragraph may not open with: anything but a letter, digit, straight quote or
-# '(' (so no list marker, rule, heading, quote, table, definition or setext underline), nor a
-# number and a dot or parenthesis, as an ordered list item does
-_ODD_START = re.compile(r"[^\w\"'(]|\d+[.)]")
-_ODD_LINE = re.compile(r"\n(?:[^\w\"'(]|\d+[.)])")
+# what a line of a paragraph may not open with: anything but a letter, digit, straight quote,
+# '(', emphasis opening on one of them or a link (so no list marker, rule, heading, quote, table,
+# definition or setext underline), nor a number and a dot or parenthesis, as a list item does
+_ODD = r"""(?!\*\*?[\w"'(]|\[)[^\w"'(]|\d+[.)]"""
+_ODD_START = re.compile(_ODD)
+_ODD_LINE = re.compile(rf"\n(?:{_ODD})")
+_ORDERED = re.compile(r"\d+\. ")        # an ordered list's item: '1. 
 _HEADING = re.compile(r"(#{1,6}) ([^#\s][^#\n]*)")
 # a link to a web address with nothing in it the serialiser escapes or Markdown reads as more;
 # emphasis around words, opened after a space, '(' or a straight quote and closed before one or
 # before punctuation (the opener's '(' and quotes, and whether it opens a block, are checked apart)
 _INLINE = re.compile(r"""\[([^][*\n]+)\]\((https?://[^\s()<>"'&\\[\]*]+)\)"""   # (each branch starts with a character: found at once)
                      r"""|\*(\*?)([^\s*][^*\n]*?(?<=[^\s*]))\*\3(?=[\s.,;:!?)"']|\Z)""")
-_EMPHASIS_AFTER = frozenset(" (\"'")
+_EMPHASIS_AFTER = frozenset(" \n(\"'")
 _MARKUP = re.compile(r"[][*_]")
 
 
@@ -80,6 +82,11 @@ def prose_html(text: str) -> str | None:
             if inner is None:
                 return None
             out.append(f"<blockquote>\n<p>{inner}</p>\n</blockquote>")
+        elif first in "-*+" and block[1:2] == " " or first.isdigit() and _ORDERED.match(block):
+            listed = _list(block, inline, out[-1][:3] if out else "")
+            if listed is None:
+                return None
+            out.append(listed)
         else:
             if _ODD_START.match(block) or _ODD_LINE.search(block):
                 return None
@@ -87,6 +94,34 @@ def prose_html(text: str) -> str | None:
             if inner is None:
                 return None
             out.append(f"<p>{inner}</p>")
+    return "\n".join(out)
+
+
+def _list(block: str, inline, before: str) -> str | None:
+    """A block of list items, one a line, all with the same marker ('- ', '* ', '+ '; or numbers
+    from '1. '), as Markdown writes a tight list; None for anything more (an item running on to
+    a second line, a nested list, a list straight after a list, which Markdown joins to it)."""
+    if before in ("<ul", "<ol"):
+        return None
+    lines = block.split("\n")
+    if block[0].isdigit():
+        if not block.startswith("1. ") or not all(_ORDERED.match(line) for line in lines):
+            return None
+        tag, items = "ol", [line.partition(". ")[2] for line in lines]
+    else:
+        marker = block[:2]
+        if not all(line.startswith(marker) for line in lines):
+            return None
+        tag, items = "ul", [line[2:] for line in lines]
+    out = [f"<{tag}>"]
+    for item in items:
+        if not item or _ODD_START.match(item):
+            return None
+        inner = inline(item)
+        if inner is None:
+            return None
+        out.append(f"<li>{inner}</li>")
+    out.append(f"</{tag}>")
     return "\n".join(out)
 
 
