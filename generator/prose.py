@@ -1,18 +1,20 @@
 """Plain prose straight to HTML (pure): what Python-Markdown makes of it, without running it.
 
-A news story is mostly prose: paragraphs, a subheading or two, a quote, now and then a link or
-a word in italics. Python-Markdown spends ~130–180 µs on a 700-word body (parsing blocks into a
-tree, running a dozen inline patterns and tree processors, serialising), most of a build's parse
-phase. For a text that holds nothing but paragraphs, `#` headings and one-paragraph `>` quotes,
-with at most `*emphasis*`, `**strong**` and `[links](https://…)` inside them, that HTML is
-simple to write out: each block's text as it stands, with the same smart punctuation.
+A news story is mostly prose: paragraphs, a subheading or two, a quote, a short list, now and
+then a link or a word in italics. Python-Markdown spends ~130–180 µs on a 700-word body (parsing
+blocks into a tree, running a dozen inline patterns and tree processors, serialising), most of a
+build's parse phase. For a text that holds nothing but paragraphs, `#` headings, one-paragraph
+`>` quotes and tight lists, with at most `*emphasis*`, `**strong**` and `[links](https://…)`
+inside them, that HTML is simple to write out: each block's text as it stands, with the same
+smart punctuation.
 
 prose_html() says None for any text that might hold anything more, and the caller converts it
 with Markdown as before; so it is conservative, not clever: one character that could be other
 markup (`_<&\\` and the like), a `*` or `[` that is not plainly emphasis or a link, a line that
-opens as a list, rule, table or setext underline would, whitespace at either end of a line, or a
-tab, sends the whole text the long way. tests/test_prose.py holds its HTML equal to Markdown's on
-generated texts at that boundary, on the example site and on the benchmark's corpus.
+opens as a rule, table or setext underline would, a loose or nested list, whitespace at either
+end of a line, or a tab, sends the whole text the long way. tests/test_prose.py holds its HTML
+equal to Markdown's on generated texts at that boundary, on the example site and on the
+benchmark's corpus.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ _ODD_SPACE = re.compile(r"[^\S \n]")     # whitespace other than the space and t
 _ODD = r"""(?!\*\*?[\w"'(]|\[)[^\w"'(]|\d+[.)]"""
 _ODD_START = re.compile(_ODD)
 _ODD_LINE = re.compile(rf"\n(?:{_ODD})")
-_ORDERED = re.compile(r"\d+\. ")        # an ordered list's item: '1. 
+_ORDERED = re.compile(r"\d+\. ")        # an ordered list's item: "1. "
 _HEADING = re.compile(r"(#{1,6}) ([^#\s][^#\n]*)")
 # a link to a web address with nothing in it the serialiser escapes or Markdown reads as more;
 # emphasis around words, opened after a space, '(' or a straight quote and closed before one or
@@ -43,8 +45,8 @@ _MARKUP = re.compile(r"[][*_]")
 
 def prose_html(text: str) -> str | None:
     """The HTML Markdown (with Broadsheet's extensions and smart punctuation) makes of `text`
-    when it is plain prose: paragraphs, `#` headings and `> ` quotes of one paragraph, holding
-    at most emphasis and links to web addresses; None when it may be anything else. `text` has
+    when it is plain prose: paragraphs, `#` headings, `> ` quotes of one paragraph and tight
+    lists, holding at most emphasis and links to web addresses; None when it may be anything else. `text` has
     been through markup.strip_controls(). The HTML is as Markdown makes it, before the sanitiser."""
     data = text.encode("utf-8", "surrogatepass")
     if len(data.translate(None, _UNSAFE_BYTES)) != len(data) or " \n" in text or "\n " in text:
@@ -59,7 +61,6 @@ def prose_html(text: str) -> str | None:
         return None
     while "\n\n\n" in text:
         text = text.replace("\n\n\n", "\n\n")
-    inline = _inline if "*" in text or "[" in text or "]" in text or "_" in text else _smarten
     out = []
     for block in text.split("\n\n"):
         first = block[0]
@@ -68,36 +69,39 @@ def prose_html(text: str) -> str | None:
             if heading is None:
                 return None
             level = len(heading[1])
-            inner = inline(heading[2])
+            inner = _inline(heading[2])
             if inner is None:
                 return None
             out.append(f"<h{level}>{inner}</h{level}>")
         elif first == ">":
             if block[1:2] != " " or block.count("\n") != block.count("\n> ") or out[-1:] and out[-1][:3] == "<bl":
                 return None     # (Markdown makes a quote that follows a quote part of it)
-            inner = block[2:].replace("\n> ", "\n")
-            if _ODD_START.match(inner) or _ODD_LINE.search(inner):
-                return None
-            inner = inline(inner)
+            inner = _paragraph(block[2:].replace("\n> ", "\n"))
             if inner is None:
                 return None
-            out.append(f"<blockquote>\n<p>{inner}</p>\n</blockquote>")
+            out.append(f"<blockquote>\n{inner}\n</blockquote>")
         elif first in "-*+" and block[1:2] == " " or first.isdigit() and _ORDERED.match(block):
-            listed = _list(block, inline, out[-1][:3] if out else "")
-            if listed is None:
-                return None
-            out.append(listed)
-        else:
-            if _ODD_START.match(block) or _ODD_LINE.search(block):
-                return None
-            inner = inline(block)
+            inner = _list(block, out[-1][:3] if out else "")
             if inner is None:
                 return None
-            out.append(f"<p>{inner}</p>")
+            out.append(inner)
+        else:
+            inner = _paragraph(block)
+            if inner is None:
+                return None
+            out.append(inner)
     return "\n".join(out)
 
 
-def _list(block: str, inline, before: str) -> str | None:
+def _paragraph(text: str) -> str | None:
+    """A paragraph (in a quote or not) as Markdown writes it; None if a line opens as other markup."""
+    if _ODD_START.match(text) or _ODD_LINE.search(text):
+        return None
+    inner = _inline(text)
+    return None if inner is None else f"<p>{inner}</p>"
+
+
+def _list(block: str, before: str) -> str | None:
     """A block of list items, one a line, all with the same marker ('- ', '* ', '+ '; or numbers
     from '1. '), as Markdown writes a tight list; None for anything more (an item running on to
     a second line, a nested list, a list straight after a list, which Markdown joins to it)."""
@@ -117,17 +121,12 @@ def _list(block: str, inline, before: str) -> str | None:
     for item in items:
         if not item or _ODD_START.match(item):
             return None
-        inner = inline(item)
+        inner = _inline(item)
         if inner is None:
             return None
         out.append(f"<li>{inner}</li>")
     out.append(f"</{tag}>")
     return "\n".join(out)
-
-
-def _smarten(text: str) -> str:
-    """A block's text with no markup in it as HTML."""
-    return smarten(text, " ")
 
 
 def _inline(text: str) -> str | None:
