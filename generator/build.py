@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from functools import lru_cache, partial
 from operator import attrgetter
-from typing import Callable, NamedTuple, Protocol
+from typing import AbstractSet, Callable, NamedTuple, Protocol
 
 import jinja2
 
@@ -24,10 +24,10 @@ from .feeds import absolutize, build_feeds
 from .jsonfeed import build_json_feed
 from .sitemaps import NEWS_WINDOW, build_news_sitemap, build_robots, build_sitemaps, sitemap_files
 from .images import image_sizes
-from .lock import site_lock
+from .lock import output_lock, site_lock
 from .listings import build_taxonomy, duplicate_urls, newest_first, select
 from .model import Article
-from .output import MARKER, DiskSink, Written, check_output_target, files_in
+from .output import MARKER, DiskSink, Written, check_output_target, clashes, files_in, lock_path, recover
 from .plan import (PAGE_TEMPLATES, PageJob, Shown, Site, Touching, newest_change, plan, related_key, related_of, shape,
                    sitemap_entries)
 from .problems import BuildError, Problem
@@ -188,18 +188,55 @@ def static_files(site: Path, theme: Path) -> dict[str, Path]:
     return files
 
 
-def _collisions(jobs: list[PageJob], static: dict[str, Path], data: list[str]) -> list[Problem]:
-    if len({job.path for job in jobs} | set(static) | set(data)) == len(jobs) + len(static) + len(data):
-        return []       # no file written twice: no need to say by whom
-    owners: dict[str, list[str]] = {}
+class Owner(NamedTuple):
+    """Who writes an output file, for a problem that names the file to change and its field."""
+    path: str       # a content file, a static file, or '' for a page or file the build makes itself
+    field: str
+    what: str
+
+
+def _owner(job: PageJob, sections: AbstractSet[str]) -> Owner:
+    if job.template == "redirect.html":
+        return Owner(job.inputs[0], "aliases", f"the redirect from /{job.path.removesuffix('index.html')}")
+    if job.template == "article.html":
+        return Owner(job.inputs[0], "slug", f"its page /{job.url_path}")
+    section = job.url_path.partition("/")[0]
+    if job.template == "list.html" and section in sections and job.inputs and (
+            job.url_path == f"{section}/" or job.url_path.startswith(f"{section}/page/")):
+        return Owner(job.inputs[0], "section", f"the page of its section '{section}' /{job.url_path}")
+    return Owner("", "", f"the {job.template.removesuffix('.html')} page /{job.url_path}")
+
+
+def _collisions(jobs: list[PageJob], static: dict[str, Path], data: list[str], site_dir: Path,
+                sections: AbstractSet[str]) -> list[Problem]:
+    """Outputs that cannot all be written: one file twice, a file where another output needs a
+    folder, or a name the output folder keeps for itself. Found before anything is written."""
+    found = clashes([*(job.path for job in jobs), *static, *data])
+    if not found:
+        return []
+    owners: dict[str, list[Owner]] = {}
     for job in jobs:
-        owners.setdefault(job.path, []).append(job.owner())
+        owners.setdefault(job.path, []).append(_owner(job, sections))
     for rel, path in static.items():
-        owners.setdefault(rel, []).append(f"static file {path}")
+        shown = path.relative_to(site_dir).as_posix() if path.is_relative_to(site_dir) else str(path)
+        owners.setdefault(rel, []).append(Owner(shown, "", f"the static file {shown}"))
     for rel in data:
-        owners.setdefault(rel, []).append("generated file")
-    return [Problem(rel, None, "", "written by more than one thing: " + " and ".join(who))
-            for rel, who in owners.items() if len(who) > 1]
+        owners.setdefault(rel, []).append(Owner("", "", f"the generated file /{rel}"))
+    problems = []
+    for rel, other in found:
+        mine = owners[rel]
+        theirs = owners[other] if other and other != rel else []
+        blamed = next((o for o in [*mine, *theirs] if o.field), next((o for o in [*mine, *theirs] if o.path), mine[0]))
+        if other == rel:
+            others = " and ".join(o.what for o in mine if o is not blamed)
+            message = f"{blamed.what} would be written to /{rel}, as {others} is"
+        elif other:
+            message = (f"/{rel} ({' and '.join(o.what for o in mine)}) is a file, but /{other} "
+                       f"({' and '.join(o.what for o in theirs)}) needs it to be a folder")
+        else:
+            message = f"{' and '.join(o.what for o in mine)} would be written to /{rel}, a name the output keeps for itself"
+        problems.append(Problem(blamed.path or rel, None, blamed.field, message))
+    return problems
 
 
 def scheduled(articles: list[Article], now: datetime) -> list[Article]:
@@ -219,18 +256,37 @@ def held_back(site_dir: Path, now: datetime) -> list[Article]:
 def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Sink | None = None,
                cache: BuildCache | None = None) -> BuildResult:
     """Build the site at site_dir. Raises BuildError with every problem; writes nothing then.
-    Two builds of one site never run at once: the second fails at once, saying so.
+    Two builds of one site, or into one output folder, never run at once: the second fails at
+    once, saying so. What a killed build left half-done is finished or undone before anything
+    else, so no problem found later can leave the output mixed.
     `cache`: a BuildCache.in_memory() kept between the builds of one process (the dev server)."""
     collecting = gc.isenabled()
     gc.disable()    # a build makes millions of objects and few cycles: scanning the heap costs ~15%
     try:
         if sink is not None:
             return _build(site_dir, options, sink, cache)
-        with site_lock(site_dir.absolute()):
-            return _build(site_dir, options, None, cache)
+        site_dir = site_dir.absolute()
+        output = (options.output or site_dir / "output").absolute()
+        with site_lock(site_dir) as writable:
+            check_output_target(output, site_dir)
+            with output_lock(_output_lock(output)):
+                recover(output)
+                if not writable:    # a read-only site folder: no cache can be kept in it
+                    options, cache = replace(options, cache=False), None
+                return _build(site_dir, options, None, cache)
     finally:
         if collecting:
             gc.enable()
+
+
+def _output_lock(output: Path) -> Path:
+    """The output's lock file, its folder made if need be."""
+    path = lock_path(output)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BuildError([Problem(str(output), None, "", f"cannot be made: {exc.strerror or exc}")]) from None
+    return path
 
 
 def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: BuildCache | None) -> BuildResult:
@@ -249,8 +305,6 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     config = load_config(site_dir, options.base_url)
     theme = find_theme(site_dir, config.theme)
     output = (options.output or site_dir / "output").absolute()
-    if sink is None:
-        check_output_target(output, site_dir)
     cache = kept.begin(parse_key(config)) if kept else BuildCache.open(site_dir, options.cache, parse_key(config))
     scan = _scan_output(output, cache) if sink is None and kept is None else None
     try:
@@ -353,7 +407,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
             data = feeds + files
             if changed is None:
                 cache.related, cache.template_deps = (chosen, related_of(jobs)), (templates, site.template_keys)
-                problems = _collisions(jobs, static, [d.path for d in data])
+                problems = _collisions(jobs, static, [d.path for d in data], site_dir, tax.sections.keys())
                 if problems:
                     raise BuildError(problems)
                 expected = {job.path for job in jobs} | {d.path for d in data} | set(static)

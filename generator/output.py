@@ -84,20 +84,21 @@ class DiskSink:
         """`existing()` lists the files in OUTPUT (default: files_in(), when commit() asks);
         `touched()` names those of the last build's records that are not as it left them, for
         carry() to answer from (default: carry() looks at each file itself)."""
-        self.output = output.absolute()
+        self.output = real_output(output)      # a link to the output is written through, never replaced
         self.existing = existing or (lambda: files_in(self.output))
         self.touched = touched
         self.parent = self.output.parent
-        prefix = f".{self.output.name}.broadsheet-"
-        self.stage = self.parent / f"{prefix}new-{os.getpid()}"
-        self.old = self.parent / f"{prefix}old-{os.getpid()}"
+        self.inside = stages_inside(self.output)
+        self.stage = stage_folder(self.output, self.inside)
+        self.old = self.parent / f".{self.output.name}.broadsheet-old-{os.getpid()}"
         self.mode = ""            # after commit: "new", "swap" or "patch"
         self.changed: set[str] | None = None   # after commit: files written or deleted (None: all new)
-        self.parent.mkdir(parents=True, exist_ok=True)
+        self.replacing = self.output.is_dir()     # else every file is new: nothing to compare with
+        if not self.inside:
+            self.parent.mkdir(parents=True, exist_ok=True)
         if recover(self.output):    # what was looked at before would not show what recovery changed
             self.existing, self.touched = (lambda: files_in(self.output)), None
         self.stage.mkdir()
-        self.replacing = self.output.is_dir()     # else every file is new: nothing to compare with
         self.folders: set[str] = {str(self.stage)}
         self.written: dict[str, Written] = {}     # rel -> its output file after commit()
 
@@ -160,13 +161,20 @@ class DiskSink:
         return stat.S_ISREG(st.st_mode) and st.st_size == size and st.st_mtime_ns == mtime_ns
 
     def commit(self, expected: set[str] | None = None) -> None:
-        """Make the output hold exactly `expected` (every file this build produced)."""
+        """Make the output hold exactly `expected` (every file this build produced). Everything
+        staged is synced to disk before the change is committed (a power cut after a build that
+        said it succeeded must not leave empty files)."""
         staged = {rel for rel, done in self.written.items() if done.staged}
         expected = set(staged) if expected is None else set(expected)
         expected.add(MARKER)
         if not self.output.is_dir():
+            if self.replacing or self.inside:   # the files this build kept as they were went with it
+                raise BuildError([Problem(str(self.output), None, "", "the output folder was removed during the "
+                                          "build; nothing was written. Build again")])
             (self.stage / MARKER).write_bytes(MARKER_TEXT)
+            sync_tree(self.stage)
             self.stage.rename(self.output)
+            sync_folder(self.parent)
             self.mode = "new"
             return
         old = self.existing()
@@ -174,24 +182,33 @@ class DiskSink:
         kept = expected - staged - {MARKER}
         missing = [rel for rel in kept if rel not in old]
         if missing:  # the old output lost files since it was built: write everything anew
-            raise OSError(f"output changed during the build: {missing[0]} is gone; build again")
+            raise BuildError([Problem(str(self.output / missing[0]), None, "", "was removed from the output during "
+                                      "the build; nothing was written. Build again")])
         if MARKER not in old:
             (self.stage / MARKER).write_bytes(MARKER_TEXT)
             staged.add(MARKER)
         self.changed = (staged | set(stale)) - {MARKER}
-        if len(staged) + len(stale) <= self.PATCH_SHARE * len(expected):
+        if self.inside or len(staged) + len(stale) <= self.PATCH_SHARE * len(expected):
             self._patch(sorted(staged), stale)
         else:
             self._swap(kept)
 
     def _patch(self, staged: list[str], stale: list[str]) -> None:
-        journal = "".join(f"replace {rel}\n" for rel in staged) + "".join(f"delete {rel}\n" for rel in stale)
+        # deletions first: a file that becomes a folder (or the other way round) must be gone
+        # before what replaces it can be put in its place
+        journal = "".join(f"delete {rel}\n" for rel in stale) + "".join(f"replace {rel}\n" for rel in staged)
         tmp = self.stage / ".journal.tmp"
         tmp.write_text(journal, encoding="utf-8")
+        sync_tree(self.stage)
         os.replace(tmp, self.stage / JOURNAL)          # from here on, the change is committed
+        sync_folder(self.stage)
         self.mode = "committing"
-        _apply(self.stage, self.output)
+        failed = _apply(self.stage, self.output)
         self.mode = "patch"
+        if failed:   # (a folder made by hand where a page goes, say: the build's own outputs never clash)
+            raise BuildError([Problem(str(self.output / failed[0].partition(" ")[2]), None, "",
+                                      f"could not be {failed[0].partition(' ')[0]}d in the output "
+                                      f"({len(failed)} file{'s' if len(failed) != 1 else ''} in all); build again")])
 
     def _swap(self, kept: set[str]) -> None:
         for rel in kept:
@@ -202,8 +219,10 @@ class DiskSink:
             except OSError:
                 shutil.copy2(self.output / rel, target)
         (self.stage / MARKER).write_bytes(MARKER_TEXT)
+        sync_tree(self.stage)
         self.output.rename(self.old)
         self.stage.rename(self.output)
+        sync_folder(self.parent)
         shutil.rmtree(self.old)
         self.mode = "swap"
 
@@ -214,10 +233,75 @@ class DiskSink:
 
 
 JOURNAL = ".journal"
+STAGE_INSIDE = ".broadsheet-stage-"     # a stage kept inside the output folder (see stages_inside())
+LOCK_NAME = ".broadsheet-lock"          # the output's lock, when it cannot lie beside the output
+
+
+def _folders(rel: str):
+    """The folders a path lies in, innermost first: 'a/b/c.html' -> 'a/b', 'a'."""
+    while "/" in rel:
+        rel = rel.rpartition("/")[0]
+        yield rel
+
+
+KEPT_NAMES = frozenset((MARKER, JOURNAL, JOURNAL + ".tmp", LOCK_NAME))
+
+
+def clashes(paths: list[str]) -> list[tuple[str, str]]:
+    """The outputs among `paths` that cannot all be written to one folder, as (path, other):
+    (p, p) for a file written twice; (p, q) where p is a file and q lies inside it, as if p were
+    a folder; (p, '') for a name the output folder keeps for itself (its marker, journal, lock
+    and inner stages). Pure; linear in the number of paths."""
+    files: set[str] = set()
+    twice = []
+    for rel in paths:
+        if rel in files:
+            twice.append((rel, rel))
+        files.add(rel)
+    folders: dict[str, str] = {}        # folder -> a file inside it
+    for rel in files:
+        for folder in _folders(rel):
+            if folder in folders:
+                break
+            folders[folder] = rel
+    found = dict.fromkeys(twice)
+    found.update(dict.fromkeys((rel, folders[rel]) for rel in files & folders.keys()))
+    for rel in files:
+        top = rel.partition("/")[0]
+        if top in KEPT_NAMES or top.startswith(STAGE_INSIDE):
+            found[(rel, "")] = None
+    return list(found)
+
+
+def real_output(output: Path) -> Path:
+    """The folder the output really is: a symbolic link (`output -> /srv/www`, a common deploy
+    set-up) is followed, so the build writes into its target and the link stays as it is."""
+    output = output.absolute()
+    return Path(os.path.realpath(output)) if output.is_symlink() else output
+
+
+def stages_inside(output: Path) -> bool:
+    """Whether a build must stage its files inside the output folder and patch it in place,
+    because the folder cannot be swapped: it is a mount point of its own, its parent is on
+    another file system, or its parent cannot be written (a read-only bind mount around it)."""
+    if not output.is_dir():
+        return False
+    try:
+        return (os.path.ismount(output) or os.stat(output.parent).st_dev != os.stat(output).st_dev
+                or not os.access(output.parent, os.W_OK | os.X_OK))
+    except OSError:
+        return True
+
+
+def stage_folder(output: Path, inside: bool) -> Path:
+    if inside:
+        return output / f"{STAGE_INSIDE}{os.getpid()}"
+    return output.parent / f".{output.name}.broadsheet-new-{os.getpid()}"
 
 
 def files_in(root: Path) -> set[str]:
-    """Every file under root, as POSIX paths relative to it (the journal excluded)."""
+    """Every file under root, as POSIX paths relative to it (the journal, an inner stage and the
+    lock excluded)."""
     found: set[str] = set()
 
     def walk(folder: str, prefix: str) -> None:
@@ -227,30 +311,41 @@ def files_in(root: Path) -> set[str]:
             return
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
-                walk(entry.path, f"{prefix}{entry.name}/")
+                if prefix or not entry.name.startswith(STAGE_INSIDE):
+                    walk(entry.path, f"{prefix}{entry.name}/")
             else:
                 found.add(prefix + entry.name)
 
     walk(str(root), "")
-    found.difference_update((JOURNAL, ".journal.tmp"))
+    found.difference_update((JOURNAL, ".journal.tmp", LOCK_NAME))
     return found
 
 
-def _apply(stage: Path, output: Path) -> None:
-    """Carry out a committed journal; safe to repeat after a crash part-way through."""
+def _apply(stage: Path, output: Path) -> list[str]:
+    """Carry out a committed journal; safe to repeat after a crash part-way through. Returns the
+    lines that could not be carried out (the rest are done all the same)."""
+    failed = []
     for line in (stage / JOURNAL).read_text(encoding="utf-8").splitlines():
-        action, rel = line.split(" ", 1)
-        if action == "replace":
-            source = stage / rel
-            if source.exists():
-                (output / rel).parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, output / rel)
-        elif action == "delete":
-            target = output / rel
-            if target.exists() or target.is_symlink():
-                target.unlink()
-            _prune(target.parent, output)
-    shutil.rmtree(stage)
+        action, _, rel = line.partition(" ")
+        if not is_safe_relative(rel):
+            failed.append(line)
+            continue
+        try:
+            if action == "replace":
+                source = stage / rel
+                if source.exists():
+                    (output / rel).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(source, output / rel)
+            elif action == "delete":
+                target = output / rel
+                if target.is_symlink() or target.is_file():
+                    target.unlink()
+                _prune(target.parent, output)
+        except OSError:
+            failed.append(line)
+    sync_tree(output)
+    shutil.rmtree(stage, ignore_errors=True)
+    return failed
 
 
 def _prune(folder: Path, root: Path) -> None:
@@ -265,18 +360,80 @@ def _prune(folder: Path, root: Path) -> None:
 
 def recover(output: Path) -> bool:
     """Clean up after a build that was killed: finish a committed patch, restore a swapped-out
-    output, drop uncommitted stages. True if the output changed."""
+    output, drop uncommitted stages. True if the output changed. Never fails: a journal that
+    cannot be carried out in full is carried out as far as it can be, then dropped (the output
+    is then listed and compared afresh, so the build that follows rewrites what is not right)."""
+    output = real_output(output)
     parent, prefix = output.parent, f".{output.name}.broadsheet-"
-    if not parent.is_dir():
-        return False
     changed = False
-    for leftover in sorted(parent.glob(prefix + "*")):
-        if leftover.name.startswith(prefix + "old-") and not output.exists():
-            leftover.rename(output)
-            changed = True
-        elif leftover.is_dir() and (leftover / JOURNAL).is_file() and output.is_dir():
-            _apply(leftover, output)
-            changed = True
-        elif leftover.is_dir():
+    leftovers = sorted(parent.glob(prefix + "*")) if parent.is_dir() else []
+    if output.is_dir():
+        leftovers += sorted(output.glob(STAGE_INSIDE + "*"))
+    for leftover in leftovers:
+        try:
+            if leftover.name.startswith(prefix + "old-") and not output.exists():
+                leftover.rename(output)
+                changed = True
+            elif leftover.is_dir() and not leftover.is_symlink() and (leftover / JOURNAL).is_file() and output.is_dir():
+                _apply(leftover, output)
+                changed = True
+            elif leftover.is_dir() and not leftover.is_symlink():
+                shutil.rmtree(leftover, ignore_errors=True)
+        except OSError:
             shutil.rmtree(leftover, ignore_errors=True)
+            changed = True
     return changed
+
+
+# ---- Durability: what a build says it wrote is on the disk ----
+
+def _syncfs():
+    """libc's syncfs(fd) where there is one (Linux): one call writes out a whole file system,
+    far cheaper than an fsync() per file. Else None (os.sync() is used)."""
+    try:
+        import ctypes
+        import ctypes.util
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        return libc.syncfs
+    except (OSError, AttributeError):
+        return None
+
+
+_SYNCFS = _syncfs() if hasattr(os, "O_DIRECTORY") else None
+
+
+def sync_tree(folder: Path) -> None:
+    """Write every file under `folder` (and all else on its file system) out to the disk."""
+    if _SYNCFS is None:
+        os.sync()
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        if _SYNCFS(fd) != 0:
+            os.sync()
+    finally:
+        os.close(fd)
+
+
+def sync_folder(folder: Path) -> None:
+    """Make the renames inside `folder` durable."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# ---- One build of an output at a time ----
+
+def lock_path(output: Path) -> Path:
+    """Where the output's lock lives: beside the output, or inside it where its parent cannot be written."""
+    output = real_output(output)
+    if stages_inside(output):
+        return output / LOCK_NAME
+    return output.parent / f".{output.name}.broadsheet-lock"

@@ -53,7 +53,18 @@ def _compiled_cache(folder: Path) -> jinja2.BytecodeCache | None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None     # a cache that cannot be kept is no reason to fail a build
-    return jinja2.FileSystemBytecodeCache(str(folder))
+    return _KeptIfPossible(str(folder))
+
+
+class _KeptIfPossible(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept where the disk allows: a full disk under .broadsheet/ costs the
+    next build some compiling, never this build."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 def _replace_specials(text: str) -> str:

@@ -112,3 +112,10 @@ def listing(request, monkeypatch):
     else:
         monkeypatch.setattr(build, "SCAN_OUTPUT_FROM", 10**9)
     return request.param, made
+
+
+def leftovers(folder: Path) -> list[str]:
+    """What builds left beside their output in `folder` besides the output's lock file: the
+    stages and swapped-out outputs of killed or failed builds (there must be none)."""
+    return sorted(p.name for p in folder.iterdir()
+                  if p.name.startswith(".") and ".broadsheet-" in p.name and not p.name.endswith(".broadsheet-lock"))

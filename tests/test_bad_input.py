@@ -2,7 +2,7 @@
 a non-zero exit, no traceback, and the previous output left exactly as it was."""
 import pytest
 
-from conftest import SITE_TOML, article, cli, snapshot, write_site
+from conftest import SITE_TOML, article, cli, snapshot, write_site, leftovers
 
 GOOD = {"content/world/good.md": article("Good story", "2024-02-01 10:00:00", tags="[Trade]")}
 
@@ -42,7 +42,7 @@ def test_bad_article_fails_clearly_and_keeps_the_previous_output(built, text, wh
     assert line.startswith(where) and words in line, result.stderr
     assert "previous output is unchanged" in result.stderr
     assert snapshot(site / "output") == before
-    assert not list(site.glob(".output.broadsheet-*"))
+    assert not leftovers(site)
 
 
 def test_yaml_error_gives_the_yaml_line(built):

@@ -6,7 +6,7 @@ import pytest
 
 from generator.build import BuildOptions, build_site
 from generator.output import recover
-from conftest import NOW, SITE_TOML, article, cli, snapshot
+from conftest import NOW, SITE_TOML, article, cli, snapshot, leftovers
 
 N = 24
 
@@ -127,7 +127,7 @@ def test_a_patch_interrupted_after_commit_is_finished_by_the_next_build(make_sit
     stages = [p for p in site.iterdir() if p.name.startswith(".output.broadsheet-new-")]
     assert len(stages) == 1 and (stages[0] / ".journal").is_file()
     recover(site / "output")
-    assert not any(p.name.startswith(".output.broadsheet-") for p in site.iterdir())
+    assert not leftovers(site)
     assert "A new body." in (site / "output/world/s00/index.html").read_text()
 
 
@@ -307,7 +307,7 @@ def test_an_interrupted_patch_is_finished_and_the_output_listed_again(make_site,
     EDITS[5][1](site)       # a story deleted: its page must go, though the first listing still had it
     build_site(site, BuildOptions(now=NOW))
     assert contents(site / "output") == clean_build(site, tmp_path, "clean")
-    assert not any(p.name.startswith(".output.broadsheet-") for p in site.iterdir())
+    assert not leftovers(site)
 
 
 def test_what_recovery_writes_is_not_taken_for_the_last_builds_output(make_site, tmp_path, monkeypatch, listing):

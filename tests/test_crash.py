@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 
-from conftest import article, snapshot, write_site
+from conftest import article, snapshot, write_site, leftovers
 
 ARTICLES = 600
 
@@ -56,7 +56,6 @@ def test_sigkill_at_many_points_never_damages_the_output(tmp_path):
     finished = subprocess.run([sys.executable, "-m", "generator", "build", str(site), "-q"],
                               capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
-    leftovers = [p.name for p in site.iterdir() if p.name.startswith(".output.broadsheet-")]
-    assert leftovers == []
+    assert leftovers(site) == []
     assert "Story 1 v2" in (site / "output/sport/s0001/index.html").read_text()
     assert contents(site / "output") == after

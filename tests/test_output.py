@@ -6,7 +6,7 @@ import pytest
 from generator.build import BuildOptions, build_site
 from generator.output import MARKER, DiskSink, MemorySink
 from generator.problems import BuildError
-from conftest import NOW, article, snapshot
+from conftest import NOW, article, snapshot, leftovers
 
 
 def test_removed_article_leaves_nothing_stale(make_site):
@@ -17,7 +17,7 @@ def test_removed_article_leaves_nothing_stale(make_site):
     build_site(site, BuildOptions(now=NOW))
     assert not (site / "output/world/b").exists() and (site / "output/world/a/index.html").is_file()
     assert (site / "output" / MARKER).is_file()
-    assert [p.name for p in site.iterdir() if p.name.startswith(".output")] == []
+    assert leftovers(site) == []
 
 
 def test_unchanged_files_keep_their_mtime(make_site):
@@ -52,7 +52,7 @@ def test_a_write_failure_keeps_the_previous_output(make_site, monkeypatch):
         build_site(site, BuildOptions(now=NOW))
     assert "No space left on device" in str(exc.value) and "previous output is unchanged" in str(exc.value)
     assert snapshot(site / "output") == before
-    assert [p.name for p in site.iterdir() if p.name.startswith(".output")] == []
+    assert leftovers(site) == []
 
 
 def test_an_empty_existing_folder_is_accepted(make_site, tmp_path):

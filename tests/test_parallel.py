@@ -5,7 +5,7 @@ import pytest
 
 from generator.build import BuildOptions, build_site
 from generator.parallel import run_chunks
-from conftest import NOW, article, snapshot
+from conftest import NOW, article, snapshot, leftovers
 
 
 def _ranges(shared, start, stop):
@@ -99,7 +99,7 @@ def test_a_feed_that_fails_in_its_own_process_fails_the_build_and_leaves_the_out
     else:
         raise AssertionError("the build did not fail")
     assert snapshot(site / "output") == before
-    assert [p.name for p in site.iterdir() if p.name.startswith(".output")] == []
+    assert leftovers(site) == []
     assert int(where.read_text()) != os.getpid(), "the feeds were not made in a process of their own"
 
 
