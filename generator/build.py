@@ -207,6 +207,12 @@ def _owner(job: PageJob, sections: AbstractSet[str]) -> Owner:
     return Owner("", "", f"the {job.template.removesuffix('.html')} page /{job.url_path}")
 
 
+def _blame_first(owner: Owner) -> int:
+    """Which owner a clash is reported against: an alias (it can name any path), then a story's
+    own page, then its section's, then a static file, then what the build makes by itself."""
+    return ("aliases", "slug", "section").index(owner.field) if owner.field else 3 if owner.path else 4
+
+
 def _collisions(jobs: list[PageJob], static: dict[str, Path], data: list[str], site_dir: Path,
                 sections: AbstractSet[str]) -> list[Problem]:
     """Outputs that cannot all be written: one file twice, a file where another output needs a
@@ -226,7 +232,7 @@ def _collisions(jobs: list[PageJob], static: dict[str, Path], data: list[str], s
     for rel, other in found:
         mine = owners[rel]
         theirs = owners[other] if other and other != rel else []
-        blamed = next((o for o in [*mine, *theirs] if o.field), next((o for o in [*mine, *theirs] if o.path), mine[0]))
+        blamed = min([*mine, *theirs], key=_blame_first)
         if other == rel:
             others = " and ".join(o.what for o in mine if o is not blamed)
             message = f"{blamed.what} would be written to /{rel}, as {others} is"

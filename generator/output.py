@@ -94,11 +94,15 @@ class DiskSink:
         self.mode = ""            # after commit: "new", "swap" or "patch"
         self.changed: set[str] | None = None   # after commit: files written or deleted (None: all new)
         self.replacing = self.output.is_dir()     # else every file is new: nothing to compare with
-        if not self.inside:
-            self.parent.mkdir(parents=True, exist_ok=True)
         if recover(self.output):    # what was looked at before would not show what recovery changed
             self.existing, self.touched = (lambda: files_in(self.output)), None
-        self.stage.mkdir()
+        try:
+            if not self.inside:
+                self.parent.mkdir(parents=True, exist_ok=True)
+            self.stage.mkdir()
+        except OSError as exc:
+            raise BuildError([Problem(str(output), None, "", f"cannot be written: {exc.strerror or exc}; "
+                                      "the previous output is unchanged")]) from None
         self.folders: set[str] = {str(self.stage)}
         self.written: dict[str, Written] = {}     # rel -> its output file after commit()
 
@@ -432,8 +436,9 @@ def sync_folder(folder: Path) -> None:
 # ---- One build of an output at a time ----
 
 def lock_path(output: Path) -> Path:
-    """Where the output's lock lives: beside the output, or inside it where its parent cannot be written."""
+    """Where the output's lock lives: beside the output, or inside it where its parent cannot be
+    written (a read-only bind mount around a writable output)."""
     output = real_output(output)
-    if stages_inside(output):
+    if output.is_dir() and not os.access(output.parent, os.W_OK | os.X_OK):
         return output / LOCK_NAME
     return output.parent / f".{output.name}.broadsheet-lock"
