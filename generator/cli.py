@@ -79,6 +79,23 @@ def _fail(exc: BuildError, what: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; never a traceback for a problem outside Broadsheet's own code (set
+    BROADSHEET_TRACEBACK=1 to see one for a bug in it)."""
+    try:
+        return _main(argv)
+    except OSError as exc:      # the file system said no where nothing expected it to
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a bug: say so in one line, and how to see more
+        if os.environ.get("BROADSHEET_TRACEBACK"):
+            raise
+        print(f"broadsheet: internal error ({type(exc).__name__}: {exc}); please report it, with the output "
+              "of the same command run with BROADSHEET_TRACEBACK=1", file=sys.stderr)
+        return 1
+
+
+def _main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "build":

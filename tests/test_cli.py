@@ -1,4 +1,7 @@
 """The command line: build, init, new — thin commands over the library."""
+import os
+import subprocess
+import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -103,3 +106,26 @@ def test_a_build_with_nothing_to_parse_imports_no_yaml_markdown_or_feed_library(
     (site / "content/world/a.md").write_text(article("A, edited"))    # something to parse: they are imported
     done = subprocess.run([sys.executable, "-c", probe, str(site)], capture_output=True, text=True)
     assert "'markdown'" in done.stdout and "'yaml'" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("error", ["RuntimeError('a bug')", "PermissionError(13, 'Permission denied', '/srv/x')"])
+def test_an_unexpected_error_is_one_line_and_exit_1_never_a_traceback(tmp_path, error):
+    import textwrap
+    site = tmp_path / "site"
+    (site / "content/world").mkdir(parents=True)
+    (site / "site.toml").write_text('title = "T"\nbase_url = "https://news.example/"\n')
+    script = textwrap.dedent(f"""
+        import sys, generator.cli as cli
+        def failing(*args, **kwargs):
+            raise {error}
+        cli.build_site = failing
+        sys.argv = ["broadsheet", "build", sys.argv[1]]
+        cli.run()
+        """)
+    done = subprocess.run([sys.executable, "-c", script, str(site)], capture_output=True, text=True)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.count("\n") == 1 and ("internal error (RuntimeError: a bug)" in done.stderr
+                                            or done.stderr == "/srv/x: Permission denied\n")
+    shown = subprocess.run([sys.executable, "-c", script, str(site)], capture_output=True, text=True,
+                           env={**os.environ, "BROADSHEET_TRACEBACK": "1"})
+    assert shown.returncode != 0 and ("Traceback" in shown.stderr) == error.startswith("RuntimeError")
