@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -119,3 +122,30 @@ def leftovers(folder: Path) -> list[str]:
     stages and swapped-out outputs of killed or failed builds (there must be none)."""
     return sorted(p.name for p in folder.iterdir()
                   if p.name.startswith(".") and ".broadsheet-" in p.name and not p.name.endswith(".broadsheet-lock"))
+
+
+def _root_may_mount() -> bool:
+    return os.geteuid() == 0 and shutil.which("mount") is not None
+
+
+@contextmanager
+def mounted(where: Path, options: str = "size=64m"):
+    """A tmpfs of its own at `where` (root only). CI runs as root: there the test must not skip."""
+    where.mkdir(parents=True, exist_ok=True)
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True)
+    if made.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"cannot mount a tmpfs in CI: {made.stderr}")
+        pytest.skip(f"cannot mount a file system here: {made.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def remount(where: Path, options: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{options}", str(where)], check=True)
+
+
+needs_mount = pytest.mark.skipif(not _root_may_mount() and not os.environ.get("CI"),
+                                 reason="mounting a file system needs root")

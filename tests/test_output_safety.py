@@ -4,16 +4,14 @@ disks. Each case goes through the real command line and checks the previous outp
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from conftest import NOW, article, cli, leftovers, snapshot, write_site
+from conftest import article, cli, leftovers, mounted, needs_mount, remount, snapshot, write_site
 
 STORY = "content/world/a.md"
 
@@ -186,33 +184,6 @@ def test_an_output_that_is_a_link_is_written_through_and_stays_a_link(tmp_path):
     assert contents(www) == contents(_clean(site, tmp_path)) and leftovers(www.parent) == []
 
 
-def _root_may_mount() -> bool:
-    return os.geteuid() == 0 and shutil.which("mount") is not None
-
-
-@contextmanager
-def mounted(where: Path, options: str = "size=64m"):
-    """A tmpfs of its own at `where` (root only). CI runs as root: there the test must not skip."""
-    where.mkdir(parents=True, exist_ok=True)
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True, text=True)
-    if made.returncode != 0:
-        if os.environ.get("CI"):
-            pytest.fail(f"cannot mount a tmpfs in CI: {made.stderr}")
-        pytest.skip(f"cannot mount a file system here: {made.stderr.strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
-
-
-def _remount(where: Path, options: str) -> None:
-    subprocess.run(["mount", "-o", f"remount,{options}", str(where)], check=True)
-
-
-needs_mount = pytest.mark.skipif(not _root_may_mount() and not os.environ.get("CI"),
-                                 reason="mounting a file system needs root")
-
-
 @needs_mount
 def test_an_output_on_its_own_file_system_is_patched_in_place(tmp_path):
     site = write_site(tmp_path / "site", site_files())
@@ -258,7 +229,7 @@ def test_a_read_only_output_is_a_clear_error_and_stays_as_it_was(tmp_path):
         assert built(site).returncode == 0
         before = snapshot(out)
         write_site(site, {STORY: article("A story, edited", "2024-02-03 09:54:00")}, site_toml=None)
-        _remount(out, "ro")
+        remount(out, "ro")
         done = built(site)
         assert done.returncode == 1 and "Read-only file system" in done.stderr, done.stderr
         assert str(site / "output") in done.stderr
@@ -271,7 +242,7 @@ def test_a_read_only_site_folder_builds_into_an_output_elsewhere(tmp_path):
     out = tmp_path / "public"
     subprocess.run(["mount", "--bind", str(site), str(site)], check=True)
     try:
-        _remount_bind_ro(site)
+        remount(site, "bind,ro")
         done = built(site, "--output", str(out))
         assert done.returncode == 0, done.stderr
         assert not (site / ".broadsheet").exists()
@@ -279,12 +250,6 @@ def test_a_read_only_site_folder_builds_into_an_output_elsewhere(tmp_path):
     finally:
         subprocess.run(["umount", "-l", str(site)], check=False)
     assert contents(out) == contents(_clean(site, tmp_path))
-
-
-def _remount_bind_ro(where: Path) -> None:
-    made = subprocess.run(["mount", "-o", "remount,bind,ro", str(where)], capture_output=True, text=True)
-    if made.returncode != 0:
-        pytest.fail(made.stderr)
 
 
 @needs_mount
