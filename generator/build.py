@@ -199,11 +199,11 @@ def _owner(job: PageJob, sections: AbstractSet[str]) -> Owner:
     if job.template == "redirect.html":
         return Owner(job.inputs[0], "aliases", f"the redirect from /{job.path.removesuffix('index.html')}")
     if job.template == "article.html":
-        return Owner(job.inputs[0], "slug", f"its page /{job.url_path}")
+        return Owner(job.inputs[0], "slug", f"the page of {job.inputs[0]}")
     section = job.url_path.partition("/")[0]
     if job.template == "list.html" and section in sections and job.inputs and (
             job.url_path == f"{section}/" or job.url_path.startswith(f"{section}/page/")):
-        return Owner(job.inputs[0], "section", f"the page of its section '{section}' /{job.url_path}")
+        return Owner(job.inputs[0], "section", f"the page of section '{section}' /{job.url_path}")
     return Owner("", "", f"the {job.template.removesuffix('.html')} page /{job.url_path}")
 
 

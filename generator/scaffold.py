@@ -52,7 +52,7 @@ def init_site(target: Path, now: datetime) -> list[Path]:
     files = {
         target / CONFIG_NAME: SITE_TOML.format(title=title),
         target / CONTENT_DIR / "news" / "welcome.md": SAMPLE.format(published=now.strftime("%Y-%m-%d %H:%M:%S")),
-        target / ".gitignore": "output/\n.broadsheet/\n",
+        target / ".gitignore": "output/\n.output.broadsheet-*\n.broadsheet/\n",   # the output, its lock and stages, the cache
     }
     made = []
     for path, text in files.items():

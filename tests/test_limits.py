@@ -125,7 +125,7 @@ def test_a_section_that_collides_with_tag_pages_is_an_error(make_site):
     site = make_site({"content/tags/defence.md": article("A", tags="[Other]"),
                       "content/world/b.md": article("B", tags="[Defence]")})
     found = problems_of(site)
-    assert found == ["content/tags/defence.md: slug: its page /tags/defence/ would be written to "
+    assert found == ["content/tags/defence.md: slug: the page of content/tags/defence.md would be written to "
                      "/tags/defence/index.html, as the list page /tags/defence/ is"]
 
 
