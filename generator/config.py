@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .problems import BuildError, Problem
+from .problems import BuildError, Problem, key_name
 from .urls import check_base_url, check_url
 
 CONFIG_NAME = "site.toml"
@@ -124,7 +124,7 @@ PROMO_URLS = {"url": False}
 def _unknown(path: str, key: str, known, where: str = "") -> Problem:
     close = difflib.get_close_matches(key, list(known), n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(sorted(known))})"
-    return Problem(path, None, where + key, f"unknown key{hint}")
+    return Problem(path, None, where + key_name(key), f"unknown key{hint}")
 
 
 def _table(path: str, name: str, raw: Any, keys: dict[str, str], problems: list[Problem],

@@ -7,7 +7,7 @@ from typing import Any
 
 from .config import CONTROL_CHARS
 from .model import Author
-from .problems import BuildError, Problem
+from .problems import BuildError, Problem, key_name
 from .urls import check_url, slugify
 
 AUTHORS_FILE = "data/authors.toml"
@@ -23,12 +23,13 @@ def parse_authors(data: dict[str, Any], path: str = AUTHORS_FILE) -> dict[str, A
     problems: list[Problem] = []
     authors: dict[str, Author] = {}
     for byline, table in data.items():
+        name = key_name(byline)
         if not isinstance(table, dict):
-            problems.append(Problem(path, None, byline, 'must be a table: ["Name"] then bio = "…" lines'))
+            problems.append(Problem(path, None, name, 'must be a table: ["Name"] then bio = "…" lines'))
             continue
         fields: dict[str, Any] = {}
         for key, value in table.items():
-            where = f"{byline}.{key}"
+            where = f"{name}.{key_name(key)}"
             if key not in AUTHOR_KEYS:
                 problems.append(Problem(path, None, where, f"unknown key (known: {', '.join(AUTHOR_KEYS)})"))
             elif key == "links":
@@ -45,9 +46,9 @@ def parse_authors(data: dict[str, Any], path: str = AUTHORS_FILE) -> dict[str, A
                 fields["display_name" if key == "name" else key] = value.strip()
         slug = slugify(byline)
         if not slug:
-            problems.append(Problem(path, None, byline, "gives an empty URL; use letters or digits"))
+            problems.append(Problem(path, None, name, "gives an empty URL; use letters or digits"))
         elif slug in authors:
-            problems.append(Problem(path, None, byline, f"is the same author page as {authors[slug].name!r}"))
+            problems.append(Problem(path, None, name, f"is the same author page as {authors[slug].name!r}"))
         else:
             authors[slug] = Author(slug=slug, name=byline, **fields)
     if problems:

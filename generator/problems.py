@@ -25,3 +25,12 @@ class BuildError(Exception):
 
     def __reduce__(self):  # so a worker process can hand its problems back intact
         return (BuildError, (self.problems,))
+
+
+def key_name(key: str, limit: int = 80) -> str:
+    """A key from a data file as it can stand in a problem's field (one line): printable text
+    as it is, anything else as repr(), cut short."""
+    if key.isprintable() and len(key) <= limit:
+        return key
+    text = repr(key)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
