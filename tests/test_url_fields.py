@@ -222,3 +222,34 @@ def test_a_base_url_with_port_path_or_ip_still_builds(build, base_url, home):
     out = build({"content/world/a.md": STORY},
                 SITE_TOML.replace('base_url = "https://news.example/"', f"base_url = {toml_string(base_url)}"))
     assert html(out / "index.html").xpath('//link[@rel="canonical"]/@href') == [home]
+
+
+# --- the dev server ---------------------------------------------------------------------------
+
+def wait_for(condition, seconds: float = 15) -> None:
+    import time
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_serve_shows_a_bad_menu_entry_and_rebuilds_once_it_is_fixed(tmp_path):
+    from generator.serve import DevServer
+    from test_serve import get
+    site = write_site(tmp_path / "site", {"content/world/a.md": STORY})
+    server = DevServer(site, port=0, now=NOW, log=lambda line: None, workers=1)
+    base = server.start()
+    try:
+        for entry, problem in [('url = 5', "site.toml: menu[1].url: must be a string, not int"),
+                               ('url = "javascript:alert(1)"', "site.toml: menu[1].url: must be a site path or an http(s) URL")]:
+            (site / "site.toml").write_text(SITE_TOML + f'\n[[menu]]\nname = "World"\n{entry}\n')
+            wait_for(lambda: any(str(p).startswith(problem) for p in server.problems))
+            status, page = get(base + "world/a/")
+            shown = lxml.html.fromstring(page).findtext(".//pre")
+            assert status == 500 and shown.startswith(problem), shown
+        (site / "site.toml").write_text(SITE_TOML + '\n[[menu]]\nname = "World"\nurl = "/world/"\n')
+        wait_for(lambda: not server.problems)
+        status, page = get(base + "world/a/")
+        assert status == 200 and lxml.html.fromstring(page).xpath('//nav[@aria-label="Sections"]//a/@href') == ["/world/"]
+    finally:
+        server.stop()
