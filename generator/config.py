@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .problems import BuildError, Problem, key_name
+from .problems import BuildError, Problem, key_name, show
 from .urls import check_base_url, check_url
 
 CONFIG_NAME = "site.toml"
@@ -144,7 +144,7 @@ def _table(path: str, name: str, raw: Any, keys: dict[str, str], problems: list[
         elif CONTROL_CHARS.search(value):
             problems.append(_control_char(path, where, value))
         elif urls and key in urls and value and (reason := check_url(value, relative=urls[key])):
-            problems.append(Problem(path, None, where, f"{reason}: {value!r}"))
+            problems.append(Problem(path, None, where, f"{show(value)} {reason}"))
         else:
             out[key] = value
     return out
@@ -181,7 +181,7 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
     if values.get("base_url"):
         reason = check_base_url(values["base_url"])
         if reason:
-            problems.append(Problem("--base-url" if base_url else path, None, "base_url", f"{reason}: {values['base_url']!r}"))
+            problems.append(Problem("--base-url" if base_url else path, None, "base_url", f"{show(values['base_url'])} {reason}"))
         elif not values["base_url"].endswith("/"):
             values["base_url"] += "/"
     if "theme" in values and (values["theme"].strip(".") == "" or any(c in values["theme"] for c in "/\\")):

@@ -7,7 +7,7 @@ from typing import Any
 
 from .config import CONTROL_CHARS
 from .model import Author
-from .problems import BuildError, Problem, key_name
+from .problems import BuildError, Problem, key_name, show
 from .urls import check_url, slugify
 
 AUTHORS_FILE = "data/authors.toml"
@@ -41,7 +41,7 @@ def parse_authors(data: dict[str, Any], path: str = AUTHORS_FILE) -> dict[str, A
             elif CONTROL_CHARS.search(value):
                 problems.append(Problem(path, None, where, "contains a control character; remove it"))
             elif key in URL_KEYS and value.strip() and (reason := check_url(value, **URL_KEYS[key])):
-                problems.append(Problem(path, None, where, f"{reason}: {value!r}"))
+                problems.append(Problem(path, None, where, f"{show(value)} {reason}"))
             else:
                 fields["display_name" if key == "name" else key] = value.strip()
         slug = slugify(byline)
@@ -63,9 +63,10 @@ def _links(path: str, where: str, value: Any, problems: list[Problem]) -> tuple[
         return None
     found = len(problems)
     for i, link in enumerate(value):
-        reason = check_url(link, paths=False) if isinstance(link, str) else f"must be a string, not {type(link).__name__}"
-        if reason:
-            problems.append(Problem(path, None, f"{where}[{i + 1}]", f"{reason}: {link!r}"))
+        if not isinstance(link, str):
+            problems.append(Problem(path, None, f"{where}[{i + 1}]", f"must be a string, not {type(link).__name__}"))
+        elif reason := check_url(link, paths=False):
+            problems.append(Problem(path, None, f"{where}[{i + 1}]", f"{show(link)} {reason}"))
     return tuple(value) if len(problems) == found else None
 
 

@@ -214,7 +214,7 @@ class _Fields:
         raw = value.get("src")
         reason = check_url(raw if isinstance(raw, str) else parts["src"], relative=True)
         if reason:
-            self.problem("image.src", f"{reason}: {show(raw)}")
+            self.problem("image.src", f"{show(raw)} {reason}")
             return None
         return Image(**parts)
 

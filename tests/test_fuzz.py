@@ -445,7 +445,7 @@ STORY = "---\ntitle: T\npublished: 2024-02-03 09:54\n{}\n---\nBody.\n"
     # Python refuses to turn a number of over 4,300 digits into text
     ("tags: [" + "9" * 5000 + "]", "content/world/a.md:4: tags: a number too long to read (5,000 characters); quote it if it is text"),
     # an image URL that urlsplit cannot parse crashed the page
-    ('image: {src: "https://[x", alt: A}', "content/world/a.md:4: image.src: is not a URL that parses (Invalid IPv6 URL): 'https://[x'"),
+    ('image: {src: "https://[x", alt: A}', "content/world/a.md:4: image.src: 'https://[x' is not a URL that parses (Invalid IPv6 URL)"),
     # an alias longer than a file name may be failed only when the output was written
     ("aliases: [/" + "x" * 300 + "/]", "content/world/a.md:4: aliases: item 1 ('/" + "x" * 77 + "…) must be a path on this site, like /2019/05/old-story/"),
     # NUL cannot be written into a page; an invisible control character alone is no title
