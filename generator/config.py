@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-from urllib.parse import urlsplit
 
-from .problems import BuildError, Problem
+from .problems import BuildError, Problem, key_name, show
+from .urls import check_base_url, check_url
 
 CONFIG_NAME = "site.toml"
 # Invisible control characters (and the two non-characters) that XML cannot hold and HTML calls errors.
@@ -113,38 +113,46 @@ MARKDOWN_KEYS = {
     "max_file_size": "largest Markdown source, in MB (default 5)",
 }
 PROMO_KEYS = {"heading": "Block heading", "text": "Block text", "url": "Link target", "label": "Link text"}
+# The keys of each table that hold a URL, and whether a path relative to the site root
+# ("images/logo.svg") may be given: only where the page resolves it against the root
+# (Urls.resource); the others reach <a href> as written, so they need '/' or http(s).
+PUBLISHER_URLS = {"url": False, "logo": True}
+MENU_URLS = {"url": True}
+PROMO_URLS = {"url": False}
 
 
 def _unknown(path: str, key: str, known, where: str = "") -> Problem:
     close = difflib.get_close_matches(key, list(known), n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(sorted(known))})"
-    return Problem(path, None, where + key, f"unknown key{hint}")
+    return Problem(path, None, where + key_name(key), f"unknown key{hint}")
 
 
-def _table(path: str, name: str, raw: Any, keys: dict[str, str], problems: list[Problem]) -> dict[str, str]:
+def _table(path: str, name: str, raw: Any, keys: dict[str, str], problems: list[Problem],
+           urls: dict[str, bool] | None = None) -> dict[str, str]:
+    """A table of strings: unknown keys, other types, control characters and refused URLs
+    (the keys in urls: key -> relative paths allowed) are problems; the rest is returned."""
     out: dict[str, str] = {}
     if not isinstance(raw, dict):
-        problems.append(Problem(path, None, name, "must be a table"))
+        problems.append(Problem(path, None, name, f"must be a table, not {type(raw).__name__}"))
         return out
     for key, value in raw.items():
+        where = f"{name}.{key}"
         if key not in keys:
             problems.append(_unknown(path, key, keys, name + "."))
         elif not isinstance(value, str):
-            problems.append(Problem(path, None, f"{name}.{key}", f"must be a string, not {type(value).__name__}"))
-        elif key in ("url", "logo") and value and not _safe_url(value):
-            problems.append(Problem(path, None, f"{name}.{key}", f"must be a site path or an http(s) or mailto: URL, not {value!r}"))
+            problems.append(Problem(path, None, where, f"must be a string, not {type(value).__name__}"))
+        elif CONTROL_CHARS.search(value):
+            problems.append(_control_char(path, where, value))
+        elif urls and key in urls and value and (reason := check_url(value, relative=urls[key])):
+            problems.append(Problem(path, None, where, f"{show(value)} {reason}"))
         else:
             out[key] = value
     return out
 
 
-def _safe_url(url: str) -> bool:
-    """A URL a page may link to: parses, and is a site path, http(s) or mailto."""
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return False
-    return scheme in ("", "http", "https", "mailto") and not CONTROL_CHARS.search(url) and "\n" not in url
+def _control_char(path: str, where: str, value: str) -> Problem:
+    found = CONTROL_CHARS.search(value).group()
+    return Problem(path, None, where, f"contains a control character (U+{ord(found):04X}); remove it")
 
 
 def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | None = None) -> SiteConfig:
@@ -162,7 +170,7 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
             kind = {dict: "a table", list: "a list of tables ([[menu]])"}.get(typ, "a string")
             problems.append(Problem(path, None, key, f"must be {kind}, not {type(value).__name__}"))
         elif typ is str and CONTROL_CHARS.search(value):
-            problems.append(Problem(path, None, key, f"contains a control character (U+{ord(CONTROL_CHARS.search(value).group()):04X}); remove it"))
+            problems.append(_control_char(path, key, value))
         else:
             values[key] = value
     if base_url:
@@ -170,12 +178,15 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
     for key in ("title", "base_url"):
         if not str(values.get(key, "")).strip() and not any(p.field == key for p in problems):
             problems.append(Problem(path, None, key, "is required"))
-    if "base_url" in values:
-        parts = urlsplit(values["base_url"])
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            problems.append(Problem(path, None, "base_url", f"must be an absolute http(s) URL, not {values['base_url']!r}"))
+    if values.get("base_url"):
+        reason = check_base_url(values["base_url"])
+        if reason:
+            problems.append(Problem("--base-url" if base_url else path, None, "base_url", f"{show(values['base_url'])} {reason}"))
         elif not values["base_url"].endswith("/"):
             values["base_url"] += "/"
+    if "theme" in values and (values["theme"].strip(".") == "" or any(c in values["theme"] for c in "/\\")):
+        # a name, not a path: "/elsewhere" or "../x" would load templates from outside the site
+        problems.append(Problem(path, None, "theme", f"must be a theme's folder name, like default, not {values['theme']!r}"))
     if "timezone" in values:
         try:
             ZoneInfo(values["timezone"])
@@ -185,10 +196,10 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
         if key in values and values[key] < 1:
             problems.append(Problem(path, None, key, "must be at least 1"))
     if "publisher" in values:
-        values["publisher"] = Publisher(**_table(path, "publisher", values["publisher"], PUBLISHER_KEYS, problems))
+        values["publisher"] = Publisher(**_table(path, "publisher", values["publisher"], PUBLISHER_KEYS, problems, PUBLISHER_URLS))
     for key in ("newsletter", "app_promo"):
         if key in values:
-            values[key] = PromoConfig(**_table(path, key, values[key], PROMO_KEYS, problems))
+            values[key] = PromoConfig(**_table(path, key, values[key], PROMO_KEYS, problems, PROMO_URLS))
     if "menu" in values:
         values["menu"] = tuple(MenuItem(**_menu_item(path, i, item, problems)) for i, item in enumerate(values["menu"]))
     if "permalinks" in values:
@@ -246,12 +257,14 @@ def _embed_hosts(value: Any) -> tuple[str, ...] | str:
 
 
 def _menu_item(path: str, index: int, item: Any, problems: list[Problem]) -> dict[str, str]:
+    """One [[menu]] entry: both keys present and valid, else problems (and "" in their place,
+    so that the SiteConfig can still be made and every problem reported at once)."""
     where = f"menu[{index + 1}]"
-    got = _table(path, where, item, MENU_KEYS, problems)
+    got = _table(path, where, item, MENU_KEYS, problems, MENU_URLS)
     for key in MENU_KEYS:
-        if not got.get(key, "").strip() and not any(p.field == f"{where}.{key}" for p in problems):
+        if not got.get(key, "").strip() and not any(p.field in (where, f"{where}.{key}") for p in problems):
             problems.append(Problem(path, None, f"{where}.{key}", "is required"))
-            got[key] = ""
+        got.setdefault(key, "")
     return got
 
 

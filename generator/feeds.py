@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from html import escape
 
 from datetime import datetime, timezone
 from typing import Sequence
@@ -44,6 +45,11 @@ def _strip_controls(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
+def as_html(text: str) -> str:
+    """Plain text as HTML that shows the same characters."""
+    return escape(text, quote=False)
+
+
 def build_feeds(config: SiteConfig, articles: Sequence[Article], title: str, url_path: str,
                 rss_path: str, atom_path: str | None) -> dict[str, bytes]:
     """An RSS feed (and an Atom feed when atom_path is given) of the newest articles."""
@@ -56,9 +62,9 @@ def build_feeds(config: SiteConfig, articles: Sequence[Article], title: str, url
     fg = FeedGenerator()
     fg.load_extension("dc", atom=False, rss=True)
     fg.id(urls.absolute(url_path))
+    description = _strip_controls(config.description or title)
     fg.title(_strip_controls(title))
-    fg.description(_strip_controls(config.description or title))
-    fg.subtitle(_strip_controls(config.description or title))
+    fg.subtitle(description)    # Atom's <subtitle> is text; RSS's <description> is set below
     fg.language(config.language)
     fg.generator("Broadsheet")
     fg.updated(newest)
@@ -68,6 +74,7 @@ def build_feeds(config: SiteConfig, articles: Sequence[Article], title: str, url
     # Atom keeps the first alternate/self link; RSS keeps the last plain link, so order matters.
     fg.link(href=urls.absolute(url_path), rel="alternate")
     out = {}
+    summaries = []
     for a in reversed(items):  # feedgen prepends entries: add oldest first to list newest first
         fe = fg.add_entry()
         link = urls.absolute(a.url_path)
@@ -81,13 +88,21 @@ def build_feeds(config: SiteConfig, articles: Sequence[Article], title: str, url
             fe.author(name=_strip_controls(name))
             fe.dc.dc_creator(_strip_controls(name))
         fe.content(_strip_controls(absolutize(a.body(), link)), type="html")
-        fe.description(_strip_controls(a.summary or a.title), isSummary=True)  # RSS description, Atom summary
+        summary = _strip_controls(a.summary or a.title)
+        fe.summary(summary)             # Atom <summary>: type text, as it is
+        summaries.append((fe, summary))
         for tag in a.tags:
             fe.category(term=_strip_controls(tag), scheme=urls.absolute(f"tags/{tag_slug(tag)}/"))
     if atom_path:
         fg.link(href=urls.absolute(atom_path), rel="self", replace=True)
         fg.link(href=urls.absolute(url_path), rel="alternate")
         out[atom_path] = fg.atom_str(pretty=True)
+    # RSS <description> holds entity-encoded HTML (RSS 2.0), and readers render it as HTML
+    # (feedparser does): plain text goes in HTML-escaped, or a summary's '<script>' is markup.
+    # (Set once the Atom feed is written: feedgen keeps one value for both.)
+    fg.description(as_html(description))
+    for fe, summary in summaries:
+        fe.description(as_html(summary))
     fg.link(href=urls.absolute(rss_path), rel="self", replace=True)
     fg.link(href=urls.absolute(url_path), rel="alternate")
     out[rss_path] = fg.rss_str(pretty=True)

@@ -13,7 +13,7 @@ from .markup import render_markdown
 from .config import DEFAULT_PERMALINK, MarkdownSettings
 from .model import Article, Correction, Image
 from .problems import Problem
-from .urls import alias_file, article_path, is_link, slugify
+from .urls import alias_file, article_path, check_url, slugify
 from .yamlread import DATE_HELP, clean_values, field_name, load_yaml, show
 
 KNOWN = ("title", "published", "updated", "byline", "dateline", "source", "copyright",
@@ -210,8 +210,11 @@ class _Fields:
             return None
         if not parts["alt"]:
             self.problem("image.alt", "is required: describe the image for readers who cannot see it")
-        if not is_link(parts["src"]):
-            self.problem("image.src", f"must be a site path or an http(s) URL, not {show(parts['src'])}")
+        # the text as written: text() strips the spaces around it, which hide a ' javascript:'
+        raw = value.get("src")
+        reason = check_url(raw if isinstance(raw, str) else parts["src"], relative=True)
+        if reason:
+            self.problem("image.src", f"{show(raw)} {reason}")
             return None
         return Image(**parts)
 

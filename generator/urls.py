@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+import ipaddress
 import re
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
@@ -72,12 +73,82 @@ def alias_file(alias: str) -> str | None:
 
 
 def is_link(url: str) -> bool:
-    """True for a path on the site or an http(s) URL that parses: what a page may point at."""
+    """True for a URL check_url() accepts, relative paths included."""
+    return check_url(url, relative=True) is None
+
+
+# What may not stand anywhere in a URL from data or settings: browsers drop tabs and newlines
+# inside a URL and spaces and controls around it ("java\tscript:", " javascript:"), and read a
+# backslash as a slash ("/\\evil.example" is another host). Invisible format characters too.
+_NOT_IN_URL = re.compile(r"[\s\\\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff0-\uffff]")
+_LABEL = re.compile("[A-Za-z0-9_\u0080-\U0010ffff](?:[A-Za-z0-9_\u0080-\U0010ffff-]*[A-Za-z0-9_\u0080-\U0010ffff])?")
+
+
+def check_url(url: str, *, paths: bool = True, relative: bool = False) -> str | None:
+    """Why a URL from data or settings may not be linked to, or None if it may: an http(s) URL
+    with a host, a site path ('/world/', when paths), or a path relative to the site root
+    ('images/x.jpg', when relative: for fields the site resolves against its root)."""
+    if not url:
+        return "is empty"
+    bad = _NOT_IN_URL.search(url)
+    if bad:
+        return f"must not contain {_describe(bad.group())}"
     try:
-        parts = urlsplit(url.strip())
-    except ValueError:  # e.g. 'https://[x'
+        parts = urlsplit(url)
+        parts.port                 # a port that is not a number, or out of range, raises here
+    except ValueError as exc:      # e.g. an unbalanced '[' in the host
+        return f"is not a URL that parses ({exc})"
+    scheme = parts.scheme.lower()
+    if scheme:
+        if scheme not in ("http", "https"):
+            return f"must be {'a site path or ' if paths else ''}an http(s) URL; {scheme}: URLs are not allowed"
+        if "@" in parts.netloc:
+            return "must not carry a user name or password"
+        host = parts.hostname or ""
+        if not (_is_host_name(host) or (parts.netloc.startswith("[") and _is_ipv6(host))):
+            return "needs a host name after the scheme, like https://example.org/" if not host else f"has no valid host name ({host!r})"
+        return _dot_dot(parts.path)
+    if url.startswith("//"):
+        return "must not start with '//' (that is another host); write https://… in full"
+    if not paths:
+        return "must be an absolute http(s) URL, like https://example.org/"
+    if not url.startswith("/") and not relative:
+        return "must be a site path starting with '/' or an http(s) URL"
+    return _dot_dot(parts.path)
+
+
+def _dot_dot(path: str) -> str | None:
+    return "must not contain '..' segments" if ".." in unquote(path).split("/") else None
+
+
+def _is_host_name(host: str) -> bool:
+    """Dot-separated labels of letters (any script), digits, '-' and '_'; a final dot is allowed."""
+    return bool(host) and all(_LABEL.fullmatch(label) for label in host.removesuffix(".").split("."))
+
+
+def _is_ipv6(host: str) -> bool:
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
         return False
-    return parts.scheme.lower() in ("", "http", "https") and not any(ord(c) < 0x20 for c in url)
+    return True
+
+
+def _describe(char: str) -> str:
+    if char == "\\":
+        return "a backslash"
+    return "spaces" if char == " " else f"the invisible character U+{ord(char):04X}"
+
+
+def check_base_url(url: str) -> str | None:
+    """Why url cannot be the site's base URL, or None: every canonical URL, feed and robots.txt
+    line is this text plus a path, so only scheme, host, port and path may be given."""
+    problem = check_url(url, paths=False)
+    if problem:
+        return problem
+    if "?" in url or "#" in url:
+        return "must not have a query ('?') or a fragment ('#'): give scheme, host and path only"
+    return None
 
 
 def _has_scheme(src: str) -> bool:

@@ -8,14 +8,13 @@ text is made fit to be written into a page or a feed.
 from __future__ import annotations
 
 import re
-import sys
 from functools import lru_cache
 from typing import Any
 
 import yaml
 
 from .config import CONTROL_CHARS
-from .problems import Problem
+from .problems import Problem, show  # show: re-exported, where it was first
 
 try:
     _Loader = yaml.CSafeLoader
@@ -209,15 +208,6 @@ def _bad_scalar(loader: Any, node: yaml.Node) -> tuple[yaml.ScalarNode, Exceptio
 def one_line(text: str, limit: int = 200) -> str:
     """A message fit for one line of the problem list."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def show(value: Any, limit: int = 80) -> str:
-    """repr() for a problem message: one line, cut short, and safe for a number of 5,000 digits."""
-    try:
-        text = repr(value)
-    except ValueError:  # int too long to print
-        text = f"a number of more than {sys.get_int_max_str_digits()} digits"
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -1,15 +1,18 @@
-"""Property-based fuzzing of whole builds: whatever the front matter, body or file name, a build
-either succeeds with every page and feed well-formed, or fails with a BuildError whose every
+"""Property-based fuzzing of whole builds: whatever the front matter, body, file name, settings
+or data files, a build either succeeds with every page and feed well-formed and no link or image
+with a script (or other non-web) URL, or fails with a BuildError whose every
 problem reads `path:line: field: message` — never another exception, never a hang, never a
 file written outside the output folder.
 
-A modest run by default (60 examples in all, derandomised, so CI is stable); a long random run with
+A modest run by default (75 examples in all, derandomised, so CI is stable); a long random run with
     BROADSHEET_FUZZ_EXAMPLES=5000 .venv/bin/python -m pytest -q tests/test_fuzz.py
 """
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import signal
 import tempfile
 from contextlib import contextmanager
@@ -26,15 +29,16 @@ from lxml import etree
 
 from generator.build import BuildOptions, build_site
 from generator.problems import BuildError, Problem
-from conftest import NOW, SITE_TOML
+from conftest import NOW, SITE_TOML, cli
+from test_url_fields import ATTACKS
 
 LONG_RUN = int(os.environ.get("BROADSHEET_FUZZ_EXAMPLES", "0") or 0)
 SECONDS_PER_BUILD = 30        # a build that takes longer than this has hung
 
 
 def examples(share: float) -> settings:
-    """Each test's share of the run: 60 examples in all by default, BROADSHEET_FUZZ_EXAMPLES when set."""
-    total = LONG_RUN or 60
+    """Each test's share of the run: 75 examples in all by default, BROADSHEET_FUZZ_EXAMPLES when set."""
+    total = LONG_RUN or 75
     return settings(max_examples=max(1, round(total * share)), deadline=timedelta(seconds=SECONDS_PER_BUILD),
                     derandomize=not LONG_RUN, database=None, print_blob=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -154,15 +158,33 @@ def check_problem(p: Problem, sources: dict[str, bytes]) -> None:
     assert "\n" not in rendered and "\r" not in rendered, rendered
     where = f"{p.path}:{p.line}" if p.line else p.path
     assert rendered == (f"{where}: {p.field}: {p.message}" if p.field else f"{where}: {p.message}")
-    if p.line is None and p.field and p.path in sources:
+    if p.line is None and p.field and p.path in sources and p.path.startswith("content/"):
         # a field of a story without a line: only the URL a file name gave (no 'slug:' to point at)
         assert p.field == "slug" and b"\nslug:" not in sources[p.path].replace(b"\r", b"\n"), rendered
     if p.line is not None and p.path in sources:
         assert p.line <= sources[p.path].count(b"\n") + sources[p.path].count(b"\r") + 1, rendered
 
 
+# What a link or image in a page may point at. A browser drops tabs and newlines anywhere in a
+# URL and controls and spaces around it before it reads the scheme, so the check does too.
+WEB_SCHEMES = {"", "http", "https", "mailto", "tel"}
+URL_ATTRIBUTES = "//@href | //@src | //@action | //@formaction | //@poster | //@cite"
+
+
+def url_scheme(url: str) -> str:
+    text = re.sub("[\t\n\r]", "", url).strip("".join(map(chr, range(0x21))))
+    found = re.match(r"([A-Za-z][A-Za-z0-9+.-]*):", text)
+    return found.group(1).lower() if found else ""
+
+
+def check_urls(doc, path: Path) -> None:
+    for url in doc.xpath(URL_ATTRIBUTES):
+        assert url_scheme(url) in WEB_SCHEMES, (path, url)
+
+
 def check_output(out: Path) -> None:
-    """Every page parses as HTML, every XML file as XML, every feed as a feed, JSON-LD as JSON."""
+    """Every page parses as HTML with only web URLs in its links and images, every XML file as
+    XML, every feed as a feed, JSON-LD as JSON."""
     pages = 0
     for path in sorted(out.rglob("*")):
         assert not path.is_symlink(), path
@@ -172,6 +194,7 @@ def check_output(out: Path) -> None:
         if path.suffix == ".html":
             doc = lxml.html.fromstring(data)
             assert doc.tag == "html", path
+            check_urls(doc, path)
             for script in doc.xpath('//script[@type="application/ld+json"]'):
                 json.loads(script.text)
             pages += 1
@@ -187,8 +210,10 @@ def check_output(out: Path) -> None:
     assert pages >= 2, "a successful build writes at least the home page and the 404 page"
 
 
-def build_checked(files: dict[str, bytes], site_toml: str = SITE_TOML) -> None:
-    """Build the files as a site in a fresh folder and check the property."""
+def build_checked(files: dict[str, bytes], site_toml: str = SITE_TOML, check=None) -> list[Problem]:
+    """Build the files as a site in a fresh folder and check the property (and check(output),
+    if given, when it builds). Returns the problems of a refused build, [] when it built."""
+    problems: list[Problem] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         site = root / "site"
@@ -208,14 +233,18 @@ def build_checked(files: dict[str, bytes], site_toml: str = SITE_TOML) -> None:
             for p in exc.problems:
                 check_problem(p, files)
             assert not (site / "output").exists(), "a failed build writes nothing"
+            problems = exc.problems
         else:
             event("built")
             check_output(site / "output")
+            if check is not None:
+                check(site / "output")
         # nothing written anywhere but output/ (its lock, and the build cache): the site's own files are as they were
         assert [p.name for p in root.iterdir()] == ["site"]
         after = {rel: data for rel, data in files_under(site).items()
                  if not rel.startswith(("output/", ".broadsheet/")) and rel != ".output.broadsheet-lock"}
         assert after == before
+    return problems
 
 
 # --- the tests ------------------------------------------------------------------------------
@@ -224,21 +253,21 @@ SECTIONS = st.sampled_from(["world", "Sport News", "खेल", "tags", "authors
 OTHER = b"---\ntitle: Other\npublished: 2024-01-01\ntags: [a]\nbyline: Asha Rao\n---\nOther.\n"
 
 
-@examples(0.3)
+@examples(0.24)
 @given(fm=text_front_matter, text=body, name=file_name, section=SECTIONS)
 def test_any_text_in_every_field(fm, text, name, section):
     source = "---\n" + dump(fm) + "---\n" + text
     build_checked({f"content/{section}/{name}.md": source.encode("utf-8"), "content/world/other.md": OTHER})
 
 
-@examples(0.2)
+@examples(0.16)
 @given(fm=odd_front_matter, text=body, name=file_name, section=SECTIONS)
 def test_any_type_in_every_field(fm, text, name, section):
     source = "---\n" + dump(fm) + "---\n" + text
     build_checked({f"content/{section}/{name}.md": source.encode("utf-8"), "content/world/other.md": OTHER})
 
 
-@examples(0.15)
+@examples(0.12)
 @given(lines=st.lists(raw_line, max_size=12), text=body, newline=line_ending, bom=st.booleans(),
        title=st.booleans(), published=st.booleans())
 def test_any_front_matter_text(lines, text, newline, bom, title, published):
@@ -248,7 +277,7 @@ def test_any_front_matter_text(lines, text, newline, bom, title, published):
     build_checked({"content/world/raw.md": data})
 
 
-@examples(0.15)
+@examples(0.12)
 @given(texts=st.lists(body, min_size=1, max_size=3), names=st.lists(file_name, min_size=1, max_size=3))
 def test_any_bodies_and_file_names(texts, names):
     files = {f"content/world/{name}.md": f"---\ntitle: Story {i}\npublished: 2024-05-{i + 1:02d} 10:00\n---\n{text}".encode()
@@ -256,7 +285,7 @@ def test_any_bodies_and_file_names(texts, names):
     build_checked(files)
 
 
-@examples(0.1)
+@examples(0.08)
 @given(data=st.one_of(st.binary(max_size=300), body.map(str.encode)), prefix=st.sampled_from([b"", b"---\n", b"---\ntitle: x\npublished: 2024-01-01\n---\n"]))
 def test_any_bytes(data, prefix):
     build_checked({"content/world/bytes.md": prefix + data})
@@ -276,7 +305,7 @@ SETTINGS = {"title": some_text.filter(str.strip), "description": some_text, "lan
             "base_url": st.one_of(st.just("https://news.example/paper/"), any_text.map(lambda t: "https://news.example/" + t))}
 
 
-@examples(0.1)
+@examples(0.08)
 @given(chosen=st.fixed_dictionaries({}, optional=SETTINGS), per_page=st.one_of(st.integers(1, 3), st.integers(1, 3), st.integers(-1, 0)),
        permalink=st.one_of(st.none(), any_text, st.sampled_from(["/{year}/{slug}", "/{slug}/{slug}/", "/{0}/{slug}", "{slug!r}", "/{slug:>300}/"])))
 def test_any_site_settings(chosen, per_page, permalink):
@@ -286,6 +315,119 @@ def test_any_site_settings(chosen, per_page, permalink):
         toml += f"[permalinks]\narticle = {toml_string(permalink)}\n"
     story = b"---\ntitle: A story\npublished: 2024-02-03 09:54\nbyline: Asha Rao\ntags: [Defence]\n---\nBody.\n"
     build_checked({"content/world/a.md": story, "content/world/b.md": story.replace(b"A story", b"B story")}, toml)
+
+
+def toml_value(value) -> str:
+    """Any value of the strategies below, written as TOML (inline tables and arrays)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf") if math.isinf(value) else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return toml_string(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return "{" + ", ".join(f"{toml_string(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
+
+
+# URLs: good ones, the attacks, and any text alone or after a scheme, '//' or '/'.
+GOOD_URLS = ["/world/", "https://asha.example/", "images/a.svg", "/images/logo.svg", "http://x.example:8080/a?b=c#d",
+             "HTTPS://X.EXAMPLE/%7Euser/", "https://खबर.भारत/"]
+good_url = st.sampled_from(GOOD_URLS)
+url_value = st.one_of(good_url, good_url, good_url, st.sampled_from(ATTACKS), any_text,
+                      st.builds(str.__add__, st.sampled_from(["javascript:", "https://", "//", "/", " ", "data:"]), any_text))
+plain_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), min_size=1, max_size=20)
+toml_any = st.recursive(st.one_of(st.booleans(), st.integers(-(2 ** 63), 2 ** 63 - 1), st.floats(), any_text, url_value),
+                        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(any_text, inner, max_size=3), max_leaves=8)
+URL_KEYS = ("url", "photo", "logo")
+
+
+def value_for(key: str):
+    """Mostly the right type for key (a URL for a URL key, text else), sometimes anything."""
+    right = st.lists(url_value, max_size=3) if key == "links" else url_value if key in URL_KEYS else plain_text
+    return st.one_of(right, right, right, toml_any)
+
+
+def table_of(keys: tuple[str, ...], required: tuple[str, ...] = ()):
+    """A table with some of keys (with all of required), now and then an unknown key, or not a table at all."""
+    return st.one_of(st.fixed_dictionaries({k: value_for(k) for k in required},
+                                           optional={k: value_for(k) for k in keys if k not in required}),
+                     st.fixed_dictionaries({}, optional={**{k: value_for(k) for k in keys}, "extra": toml_any}),
+                     toml_any)
+
+
+DATA_SETTINGS = {"menu": st.one_of(st.lists(table_of(("name", "url"), ("name", "url")), max_size=3), toml_any),
+                 "publisher": table_of(("name", "url", "logo")),
+                 "newsletter": table_of(("heading", "text", "url", "label")),
+                 "app_promo": table_of(("heading", "text", "url", "label"))}
+author_name = st.one_of(st.sampled_from(["Asha Rao", "Bob Lee"]), plain_text, any_text)
+
+
+URL_FIELDS = ["authors.url", "authors.photo", "authors.links", "menu.url", "publisher.url", "publisher.logo",
+              "newsletter.url", "app_promo.url", "image.src"]
+
+
+def site_with(settings: dict, authors: dict, image_src) -> tuple[dict[str, bytes], str]:
+    toml = 'title = "T"\nbase_url = "https://news.example/paper/"\n' + "".join(
+        f"{key} = {toml_value(value)}\n" for key, value in settings.items())
+    data = "".join(f"{toml_string(name)} = {toml_value(table)}\n" for name, table in authors.items())
+    story = {"title": "A story", "published": "2024-02-03 09:54", "byline": ["Asha Rao", "Bob Lee", *authors][:4],
+             "image": {"src": image_src, "alt": "A"}}
+    return {"content/world/a.md": ("---\n" + dump(story) + "---\nBody.\n").encode(), "data/authors.toml": data.encode()}, toml
+
+
+def only_site_urls(out: Path) -> None:
+    """Every link and image is http(s) or a path on this site: none to another host by '//' or
+    '\\', none climbing out by '..' (the pages hold no story links: the body is plain text)."""
+    for page in out.rglob("*.html"):
+        for url in lxml.html.fromstring(page.read_bytes()).xpath(URL_ATTRIBUTES):
+            if url_scheme(url) in ("http", "https") or url.startswith("#") or not url:
+                continue        # ('' is a promo without a url: this page)
+            assert url.startswith("/") and not url.startswith("//") and "\\" not in url, (page, url)
+            assert ".." not in url.split("?")[0].split("/"), (page, url)
+
+
+@examples(0.12)
+@given(field=st.sampled_from(URL_FIELDS), url=url_value, name=plain_text)
+def test_any_url_in_each_url_field(field, url, name):
+    promo = {"heading": name, "text": name, "url": "/newsletter/", "label": name}
+    settings = {"menu": [{"name": name, "url": "/world/"}], "newsletter": promo, "app_promo": dict(promo),
+                "publisher": {"name": name, "url": "https://news.example/", "logo": "/images/logo.svg"}}
+    authors = {"Asha Rao": {"name": name, "photo": "images/a.svg", "url": "/about/", "links": ["https://x.com/a"]}}
+    image_src = "/images/p.svg"
+    table, key = field.split(".")
+    if table == "authors":
+        authors["Asha Rao"][key] = [url] if key == "links" else url
+    elif table == "image":
+        image_src = url
+    elif table == "menu":
+        settings["menu"][0]["url"] = url
+    else:
+        settings[table][key] = url
+    problems = build_checked(*site_with(settings, authors, image_src), check=only_site_urls)
+    assert all(p.field.startswith(("Asha Rao.", "menu[1].", "publisher.", "newsletter.", "app_promo.", "image."))
+               for p in problems), problems
+
+
+@examples(0.08)
+@given(authors=st.dictionaries(author_name, table_of(("name", "bio", "photo", "url", "links")), max_size=3),
+       chosen=st.fixed_dictionaries({}, optional=DATA_SETTINGS), src=url_value)
+def test_any_value_in_the_url_bearing_data_and_settings(authors, chosen, src):
+    build_checked(*site_with(chosen, authors, src))
+
+
+@settings(max_examples=max(300, LONG_RUN), derandomize=not LONG_RUN, database=None)
+@given(url=st.one_of(url_value, st.builds(str.__add__, st.sampled_from(["http", "HTTPS", "/", "//", "\\", ".."]),
+                                          st.text(st.sampled_from(":/\\.?#@[]% \t\x00aA1-"), max_size=12))))
+def test_a_url_check_url_accepts_is_a_web_url_or_a_site_path(url):
+    from generator.urls import Urls, check_url
+    if check_url(url, relative=True) is None:
+        href = Urls("https://news.example/paper/").resource(url)
+        assert url_scheme(href) in ("http", "https") or (href.startswith("/paper/") and not href.startswith("//")), href
+        assert url == url.strip() and "\\" not in url and not re.search("[\x00-\x1f\x7f]", url)
+        assert ".." not in href.split("?")[0].split("#")[0].split("/")
 
 
 # --- what the fuzzer found, kept as plain tests ---------------------------------------------
@@ -304,7 +446,7 @@ STORY = "---\ntitle: T\npublished: 2024-02-03 09:54\n{}\n---\nBody.\n"
     # Python refuses to turn a number of over 4,300 digits into text
     ("tags: [" + "9" * 5000 + "]", "content/world/a.md:4: tags: a number too long to read (5,000 characters); quote it if it is text"),
     # an image URL that urlsplit cannot parse crashed the page
-    ('image: {src: "https://[x", alt: A}', "content/world/a.md:4: image.src: must be a site path or an http(s) URL, not 'https://[x'"),
+    ('image: {src: "https://[x", alt: A}', "content/world/a.md:4: image.src: 'https://[x' is not a URL that parses (Invalid IPv6 URL)"),
     # an alias longer than a file name may be failed only when the output was written
     ("aliases: [/" + "x" * 300 + "/]", "content/world/a.md:4: aliases: item 1 ('/" + "x" * 77 + "…) must be a path on this site, like /2019/05/old-story/"),
     # NUL cannot be written into a page; an invisible control character alone is no title
@@ -315,6 +457,17 @@ def test_found_by_fuzzing(make_site, fields, problem):
     with pytest.raises(BuildError) as exc:
         build_site(site, BuildOptions(now=NOW))
     assert [str(p) for p in exc.value.problems] == [problem]
+
+
+def test_a_key_with_a_newline_in_a_data_file_is_named_on_one_line(make_site):
+    # the unknown key reached the problem's field as it was, and the problem broke over two lines
+    site = make_site({"content/world/a.md": STORY.format(""), "data/authors.toml": '["Asha\\nRao"]\nbio = 5\n'},
+                     SITE_TOML + '"\\n" = false\n')
+    result = cli("build", str(site))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[0] == "site.toml: publisher.'\\n': unknown key (known keys: logo, name, url)"
+    site.joinpath("site.toml").write_text(SITE_TOML)
+    assert "data/authors.toml: 'Asha\\nRao'.bio: must be a string, not int" in cli("build", str(site)).stderr.splitlines()
 
 
 def test_a_control_character_alone_is_no_title(make_site):
