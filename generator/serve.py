@@ -12,8 +12,10 @@ import html
 import http.server
 import json
 import mimetypes
+import os
 import secrets
 import signal
+import stat
 import sys
 import threading
 import time
@@ -21,9 +23,10 @@ import traceback
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
+from http import HTTPStatus
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Sequence
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs
 
 from .build import BuildOptions, build_site, parse_key
 from .cache import BuildCache
@@ -33,6 +36,7 @@ from .plan import Site, article_preview
 from .lock import LOCK
 from .problems import BuildError, Problem
 from .render import bundled_themes, find_theme, make_environment, render
+from .serve_guard import asked_for, contained, host_allowed, location, split_target
 from .urls import Urls
 
 SERVE_DIR = Path(".broadsheet") / "serve"
@@ -40,6 +44,10 @@ NOT_SHOWN_IN_PAGES = (".xml", ".json", ".txt")   # feeds, sitemaps, robots.txt: 
 EVENTS_PATH = "/__broadsheet/events"
 DEBOUNCE_SECONDS = 0.1      # editors save in bursts (temp file, rename, touch): one save, one rebuild
 KEEPALIVE_SECONDS = 15.0
+FRESH_WAIT_SECONDS = 0.3    # the longest a request waits for a running rebuild (see Handler.do_GET)
+BACKLOG = 512               # connections the kernel holds before they are accepted (socketserver's default: 5)
+IDLE_SECONDS = 60.0         # a kept-alive connection silent this long is closed: idle clients do not pile up threads
+SWAP_RETRIES = 20           # 10 ms apart: a read that finds the served folder gone while a new one is swapped in
 
 
 # ---- What changed: each file event sorted into a kind (pure) ----
@@ -297,10 +305,13 @@ class DevServer:
 
     def __init__(self, site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
                  now: datetime | None = None, debounce: float = DEBOUNCE_SECONDS,
-                 log: Callable[[str], None] | None = None, workers: int | None = None):
+                 log: Callable[[str], None] | None = None, workers: int | None = None,
+                 allow_hosts: Iterable[str] = ()):
+        """`allow_hosts`: Host names accepted besides this machine's (see host_allowed())."""
         self.site = site.absolute()
         self.output = self.site / SERVE_DIR
         self.host, self.port = host, port
+        self.allow_hosts = tuple(allow_hosts)
         self.drafts, self.now, self.workers = drafts, now, workers
         self.log = log or (lambda line: print(line, flush=True))
         self.events = Broadcaster()
@@ -311,7 +322,7 @@ class DevServer:
         self.theme: Path | None = None
         self._idle = threading.Event()
         self._idle.set()
-        self._httpd: http.server.ThreadingHTTPServer | None = None
+        self._httpd: _HTTPServer | None = None
         self._observer = None
         self._watched: set[Path] = set()
         self._threads: list[threading.Thread] = []
@@ -329,40 +340,53 @@ class DevServer:
                             workers=self.workers)
 
     def rebuild(self, changes: Sequence[Change] = ()) -> Rebuild:
-        """Build once; never raises for a problem in the site. Logs one line and tells open pages.
+        """Build once; never raises, whatever goes wrong (a problem in the site, or a bug: shown
+        as a problem too). Logs one line and tells open pages.
         An edit to stories already on the site is shown first: their pages are rendered from the
         last build's site and served (open tabs showing them reload) while the full rebuild runs;
-        every other page waits for the rebuild."""
+        every other page is served from the last build meanwhile."""
         changes = list(changes)
         started = time.perf_counter()
         self._idle.clear()
+        try:
+            record, changed, early = self._attempt(changes, started)
+            record.ms = (time.perf_counter() - started) * 1000
+            self.problems = record.problems     # before a request waiting for the rebuild goes on
+        finally:
+            self.overlay = {}
+            self._idle.set()
+        self.history.append(record)
+        try:
+            self._refresh_site_facts()
+            self._announce(record, changes, changed, early)
+        except Exception as exc:   # noqa: BLE001 - the rebuild is done; a failure to tell about it stops nothing
+            self.log(f"serve: after the rebuild: {explain(exc)}")
+        return record
+
+    def _attempt(self, changes: list[Change], started: float) -> tuple[Rebuild, set[str] | None, dict[str, bytes]]:
+        """The rebuild itself: (its record, the output files it changed, the pages shown early)."""
         early: dict[str, bytes] = {}
-        preview_ms, changed = 0.0, None
         try:
             if any(c.kind in (ChangeKind.TEMPLATE, ChangeKind.CONFIG) for c in changes):
                 self._env = None
             early = self._preview(changes)
+            preview_ms = 0.0
             if early:
                 self.overlay = early
                 preview_ms = (time.perf_counter() - started) * 1000
                 self.events.publish("reload", self._url_paths(early))
             result = self._build()
-            record = Rebuild(changes, True, result.rendered, result.pages, result.sources - result.articles_cached,
-                             previewed=len(early), preview_ms=preview_ms)
             self.last_site = result.site or self.last_site
-            changed = result.changed
+            return (Rebuild(changes, True, result.rendered, result.pages, result.sources - result.articles_cached,
+                            previewed=len(early), preview_ms=preview_ms), result.changed, early)
         except BuildError as exc:
-            record = Rebuild(changes, False, problems=list(exc.problems))
-        except Exception as exc:   # a bug must not stop the writer's loop: show it, keep serving
-            traceback.print_exc()
-            record = Rebuild(changes, False, problems=[Problem(str(self.site), None, "", f"{type(exc).__name__}: {exc}")])
-        finally:
-            self.overlay = {}
-            self._idle.set()
-        record.ms = (time.perf_counter() - started) * 1000
-        self.problems = record.problems
-        self.history.append(record)
-        self._refresh_site_facts()
+            return Rebuild(changes, False, problems=list(exc.problems)), None, early
+        except Exception as exc:   # noqa: BLE001 - a bug must not stop the writer's loop: show it, keep serving
+            return Rebuild(changes, False, problems=[Problem(str(self.site), None, "", explain(exc))]), None, early
+
+    def _announce(self, record: Rebuild, changes: list[Change], changed: set[str] | None,
+                  early: dict[str, bytes]) -> None:
+        """The log lines, and the event that tells open pages to reload (or swap stylesheets)."""
         if not record.ok:
             for problem in record.problems:
                 self.log(str(problem))
@@ -375,7 +399,6 @@ class DevServer:
                                               if rel.endswith(".html") and not self._same(rel, early.get(rel)))
         self._failed = not record.ok
         self.events.publish(kind, record.reloaded if record.reloaded is not None else "")
-        return record
 
     def _same(self, rel: str, shown: bytes | None) -> bool:
         try:
@@ -433,15 +456,22 @@ class DevServer:
         return build_site(self.site, self.options(), cache=self.cache)
 
     def _refresh_site_facts(self) -> None:
-        """The base path pages link with, and the theme to watch (site.toml may change either)."""
+        """The base path pages link with, and the theme to watch (site.toml may change either).
+        Whatever goes wrong, the last ones are kept: the rebuild has reported the problem."""
         try:
             config = load_config(self.site)
-            self.base_path = Urls(config.base_url).base_path
+            # a single leading "/": the base path starts every redirect, and "//x" is another host
+            self.base_path = "/" + Urls(config.base_url).base_path.lstrip("/")
             self.theme = find_theme(self.site, config.theme)
         except BuildError:
             pass
+        except Exception as exc:   # noqa: BLE001 - e.g. a TypeError from a value of the wrong type
+            self.log(f"serve: reading site.toml: {explain(exc)}")
         if self._observer is not None:
-            self._watch()
+            try:
+                self._watch()
+            except Exception as exc:   # noqa: BLE001 - a folder gone between listing and watching
+                self.log(f"serve: watching the site: {explain(exc)}")
 
     # -- watching --
 
@@ -462,6 +492,12 @@ class DevServer:
 
     def on_event(self, event) -> None:
         """watchdog's callback: classify, and hand over to the debouncer."""
+        try:
+            self._sort_event(event)
+        except Exception as exc:   # noqa: BLE001 - an exception here would stop watchdog's thread
+            self.log(f"serve: a file event: {explain(exc)}")
+
+    def _sort_event(self, event) -> None:
         if event.event_type in ("opened", "closed", "closed_no_write"):
             return
         if event.is_directory and event.event_type == "modified":
@@ -491,10 +527,17 @@ class DevServer:
                 self._watched.add(folder)
 
     def _loop(self) -> None:
+        """The rebuild thread: it must outlive anything, or the server silently stops rebuilding."""
         while not self.debouncer.closed:
-            changes = relevant(self.debouncer.take(timeout=1.0))
-            if changes:
-                self.rebuild(changes)
+            try:
+                changes = relevant(self.debouncer.take(timeout=1.0))
+                if changes:
+                    self.rebuild(changes)
+            except Exception as exc:   # noqa: BLE001 - rebuild() catches everything; this is the last net
+                self.log(f"serve: the rebuild failed: {explain(exc)}; still watching")
+                self.problems = [Problem(str(self.site), None, "", explain(exc))]
+                self._failed = True
+                self.events.publish("reload")
 
     # -- serving --
 
@@ -503,8 +546,8 @@ class DevServer:
         from watchdog.observers import Observer
 
         self.rebuild()
-        self._httpd = http.server.ThreadingHTTPServer((self.host, self.port), _handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = _HTTPServer((self.host, self.port), _handler(self))
+        self._httpd.log = self.log
         self.port = self._httpd.server_address[1]
         self._observer = Observer()
         self._watch()
@@ -537,59 +580,130 @@ class DevServer:
     def wait_idle(self, timeout: float = 30.0) -> bool:
         return self._idle.wait(timeout)
 
+    def host_allowed(self, value: str | None) -> bool:
+        """Whether a Host header (or an absolute URL's host) names this server."""
+        return host_allowed(value, self.host, self.port, self.allow_hosts)
+
+
+class _HTTPServer(http.server.ThreadingHTTPServer):
+    """A thread per connection, with a real listen backlog: socketserver's default of 5 drops
+    connections when a page asks for its stylesheets, scripts and images at once."""
+    daemon_threads = True
+    request_queue_size = BACKLOG
+    log: Callable[[str], None] = print
+
+    def handle_error(self, request, client_address) -> None:
+        """One line in the terminal, not socketserver's traceback on stderr; a client that went
+        away is not worth a line."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (ConnectionError, TimeoutError)):
+            self.log(f"serve: answering {client_address[0]} failed: {explain(exc)}")
+
 
 def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
     class Handler(http.server.BaseHTTPRequestHandler):
+        """Answers GET and HEAD with files inside the served folder, and refuses the rest with one
+        line in the terminal: 400 for a target that is not a path or a missing Host; 403 for a
+        Host that does not name this server (DNS rebinding: a page on evil.example whose name now
+        resolves to 127.0.0.1 sends its own name) — 403 rather than 421 Misdirected Request, which
+        an HTTP/2 client takes as a hint to retry on another connection; 404 for a path that would
+        leave the folder; 405 for the other methods (501 for unknown ones, and 414 or 431 for an
+        over-long request line or headers, from http.server itself)."""
         protocol_version = "HTTP/1.1"
+        timeout = IDLE_SECONDS
 
         def log_message(self, format, *args):  # noqa: A002 - the terminal is for rebuilds, not requests
             pass
+
+        def send_error(self, code, message=None, explain=None):
+            if code >= 400:     # http.server's own refusals: a malformed or over-long request, an unknown method
+                self.note_refusal(code, message or "")
+            super().send_error(code, message, explain)
+
+        def note_refusal(self, status: int, reason: str) -> None:
+            shown = repr(getattr(self, "requestline", "") or "")[1:-1]
+            shown = shown if len(shown) <= 160 else shown[:160] + "..."
+            server.log(f"refused {shown or 'a request'} from {self.client_address[0]}: {reason} ({status})")
+
+        def refuse(self, status: int, reason: str, head: bool) -> None:
+            self.note_refusal(status, reason)
+            if status == 404:
+                return self.not_found(head)
+            self.close_connection = True
+            text = f"{HTTPStatus(status).phrase}: {reason}\n".encode()
+            self.send(status, text, "text/plain; charset=utf-8", head)
+
+        def refuse_method(self):
+            self.note_refusal(405, f"{self.command} is not served here")
+            self.close_connection = True       # a body, if any, is not read
+            self.send_response(405)
+            self.send_header("Allow", "GET, HEAD")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = refuse_method
 
         def do_HEAD(self):
             self.do_GET(head=True)
 
         def do_GET(self, head: bool = False):
-            url = urlsplit(self.path)
-            if url.path == EVENTS_PATH:
-                return self.stream(parse_qs(url.query))
-            path = unquote(url.path)
-            if not path.startswith(server.base_path):
-                if path.rstrip("/") + "/" == server.base_path or path == "/":
+            target = split_target(self.path)
+            if target is None:
+                return self.refuse(400, "the target is not a path", head)
+            hosts = self.headers.get_all("Host") or []
+            if len(hosts) != 1 and target.authority is None or len(hosts) > 1:
+                return self.refuse(400, "one Host header is required", head)
+            if not all(server.host_allowed(name) for name in [target.authority, *hosts] if name is not None):
+                return self.refuse(403, "the Host does not name this server (see --allow-host)", head)
+            if target.path == EVENTS_PATH:
+                return self.stream(parse_qs(target.query))
+            asked = asked_for(target.path, server.base_path)
+            if asked.names is None:
+                if target.path in ("/", server.base_path.rstrip("/")):
                     return self.redirect(server.base_path)
-                return self.not_found(head)
-            rel = path[len(server.base_path):]
-            parts = PurePosixPath(rel).parts
-            if any(p in ("..", ".") or p.startswith(".") for p in parts) or "\\" in rel or "\0" in rel:
-                return self.not_found(head)
-            early = server.overlay.get(rel + "index.html" if not rel or rel.endswith("/") else rel)
+                return self.refuse(404, asked.refused, head) if asked.refused else self.not_found(head)
+            names, rel = list(asked.names), "/".join(asked.names)
+            early = server.overlay.get(f"{rel}/index.html".lstrip("/") if asked.folder or not names else rel)
             if early is not None:     # an edited story, shown before the rebuild ends
                 return self.send(200, early, "text/html; charset=utf-8", head, inject_script=True)
-            server.wait_idle()
-            target = server.output.joinpath(*parts) if parts else server.output
-            if target.is_dir():
-                if rel and not rel.endswith("/"):
-                    return self.redirect(path + "/")
-                target = target / "index.html"
-            is_html = target.suffix in (".html", ".htm")
-            if server.problems and (is_html or not target.is_file()):
+            # Pages are served from the last build while a rebuild runs (the sink replaces files by
+            # renames, so each file read is whole). A rebuild that ends within a fraction of a second
+            # is waited for, so that reloading a page just after a save shows the new page; a slow one
+            # holds no page up longer than that (the open tab reloads by itself when it ends).
+            server.wait_idle(FRESH_WAIT_SECONDS)
+            path = contained(str(server.output), names)
+            if path is None:
+                return self.refuse(404, "it leads outside the served folder", head)
+            if os.path.isdir(path):
+                if names and not asked.folder:
+                    return self.redirect(location(f"{server.base_path}{rel}/"))
+                path = contained(str(server.output), names + ["index.html"])
+                names.append("index.html")
+                if path is None:
+                    return self.refuse(404, "it leads outside the served folder", head)
+            elif asked.folder and names:
+                return self.not_found(head)    # a file asked for as a folder
+            name = names[-1] if names else "index.html"
+            is_html = name.endswith((".html", ".htm"))
+            body = _read(path, server.output)
+            if server.problems and (is_html or body is None):
                 return self.send(500, error_page(server.problems), "text/html; charset=utf-8", head, inject_script=True)
-            try:
-                body = target.read_bytes()
-            except OSError:
+            if body is None:
                 return self.not_found(head)
-            kind = "text/html; charset=utf-8" if is_html else (mimetypes.guess_type(target.name)[0] or "application/octet-stream")
+            kind = "text/html; charset=utf-8" if is_html else (mimetypes.guess_type(name)[0] or "application/octet-stream")
             if kind.startswith("text/") and "charset" not in kind or kind in ("application/javascript", "application/json"):
                 kind += "; charset=utf-8"
             self.send(200, body, kind, head, inject_script=is_html)
 
         def not_found(self, head: bool):
-            page = server.output / "404.html"
-            body = page.read_bytes() if page.is_file() else b"<!DOCTYPE html><title>Not found</title><body><h1>Not found</h1></body>"
+            body = _read(str(server.output / "404.html"), server.output)
+            if body is None:
+                body = b"<!DOCTYPE html><title>Not found</title><body><h1>Not found</h1></body>"
             self.send(404, body, "text/html; charset=utf-8", head, inject_script=True)
 
-        def redirect(self, location: str):
+        def redirect(self, where: str):
             self.send_response(302)
-            self.send_header("Location", location)
+            self.send_header("Location", where)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -629,15 +743,42 @@ def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
                     if not events:
                         self.wfile.write(b": keep-alive\n\n")
                     self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
+            except OSError:     # the page went away (or stopped reading)
                 pass
 
     return Handler
 
 
-def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True, open_browser: bool = False) -> int:
+def _read(path: str, output: Path) -> bytes | None:
+    """A regular file's bytes, or None (missing, a folder, a name the file system refuses)."""
+    for _ in range(SWAP_RETRIES):
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            # DiskSink swaps a whole new folder in with two renames: for a moment it is gone
+            if output.is_dir():
+                return None
+            time.sleep(0.01)
+            continue
+        with os.fdopen(fd, "rb") as file:
+            try:
+                return file.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
+            except OSError:
+                return None
+    return None
+
+
+def explain(exc: BaseException) -> str:
+    """An unexpected exception in one line: its type, its message, and where it was raised."""
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    at = f" (at {Path(where[0].filename).name}:{where[0].lineno})" if where else ""
+    return f"{type(exc).__name__}: {exc}{at}"
+
+
+def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True, open_browser: bool = False,
+          allow_hosts: Sequence[str] = ()) -> int:
     """Run the dev server until Ctrl-C; 0 when stopped, 1 if it could not start."""
-    server = DevServer(site, host, port, drafts)
+    server = DevServer(site, host, port, drafts, allow_hosts=allow_hosts)
     try:
         url = server.start()
     except OSError as exc:
