@@ -15,6 +15,7 @@ import mimetypes
 import os
 import secrets
 import signal
+import socket
 import stat
 import sys
 import threading
@@ -47,7 +48,7 @@ KEEPALIVE_SECONDS = 15.0
 FRESH_WAIT_SECONDS = 0.3    # the longest a request waits for a running rebuild (see Handler.do_GET)
 BACKLOG = 512               # connections the kernel holds before they are accepted (socketserver's default: 5)
 IDLE_SECONDS = 60.0         # a kept-alive connection silent this long is closed: idle clients do not pile up threads
-SWAP_RETRIES = 20           # 10 ms apart: a read that finds the served folder gone while a new one is swapped in
+SWAP_RETRIES = 20           # 10 ms apart: a request that finds the served folder gone while a new one is swapped in
 
 
 # ---- What changed: each file event sorted into a kind (pure) ----
@@ -546,7 +547,8 @@ class DevServer:
         from watchdog.observers import Observer
 
         self.rebuild()
-        self._httpd = _HTTPServer((self.host, self.port), _handler(self))
+        kind = _HTTPServer6 if ":" in self.host else _HTTPServer     # ::1, :: are IPv6 addresses
+        self._httpd = kind((self.host, self.port), _handler(self))
         self._httpd.log = self.log
         self.port = self._httpd.server_address[1]
         self._observer = Observer()
@@ -589,6 +591,7 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
     """A thread per connection, with a real listen backlog: socketserver's default of 5 drops
     connections when a page asks for its stylesheets, scripts and images at once."""
     daemon_threads = True
+    address_family = socket.AF_INET
     request_queue_size = BACKLOG
     log: Callable[[str], None] = print
 
@@ -598,6 +601,10 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
         exc = sys.exc_info()[1]
         if not isinstance(exc, (ConnectionError, TimeoutError)):
             self.log(f"serve: answering {client_address[0]} failed: {explain(exc)}")
+
+
+class _HTTPServer6(_HTTPServer):
+    address_family = socket.AF_INET6
 
 
 def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
@@ -656,7 +663,7 @@ def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
             if not all(server.host_allowed(name) for name in [target.authority, *hosts] if name is not None):
                 return self.refuse(403, "the Host does not name this server (see --allow-host)", head)
             if target.path == EVENTS_PATH:
-                return self.stream(parse_qs(target.query))
+                return self.stream(parse_qs(target.query), head)
             asked = asked_for(target.path, server.base_path)
             if asked.names is None:
                 if target.path in ("/", server.base_path.rstrip("/")):
@@ -670,7 +677,8 @@ def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
             # renames, so each file read is whole). A rebuild that ends within a fraction of a second
             # is waited for, so that reloading a page just after a save shows the new page; a slow one
             # holds no page up longer than that (the open tab reloads by itself when it ends).
-            server.wait_idle(FRESH_WAIT_SECONDS)
+            if not server.wait_idle(FRESH_WAIT_SECONDS):
+                _await_folder(server.output)
             path = contained(str(server.output), names)
             if path is None:
                 return self.refuse(404, "it leads outside the served folder", head)
@@ -685,7 +693,7 @@ def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
                 return self.not_found(head)    # a file asked for as a folder
             name = names[-1] if names else "index.html"
             is_html = name.endswith((".html", ".htm"))
-            body = _read(path, server.output)
+            body = _read(path)
             if server.problems and (is_html or body is None):
                 return self.send(500, error_page(server.problems), "text/html; charset=utf-8", head, inject_script=True)
             if body is None:
@@ -696,7 +704,7 @@ def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
             self.send(200, body, kind, head, inject_script=is_html)
 
         def not_found(self, head: bool):
-            body = _read(str(server.output / "404.html"), server.output)
+            body = _read(str(server.output / "404.html"))
             if body is None:
                 body = b"<!DOCTYPE html><title>Not found</title><body><h1>Not found</h1></body>"
             self.send(404, body, "text/html; charset=utf-8", head, inject_script=True)
@@ -718,7 +726,7 @@ def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
             if not head:
                 self.wfile.write(body)
 
-        def stream(self, query: dict[str, list[str]]):
+        def stream(self, query: dict[str, list[str]], head: bool = False):
             """Server-Sent Events: every event after the one the page has seen, then as they come."""
             self.close_connection = True
             try:
@@ -729,6 +737,8 @@ def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
             self.send_header("Content-Type", "text/event-stream; charset=utf-8")
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
+            if head:
+                return
             try:
                 if query.get("token", [server.events.token])[0] != server.events.token:
                     after = server.events.last     # a page from an earlier run of the server: reload it
@@ -749,23 +759,27 @@ def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
     return Handler
 
 
-def _read(path: str, output: Path) -> bytes | None:
-    """A regular file's bytes, or None (missing, a folder, a name the file system refuses)."""
+def _await_folder(output: Path) -> None:
+    """DiskSink swaps a whole new served folder in with two renames: between them it is gone.
+    Wait (a little) for it, rather than answer 404 for a page that is there before and after."""
     for _ in range(SWAP_RETRIES):
+        if output.is_dir():
+            return
+        time.sleep(0.01)
+
+
+def _read(path: str) -> bytes | None:
+    """A regular file's bytes, or None (missing, a folder, a name the file system refuses).
+    No link is followed (the path is resolved already); a FIFO is not waited on."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as file:
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+            return file.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
         except OSError:
-            # DiskSink swaps a whole new folder in with two renames: for a moment it is gone
-            if output.is_dir():
-                return None
-            time.sleep(0.01)
-            continue
-        with os.fdopen(fd, "rb") as file:
-            try:
-                return file.read() if stat.S_ISREG(os.fstat(fd).st_mode) else None
-            except OSError:
-                return None
-    return None
+            return None
 
 
 def explain(exc: BaseException) -> str:

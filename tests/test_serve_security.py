@@ -11,6 +11,9 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
 
 import lxml.html
 import pytest
@@ -54,6 +57,17 @@ def request(port: int, target: bytes | str, method: str = "GET", host: str | Non
         return Reply(response.status, response.headers, response.read())
 
 
+@contextmanager
+def serving(site: Path, **options) -> Iterator[DevServer]:
+    """The dev server on a free loopback port, stopped afterwards."""
+    server = DevServer(site, **{"port": 0, "now": NOW, "log": lambda line: None, "workers": 1, **options})
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory):
     """A served site, a secret beside it and one in its root, and symbolic links that lead out of
@@ -65,14 +79,10 @@ def guarded(tmp_path_factory):
     site = write_site(root / "site", {**stories(2), "secret.txt": SECRET, "static/css/extra.css": "p{}"}, SITE_TOML)
     (site / "static/escape.txt").symlink_to(outside / "secret.txt")
     lines: list[str] = []
-    server = DevServer(site, port=0, now=NOW, log=lines.append, workers=1)
-    server.start()
-    (server.output / "leak.txt").symlink_to(outside / "secret.txt")       # planted in the served folder
-    (server.output / "leakdir").symlink_to(outside, target_is_directory=True)
-    try:
+    with serving(site, log=lines.append) as server:
+        (server.output / "leak.txt").symlink_to(outside / "secret.txt")       # planted in the served folder
+        (server.output / "leakdir").symlink_to(outside, target_is_directory=True)
         yield server, outside, lines
-    finally:
-        server.stop()
 
 
 def assert_refused(reply: Reply, statuses=(404,)) -> None:
@@ -163,17 +173,13 @@ def test_redirects_stay_on_the_origin(guarded):
 def test_a_subfolder_site_redirects_to_its_base_path_only(tmp_path):
     site = write_site(tmp_path / "site", stories(1),
                       'title = "Sub"\nbase_url = "https://sub.example/news/"\ntimezone = "UTC"\n')
-    server = DevServer(site, port=0, now=NOW, log=lambda line: None, workers=1)
-    server.start()
-    try:
+    with serving(site) as server:
         for target in ("/", "/news"):
             reply = request(server.port, target)
             assert reply.status == 302 and reply.headers["Location"] == "/news/", (target, reply)
         assert request(server.port, "/news/world/story-0/").status == 200
         assert_refused(request(server.port, "/news/%2Fetc/passwd"))
         assert_refused(request(server.port, "/%2Fnews/"))
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1:1", "localhost:1",
@@ -206,14 +212,10 @@ def test_the_loopback_names_with_the_port_are_accepted(guarded, host):
 
 def test_allow_host_accepts_a_name_given(tmp_path):
     site = write_site(tmp_path / "site", stories(1), SITE_TOML)
-    server = DevServer(site, port=0, now=NOW, log=lambda line: None, workers=1, allow_hosts=["Paper.test"])
-    server.start()
-    try:
+    with serving(site, allow_hosts=["Paper.test"]) as server:
         assert request(server.port, "/world/story-0/", host=f"paper.test:{server.port}").status == 200
         assert request(server.port, "/world/story-0/", host="paper.test").status == 200   # behind a proxy
         assert request(server.port, "/world/story-0/", host="other.test").status == 403
-    finally:
-        server.stop()
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "FOO"])
@@ -288,8 +290,6 @@ def test_two_hundred_simultaneous_connections_all_get_an_answer(guarded, capfd):
 
 def test_pages_are_served_while_a_slow_rebuild_runs(tmp_path, monkeypatch):
     site = write_site(tmp_path / "site", {**stories(2), "static/css/extra.css": "p{}"}, SITE_TOML)
-    server = DevServer(site, port=0, now=NOW, log=lambda line: None, workers=1)
-    server.start()
     release = threading.Event()
     original = generator.serve.build_site
 
@@ -297,7 +297,7 @@ def test_pages_are_served_while_a_slow_rebuild_runs(tmp_path, monkeypatch):
         release.wait(20)               # a story that takes Markdown a long time
         return original(*args, **kwargs)
 
-    try:
+    with serving(site) as server:
         monkeypatch.setattr(generator.serve, "build_site", slow_build)
         rebuild = threading.Thread(target=server.rebuild, args=([Change(ChangeKind.STATIC, "static/css/extra.css")],))
         rebuild.start()
@@ -314,9 +314,6 @@ def test_pages_are_served_while_a_slow_rebuild_runs(tmp_path, monkeypatch):
         release.set()
         rebuild.join(20)
         assert server.history[-1].ok
-    finally:
-        release.set()
-        server.stop()
 
 
 # ---- The rebuild thread survives anything ----
@@ -324,8 +321,6 @@ def test_pages_are_served_while_a_slow_rebuild_runs(tmp_path, monkeypatch):
 def test_the_rebuild_thread_survives_any_exception(tmp_path, monkeypatch, capfd):
     site = write_site(tmp_path / "site", stories(2), SITE_TOML)
     lines: list[str] = []
-    server = DevServer(site, port=0, now=NOW, log=lines.append, workers=1)
-    server.start()
 
     def broken(*args, **kwargs):
         raise TypeError("'int' object is not subscriptable")
@@ -336,7 +331,7 @@ def test_the_rebuild_thread_survives_any_exception(tmp_path, monkeypatch, capfd)
             time.sleep(0.05)
         assert len(server.history) >= count, "no rebuild happened"
 
-    try:
+    with serving(site, log=lines.append) as server:
         story = site / "content/world/story-0.md"
         for name in ("build_site", "load_config"):
             with monkeypatch.context() as patch:
@@ -354,16 +349,12 @@ def test_the_rebuild_thread_survives_any_exception(tmp_path, monkeypatch, capfd)
         reply = request(server.port, "/world/story-0/")
         assert reply.status == 200 and server.history[-1].ok
         assert text_of(lxml.html.fromstring(reply.body).find(".//h1")) == "Story zero, after the crash"
-    finally:
-        server.stop()
     assert "Traceback" not in capfd.readouterr().err
 
 
 def test_a_broken_build_shows_the_error_page_with_the_exception(tmp_path, monkeypatch):
     site = write_site(tmp_path / "site", stories(1), SITE_TOML)
-    server = DevServer(site, port=0, now=NOW, log=lambda line: None, workers=1)
-    server.start()
-    try:
+    with serving(site) as server:
         monkeypatch.setattr(generator.serve, "build_site",
                             lambda *a, **k: (_ for _ in ()).throw(TypeError("menu url must be a string")))
         record = server.rebuild([Change(ChangeKind.CONFIG, "site.toml")])
@@ -371,8 +362,6 @@ def test_a_broken_build_shows_the_error_page_with_the_exception(tmp_path, monkey
         reply = request(server.port, "/world/story-0/")
         assert reply.status == 500
         assert "TypeError: menu url must be a string" in text_of(lxml.html.fromstring(reply.body).find(".//pre"))
-    finally:
-        server.stop()
 
 
 def test_the_cli_serves_with_allow_host(tmp_path):
@@ -394,3 +383,79 @@ def test_the_cli_serves_with_allow_host(tmp_path):
     finally:
         if process.poll() is None:
             process.kill()
+
+
+def test_a_quick_rebuild_is_waited_for_so_a_reload_after_a_save_shows_it(tmp_path, monkeypatch):
+    site = write_site(tmp_path / "site", stories(1), SITE_TOML)
+    original = generator.serve.build_site
+
+    def quick_build(*args, **kwargs):
+        time.sleep(0.1)
+        return original(*args, **kwargs)
+
+    with serving(site) as server:
+        monkeypatch.setattr(generator.serve, "build_site", quick_build)
+        story = site / "content/world/story-0.md"
+        story.write_text(story.read_text().replace("Story 0", "Story zero, saved"))
+        rebuild = threading.Thread(target=server.rebuild, args=([Change(ChangeKind.CONFIG, "site.toml")],))
+        rebuild.start()
+        while server.wait_idle(0) and rebuild.is_alive():
+            time.sleep(0.001)
+        reply = request(server.port, "/world/story-0/")
+        rebuild.join(20)
+        assert text_of(lxml.html.fromstring(reply.body).find(".//h1")) == "Story zero, saved"
+
+
+def test_a_page_asked_for_while_the_served_folder_is_swapped_is_served(tmp_path):
+    """DiskSink swaps a new folder in with two renames; a request between them waits for it."""
+    site = write_site(tmp_path / "site", stories(1), SITE_TOML)
+    with serving(site) as server:
+        aside = server.output.with_name("serve-aside")
+        server._idle.clear()                    # as during a rebuild
+        server.output.rename(aside)
+        threading.Timer(0.1, aside.rename, (server.output,)).start()
+        reply = request(server.port, "/world/story-0/")
+        server._idle.set()
+        assert reply.status == 200 and text_of(lxml.html.fromstring(reply.body).find(".//h1")) == "Story 0"
+
+
+def test_an_ipv6_loopback_server_answers_its_own_name_only(tmp_path):
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError as exc:
+        pytest.skip(f"no IPv6 loopback here: {exc}")
+    site = write_site(tmp_path / "site", stories(1), SITE_TOML)
+    with serving(site, host="::1") as server:
+        for host, status in ((f"[::1]:{server.port}", 200), (f"localhost:{server.port}", 200),
+                             (f"evil.example:{server.port}", 403)):
+            connection = http.client.HTTPConnection("::1", server.port, timeout=10)
+            connection.putrequest("GET", "/world/story-0/", skip_host=True)
+            connection.putheader("Host", host)
+            connection.endheaders()
+            assert connection.getresponse().status == status, host
+            connection.close()
+
+
+@pytest.mark.parametrize("value, listen, allowed", [
+    ("192.168.1.20:8000", "0.0.0.0", True),        # any address of this machine, on a wildcard listen
+    ("[fe80::1]:8000", "::", True),
+    ("evil.example:8000", "0.0.0.0", False),       # a name: DNS rebinding
+    ("192.168.1.20:8000", "127.0.0.1", False),
+    ("192.168.1.20:8000", "192.168.1.20", True),
+    ("192.168.1.20", "192.168.1.20", False),       # port 80 is not ours
+])
+def test_which_hosts_a_server_accepts(value, listen, allowed):
+    from generator.serve_guard import host_allowed
+    assert host_allowed(value, listen, 8000) is allowed
+
+
+def test_head_on_the_event_stream_answers_and_ends(guarded):
+    server, _, _ = guarded
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(f"HEAD {EVENTS_PATH} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(4096):       # the server closes the connection: no stream follows
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"text/event-stream" in head and body == b""
