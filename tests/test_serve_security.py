@@ -5,6 +5,7 @@ are served while a slow rebuild runs; the rebuild thread survives any exception.
 from __future__ import annotations
 
 import http.client
+import re
 import signal
 import socket
 import subprocess
@@ -82,6 +83,8 @@ def guarded(tmp_path_factory):
     with serving(site, log=lines.append) as server:
         (server.output / "leak.txt").symlink_to(outside / "secret.txt")       # planted in the served folder
         (server.output / "leakdir").symlink_to(outside, target_is_directory=True)
+        (server.output / "linked").mkdir()
+        (server.output / "linked/index.html").symlink_to(outside / "secret.txt")
         yield server, outside, lines
 
 
@@ -122,6 +125,7 @@ ESCAPES = [
     "/leak.txt",                       # a symbolic link in the served folder to a file outside it
     "/leakdir/secret.txt",             # ... to a folder outside it
     "/leakdir",
+    "/linked/",                        # a folder whose index.html is a link to a file outside
     "/escape.txt",                     # a symbolic link in static/ that leads outside it
     "/%0d%0aSet-Cookie:%20x=1",
     "/world%0d%0aLocation:%20//evil.example/",
@@ -240,6 +244,43 @@ def test_the_event_stream_takes_any_since_and_last_event_id(guarded, capfd):
                 seen += chunk
             assert seen.startswith(b"HTTP/1.1 200")
     assert "Traceback" not in capfd.readouterr().err
+
+
+def exchange(port: int, data: bytes, timeout: float = 10) -> bytes:
+    """Send raw bytes, read until the server closes the connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
+@pytest.mark.parametrize("data, status", [
+    (b"GET /%2Fetc/passwd\r\n\r\n", None),                       # HTTP/0.9: no Host, no status line
+    (b"GET /a b HTTP/1.1\r\nHost: {host}\r\n\r\n", b"400"),
+    (b"GET /%2Fetc/passwd HTTP/2.0\r\nHost: {host}\r\n\r\n", b"505"),
+    (b"GET /%2Fetc/passwd HTTP/1.1\r\nHost: {host}\r\nHost: evil.example\r\n\r\n", b"400"),
+    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(40) + b"\r\n\r\n", b"400"),   # TLS to plain HTTP
+    (b"GET /\xff\xfe/%2Fetc/passwd HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n", b"404"),
+])
+def test_odd_requests_get_a_refusal_without_a_traceback(guarded, data, status, capfd):
+    server, _, _ = guarded
+    answer = exchange(server.port, data.replace(b"{host}", f"127.0.0.1:{server.port}".encode()))
+    assert b"root:" not in answer and SECRET.encode() not in answer
+    if status is None:
+        assert b"200" not in answer.split(b"\r\n", 1)[0]
+    else:   # (http.server answers a request line it cannot read with an error page and no status line)
+        assert answer.startswith(b"HTTP/1.1 " + status) or b"Error code: " + status in answer, answer[:80]
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_pipelined_attack_after_a_good_request_is_refused(guarded):
+    server, _, _ = guarded
+    host = f"Host: 127.0.0.1:{server.port}\r\n".encode()
+    answer = exchange(server.port, b"GET /world/story-0/ HTTP/1.1\r\n" + host + b"\r\n"
+                      + b"GET /%2Fetc/passwd HTTP/1.1\r\n" + host + b"Connection: close\r\n\r\n")
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", answer) == [b"200", b"404"] and b"root:" not in answer
 
 
 # ---- Every request gets an answer ----
