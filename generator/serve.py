@@ -22,6 +22,7 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Sequence
+from urllib.parse import unquote
 
 from .build import BuildOptions, build_site, parse_key
 from .cache import BuildCache
@@ -31,7 +32,7 @@ from .plan import Site, article_preview
 from .lock import LOCK
 from .problems import BuildError, Problem
 from .render import bundled_themes, find_theme, make_environment, render
-from .serve_guard import host_allowed
+from .serve_guard import host_allowed, location
 from .urls import Urls
 
 SERVE_DIR = Path(".broadsheet") / "serve"
@@ -451,8 +452,9 @@ class DevServer:
         Whatever goes wrong, the last ones are kept: the rebuild has reported the problem."""
         try:
             config = load_config(self.site)
+            # decoded, as request paths are once decoded (and as the reload script compares them);
             # a single leading "/": the base path starts every redirect, and "//x" is another host
-            self.base_path = "/" + Urls(config.base_url).base_path.lstrip("/")
+            self.base_path = "/" + unquote(Urls(config.base_url).base_path).lstrip("/")
             self.theme = find_theme(self.site, config.theme)
         except BuildError:
             pass
@@ -553,7 +555,7 @@ class DevServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{self.base_path}"
+        return f"http://{host}:{self.port}{location(self.base_path)}"
 
     def stop(self) -> None:
         self.debouncer.close()

@@ -14,7 +14,7 @@ import time
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from .serve import EVENTS_PATH, KEEPALIVE_SECONDS, error_page, explain, inject, reload_script
 from .serve_guard import asked_for, contained, location, split_target
@@ -115,8 +115,8 @@ def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
                 return self.stream(parse_qs(target.query), head)
             asked = asked_for(target.path, server.base_path)
             if asked.names is None:
-                if target.path in ("/", server.base_path.rstrip("/")):
-                    return self.redirect(server.base_path)
+                if unquote(target.path) in ("/", server.base_path.rstrip("/")):
+                    return self.redirect(location(server.base_path))
                 return self.refuse(404, asked.refused, head) if asked.refused else self.not_found(head)
             names, rel = list(asked.names), "/".join(asked.names)
             early = server.overlay.get(f"{rel}/index.html".lstrip("/") if asked.folder or not names else rel)

@@ -15,6 +15,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import unquote
 
 import lxml.html
 import pytest
@@ -174,16 +175,27 @@ def test_redirects_stay_on_the_origin(guarded):
         assert reply.status == 404 and reply.headers.get("Location") is None, (target, reply)
 
 
-def test_a_subfolder_site_redirects_to_its_base_path_only(tmp_path):
+@pytest.mark.parametrize("base, encoded", [("news", "news"), ("my%20news", "my%20news"),
+                                           ("新闻", "%E6%96%B0%E9%97%BB")])
+def test_a_subfolder_site_redirects_to_its_base_path_only(tmp_path, base, encoded, capfd):
     site = write_site(tmp_path / "site", stories(1),
-                      'title = "Sub"\nbase_url = "https://sub.example/news/"\ntimezone = "UTC"\n')
+                      f'title = "Sub"\nbase_url = "https://sub.example/{base}/"\ntimezone = "UTC"\n')
     with serving(site) as server:
-        for target in ("/", "/news"):
+        for target in ("/", f"/{encoded}"):
             reply = request(server.port, target)
-            assert reply.status == 302 and reply.headers["Location"] == "/news/", (target, reply)
-        assert request(server.port, "/news/world/story-0/").status == 200
-        assert_refused(request(server.port, "/news/%2Fetc/passwd"))
-        assert_refused(request(server.port, "/%2Fnews/"))
+            assert reply.status == 302 and reply.headers["Location"] == f"/{encoded}/", (target, reply)
+        assert server.url.endswith(f":{server.port}/{encoded}/")
+        assert request(server.port, f"/{encoded}/world/story-0/").status == 200
+        reply = request(server.port, f"/{encoded}/world")
+        assert reply.status == 302 and reply.headers["Location"] == f"/{encoded}/world/"
+        assert_refused(request(server.port, f"/{encoded}/%2Fetc/passwd"))
+        assert_refused(request(server.port, f"/%2F{encoded}/"))
+        # the reload script compares decodeURIComponent(location.pathname) with the pages named
+        story = site / "content/world/story-0.md"
+        story.write_text(story.read_text().replace("Body 0.", "Body 0, edited."))
+        server.rebuild([Change(ChangeKind.ARTICLE, "content/world/story-0.md")])
+        assert ("reload", [f"/{unquote(encoded)}/world/story-0/"]) in [e[1:] for e in server.events.wait(0, 0)]
+    assert "Traceback" not in capfd.readouterr().err
 
 
 @pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1:1", "localhost:1",
