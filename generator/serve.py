@@ -349,7 +349,7 @@ class DevServer:
             self._idle.set()
         self.history.append(record)
         try:
-            self._refresh_site_facts()
+            self._refresh_site_facts(report=record.ok)
             self._announce(record, changes, changed, early)
         except Exception as exc:   # noqa: BLE001 - the rebuild is done; a failure to tell about it stops nothing
             self.log(f"serve: after the rebuild: {explain(exc)}")
@@ -447,9 +447,10 @@ class DevServer:
                 time.sleep(0.2)
         return build_site(self.site, self.options(), cache=self.cache)
 
-    def _refresh_site_facts(self) -> None:
+    def _refresh_site_facts(self, report: bool = True) -> None:
         """The base path pages link with, and the theme to watch (site.toml may change either).
-        Whatever goes wrong, the last ones are kept: the rebuild has reported the problem."""
+        Whatever goes wrong, the last ones are kept; it is logged if `report` (a failed rebuild
+        has shown the problem already)."""
         try:
             config = load_config(self.site)
             # decoded, as request paths are once decoded (and as the reload script compares them);
@@ -459,7 +460,8 @@ class DevServer:
         except BuildError:
             pass
         except Exception as exc:   # noqa: BLE001 - e.g. a TypeError from a value of the wrong type
-            self.log(f"serve: reading site.toml: {explain(exc)}")
+            if report:
+                self.log(f"serve: reading site.toml: {explain(exc)}")
         if self._observer is not None:
             try:
                 self._watch()
