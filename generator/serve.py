@@ -305,7 +305,7 @@ class DevServer:
         self.host, self.port = host, port
         self.allow_hosts = tuple(allow_hosts)
         self.drafts, self.now, self.workers = drafts, now, workers
-        self.log = log or (lambda line: print(line, flush=True))
+        self.log = log or _print_line
         self.events = Broadcaster()
         self.debouncer = Debouncer(debounce)
         self.history: list[Rebuild] = []
@@ -579,6 +579,14 @@ class DevServer:
     def host_allowed(self, value: str | None) -> bool:
         """Whether a Host header (or an absolute URL's host) names this server."""
         return host_allowed(value, self.host, self.port, self.allow_hosts)
+
+
+def _print_line(line: str) -> None:
+    """The terminal's log line; a terminal gone (a closed pipe) must not stop the threads that log."""
+    try:
+        print(line, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def explain(exc: BaseException) -> str:

@@ -512,3 +512,26 @@ def test_head_on_the_event_stream_answers_and_ends(guarded):
             answer += chunk
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200") and b"text/event-stream" in head and body == b""
+
+
+def test_a_closed_terminal_stops_no_thread(tmp_path, monkeypatch, capfd):
+    """`broadsheet serve | head`: once head exits, every log line meets a closed pipe."""
+    site = write_site(tmp_path / "site", stories(1), SITE_TOML)
+
+    def closed_pipe(*args, **kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with serving(site, log=None) as server:
+        monkeypatch.setattr("builtins.print", closed_pipe)
+        assert_refused(request(server.port, "/%2Fetc/passwd"))        # a refusal is logged
+        story = site / "content/world/story-0.md"
+        story.write_text(story.read_text().replace("Story 0", "Story zero"))
+        deadline = time.monotonic() + 10
+        while len(server.history) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        story.write_text(story.read_text().replace("Story zero", "Story zero, again"))
+        while len(server.history) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(server.history) == 3 and server.history[-1].ok, "the rebuild thread stopped"
+        monkeypatch.undo()
+    assert "Traceback" not in capfd.readouterr().err
