@@ -4,8 +4,8 @@ folder, and Host headers that name this server.
 A URL path is percent-decoded exactly once and split on "/"; every segment must be a plain file
 name (no "", ".", "..", hidden names, backslashes, control characters, invalid UTF-8), so the
 path can only be read as relative. The file found is then resolved (symbolic links followed)
-and must still be inside the served folder: a link planted in it that leads out is not followed.
-Either check alone would do today; both are kept so that a change to one cannot open the hole.
+and must still be inside the served folder: a link planted in it that leads out is not followed,
+and an encoding trick the name check missed would still not get out.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ _HOST_NAME = re.compile(r"[A-Za-z0-9._-]+")     # what browsers send (IDNs as pu
 @dataclass(frozen=True)
 class Target:
     """A request line's target, split: the raw (still encoded) path, the query, and the host of
-    an absolute-form target (`GET http://host/x HTTP/1.1`), which then stands for the Host header."""
+    an absolute-form target (`GET http://host/x HTTP/1.1`), which is checked as a Host header is."""
     path: str
     query: str = ""
     authority: str | None = None
