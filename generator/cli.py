@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default: 8000; 0 picks a free one)")
     serve.add_argument("--no-drafts", action="store_true", help="leave out draft: true stories (scheduled ones still show)")
     serve.add_argument("--open", action="store_true", help="open the site in the web browser once it is built")
+    serve.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                       help="also answer requests whose Host is NAME (repeatable; by default only the --host "
+                            "address, localhost, 127.0.0.1 and [::1] with the port are answered)")
 
     theme = commands.add_parser("theme", help="theme tools: 'theme new NAME' copies the default theme into the site",
                                 description="Copy the bundled default theme into SITE/themes/NAME to customise it.")
@@ -123,7 +126,8 @@ def _main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "serve":
             from .serve import serve
-            return serve(args.site, args.host, args.port, drafts=not args.no_drafts, open_browser=args.open)
+            return serve(args.site, args.host, args.port, drafts=not args.no_drafts, open_browser=args.open,
+                         allow_hosts=args.allow_host)
         if args.command == "theme":
             from .scaffold import new_theme     # (it reads YAML: not imported for a build)
             path = new_theme(args.site, args.name)

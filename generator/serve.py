@@ -5,13 +5,12 @@ the rebuild goes through build_site(), whose persistent cache does the least wor
 changed Markdown is parsed again, only pages whose key changed are rendered again, the rest are
 carried over. The serve output lives in SITE/.broadsheet/serve, never in the built output, and
 the live-reload script is added to HTML responses as they are sent: it is never written to disk.
+The HTTP side is in serve_http.py; what it agrees to answer, in serve_guard.py.
 """
 from __future__ import annotations
 
 import html
 import http.server
-import json
-import mimetypes
 import secrets
 import signal
 import sys
@@ -23,7 +22,7 @@ from datetime import datetime
 from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Sequence
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import unquote
 
 from .build import BuildOptions, build_site, parse_key
 from .cache import BuildCache
@@ -33,6 +32,7 @@ from .plan import Site, article_preview
 from .lock import LOCK
 from .problems import BuildError, Problem
 from .render import bundled_themes, find_theme, make_environment, render
+from .serve_guard import host_allowed, location
 from .urls import Urls
 
 SERVE_DIR = Path(".broadsheet") / "serve"
@@ -297,12 +297,15 @@ class DevServer:
 
     def __init__(self, site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
                  now: datetime | None = None, debounce: float = DEBOUNCE_SECONDS,
-                 log: Callable[[str], None] | None = None, workers: int | None = None):
+                 log: Callable[[str], None] | None = None, workers: int | None = None,
+                 allow_hosts: Iterable[str] = ()):
+        """`allow_hosts`: Host names accepted besides this machine's (see host_allowed())."""
         self.site = site.absolute()
         self.output = self.site / SERVE_DIR
         self.host, self.port = host, port
+        self.allow_hosts = tuple(allow_hosts)
         self.drafts, self.now, self.workers = drafts, now, workers
-        self.log = log or (lambda line: print(line, flush=True))
+        self.log = log or _print_line
         self.events = Broadcaster()
         self.debouncer = Debouncer(debounce)
         self.history: list[Rebuild] = []
@@ -329,40 +332,53 @@ class DevServer:
                             workers=self.workers)
 
     def rebuild(self, changes: Sequence[Change] = ()) -> Rebuild:
-        """Build once; never raises for a problem in the site. Logs one line and tells open pages.
+        """Build once; never raises, whatever goes wrong (a problem in the site, or a bug: shown
+        as a problem too). Logs one line and tells open pages.
         An edit to stories already on the site is shown first: their pages are rendered from the
         last build's site and served (open tabs showing them reload) while the full rebuild runs;
-        every other page waits for the rebuild."""
+        every other page is served from the last build meanwhile."""
         changes = list(changes)
         started = time.perf_counter()
         self._idle.clear()
+        try:
+            record, changed, early = self._attempt(changes, started)
+            record.ms = (time.perf_counter() - started) * 1000
+            self.problems = record.problems     # before a request waiting for the rebuild goes on
+        finally:
+            self.overlay = {}
+            self._idle.set()
+        self.history.append(record)
+        try:
+            self._refresh_site_facts(report=record.ok)
+            self._announce(record, changes, changed, early)
+        except Exception as exc:   # noqa: BLE001 - the rebuild is done; a failure to tell about it stops nothing
+            self.log(f"serve: after the rebuild: {explain(exc)}")
+        return record
+
+    def _attempt(self, changes: list[Change], started: float) -> tuple[Rebuild, set[str] | None, dict[str, bytes]]:
+        """The rebuild itself: (its record, the output files it changed, the pages shown early)."""
         early: dict[str, bytes] = {}
-        preview_ms, changed = 0.0, None
         try:
             if any(c.kind in (ChangeKind.TEMPLATE, ChangeKind.CONFIG) for c in changes):
                 self._env = None
             early = self._preview(changes)
+            preview_ms = 0.0
             if early:
                 self.overlay = early
                 preview_ms = (time.perf_counter() - started) * 1000
                 self.events.publish("reload", self._url_paths(early))
             result = self._build()
-            record = Rebuild(changes, True, result.rendered, result.pages, result.sources - result.articles_cached,
-                             previewed=len(early), preview_ms=preview_ms)
             self.last_site = result.site or self.last_site
-            changed = result.changed
+            return (Rebuild(changes, True, result.rendered, result.pages, result.sources - result.articles_cached,
+                            previewed=len(early), preview_ms=preview_ms), result.changed, early)
         except BuildError as exc:
-            record = Rebuild(changes, False, problems=list(exc.problems))
-        except Exception as exc:   # a bug must not stop the writer's loop: show it, keep serving
-            traceback.print_exc()
-            record = Rebuild(changes, False, problems=[Problem(str(self.site), None, "", f"{type(exc).__name__}: {exc}")])
-        finally:
-            self.overlay = {}
-            self._idle.set()
-        record.ms = (time.perf_counter() - started) * 1000
-        self.problems = record.problems
-        self.history.append(record)
-        self._refresh_site_facts()
+            return Rebuild(changes, False, problems=list(exc.problems)), None, early
+        except Exception as exc:   # noqa: BLE001 - a bug must not stop the writer's loop: show it, keep serving
+            return Rebuild(changes, False, problems=[Problem(str(self.site), None, "", explain(exc))]), None, early
+
+    def _announce(self, record: Rebuild, changes: list[Change], changed: set[str] | None,
+                  early: dict[str, bytes]) -> None:
+        """The log lines, and the event that tells open pages to reload (or swap stylesheets)."""
         if not record.ok:
             for problem in record.problems:
                 self.log(str(problem))
@@ -375,7 +391,6 @@ class DevServer:
                                               if rel.endswith(".html") and not self._same(rel, early.get(rel)))
         self._failed = not record.ok
         self.events.publish(kind, record.reloaded if record.reloaded is not None else "")
-        return record
 
     def _same(self, rel: str, shown: bytes | None) -> bool:
         try:
@@ -432,16 +447,26 @@ class DevServer:
                 time.sleep(0.2)
         return build_site(self.site, self.options(), cache=self.cache)
 
-    def _refresh_site_facts(self) -> None:
-        """The base path pages link with, and the theme to watch (site.toml may change either)."""
+    def _refresh_site_facts(self, report: bool = True) -> None:
+        """The base path pages link with, and the theme to watch (site.toml may change either).
+        Whatever goes wrong, the last ones are kept; it is logged if `report` (a failed rebuild
+        has shown the problem already)."""
         try:
             config = load_config(self.site)
-            self.base_path = Urls(config.base_url).base_path
+            # decoded, as request paths are once decoded (and as the reload script compares them);
+            # a single leading "/": the base path starts every redirect, and "//x" is another host
+            self.base_path = "/" + unquote(Urls(config.base_url).base_path).lstrip("/")
             self.theme = find_theme(self.site, config.theme)
         except BuildError:
             pass
+        except Exception as exc:   # noqa: BLE001 - e.g. a TypeError from a value of the wrong type
+            if report:
+                self.log(f"serve: reading site.toml: {explain(exc)}")
         if self._observer is not None:
-            self._watch()
+            try:
+                self._watch()
+            except Exception as exc:   # noqa: BLE001 - a folder gone between listing and watching
+                self.log(f"serve: watching the site: {explain(exc)}")
 
     # -- watching --
 
@@ -462,6 +487,12 @@ class DevServer:
 
     def on_event(self, event) -> None:
         """watchdog's callback: classify, and hand over to the debouncer."""
+        try:
+            self._sort_event(event)
+        except Exception as exc:   # noqa: BLE001 - an exception here would stop watchdog's thread
+            self.log(f"serve: a file event: {explain(exc)}")
+
+    def _sort_event(self, event) -> None:
         if event.event_type in ("opened", "closed", "closed_no_write"):
             return
         if event.is_directory and event.event_type == "modified":
@@ -491,10 +522,17 @@ class DevServer:
                 self._watched.add(folder)
 
     def _loop(self) -> None:
+        """The rebuild thread: it must outlive anything, or the server silently stops rebuilding."""
         while not self.debouncer.closed:
-            changes = relevant(self.debouncer.take(timeout=1.0))
-            if changes:
-                self.rebuild(changes)
+            try:
+                changes = relevant(self.debouncer.take(timeout=1.0))
+                if changes:
+                    self.rebuild(changes)
+            except Exception as exc:   # noqa: BLE001 - rebuild() catches everything; this is the last net
+                self.log(f"serve: the rebuild failed: {explain(exc)}; still watching")
+                self.problems = [Problem(str(self.site), None, "", explain(exc))]
+                self._failed = True
+                self.events.publish("reload")
 
     # -- serving --
 
@@ -502,9 +540,10 @@ class DevServer:
         """Build, then serve and watch in background threads; returns the site's URL."""
         from watchdog.observers import Observer
 
+        from .serve_http import listen      # (it imports this module)
+
         self.rebuild()
-        self._httpd = http.server.ThreadingHTTPServer((self.host, self.port), _handler(self))
-        self._httpd.daemon_threads = True
+        self._httpd = listen(self)
         self.port = self._httpd.server_address[1]
         self._observer = Observer()
         self._watch()
@@ -518,7 +557,7 @@ class DevServer:
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{self.base_path}"
+        return f"http://{host}:{self.port}{location(self.base_path)}"
 
     def stop(self) -> None:
         self.debouncer.close()
@@ -537,107 +576,30 @@ class DevServer:
     def wait_idle(self, timeout: float = 30.0) -> bool:
         return self._idle.wait(timeout)
 
-
-def _handler(server: DevServer) -> type[http.server.BaseHTTPRequestHandler]:
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format, *args):  # noqa: A002 - the terminal is for rebuilds, not requests
-            pass
-
-        def do_HEAD(self):
-            self.do_GET(head=True)
-
-        def do_GET(self, head: bool = False):
-            url = urlsplit(self.path)
-            if url.path == EVENTS_PATH:
-                return self.stream(parse_qs(url.query))
-            path = unquote(url.path)
-            if not path.startswith(server.base_path):
-                if path.rstrip("/") + "/" == server.base_path or path == "/":
-                    return self.redirect(server.base_path)
-                return self.not_found(head)
-            rel = path[len(server.base_path):]
-            parts = PurePosixPath(rel).parts
-            if any(p in ("..", ".") or p.startswith(".") for p in parts) or "\\" in rel or "\0" in rel:
-                return self.not_found(head)
-            early = server.overlay.get(rel + "index.html" if not rel or rel.endswith("/") else rel)
-            if early is not None:     # an edited story, shown before the rebuild ends
-                return self.send(200, early, "text/html; charset=utf-8", head, inject_script=True)
-            server.wait_idle()
-            target = server.output.joinpath(*parts) if parts else server.output
-            if target.is_dir():
-                if rel and not rel.endswith("/"):
-                    return self.redirect(path + "/")
-                target = target / "index.html"
-            is_html = target.suffix in (".html", ".htm")
-            if server.problems and (is_html or not target.is_file()):
-                return self.send(500, error_page(server.problems), "text/html; charset=utf-8", head, inject_script=True)
-            try:
-                body = target.read_bytes()
-            except OSError:
-                return self.not_found(head)
-            kind = "text/html; charset=utf-8" if is_html else (mimetypes.guess_type(target.name)[0] or "application/octet-stream")
-            if kind.startswith("text/") and "charset" not in kind or kind in ("application/javascript", "application/json"):
-                kind += "; charset=utf-8"
-            self.send(200, body, kind, head, inject_script=is_html)
-
-        def not_found(self, head: bool):
-            page = server.output / "404.html"
-            body = page.read_bytes() if page.is_file() else b"<!DOCTYPE html><title>Not found</title><body><h1>Not found</h1></body>"
-            self.send(404, body, "text/html; charset=utf-8", head, inject_script=True)
-
-        def redirect(self, location: str):
-            self.send_response(302)
-            self.send_header("Location", location)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def send(self, status: int, body: bytes, kind: str, head: bool, inject_script: bool = False):
-            if inject_script:
-                body = inject(body, reload_script(server.events.last, server.events.token))
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            if not head:
-                self.wfile.write(body)
-
-        def stream(self, query: dict[str, list[str]]):
-            """Server-Sent Events: every event after the one the page has seen, then as they come."""
-            self.close_connection = True
-            try:
-                after = int(self.headers.get("Last-Event-ID") or query.get("since", ["0"])[0])
-            except ValueError:
-                after = 0
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            try:
-                if query.get("token", [server.events.token])[0] != server.events.token:
-                    after = server.events.last     # a page from an earlier run of the server: reload it
-                    self.wfile.write(f"id: {after}\nevent: reload\ndata: restarted\n\n".encode())
-                self.wfile.write(b"retry: 500\n\n")
-                self.wfile.flush()
-                while not server.events.closed:
-                    events = server.events.wait(after, KEEPALIVE_SECONDS)
-                    for number, kind, data in events:
-                        self.wfile.write(f"id: {number}\nevent: {kind}\ndata: {json.dumps(data)}\n\n".encode())
-                        after = number
-                    if not events:
-                        self.wfile.write(b": keep-alive\n\n")
-                    self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-
-    return Handler
+    def host_allowed(self, value: str | None) -> bool:
+        """Whether a Host header (or an absolute URL's host) names this server."""
+        return host_allowed(value, self.host, self.port, self.allow_hosts)
 
 
-def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True, open_browser: bool = False) -> int:
+def _print_line(line: str) -> None:
+    """The terminal's log line; a terminal gone (a closed pipe) must not stop the threads that log."""
+    try:
+        print(line, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def explain(exc: BaseException) -> str:
+    """An unexpected exception in one line: its type, its message, and where it was raised."""
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    at = f" (at {Path(where[0].filename).name}:{where[0].lineno})" if where else ""
+    return f"{type(exc).__name__}: {exc}{at}"
+
+
+def serve(site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True, open_browser: bool = False,
+          allow_hosts: Sequence[str] = ()) -> int:
     """Run the dev server until Ctrl-C; 0 when stopped, 1 if it could not start."""
-    server = DevServer(site, host, port, drafts)
+    server = DevServer(site, host, port, drafts, allow_hosts=allow_hosts)
     try:
         url = server.start()
     except OSError as exc:

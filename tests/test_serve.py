@@ -298,7 +298,7 @@ def test_no_early_page_for_a_new_story_or_a_story_with_a_problem(big):
 def test_a_page_shown_early_is_served_while_the_rebuild_runs(big):
     base = big.start()
     try:
-        big._idle.clear()        # as during a rebuild: other pages wait for it
+        big._idle.clear()        # as during a rebuild
         big.overlay = {"world/story-100/index.html": b"<html><body>early</body></html>"}
         status, body = get(base + "world/story-100/")
         assert status == 200 and body.startswith(b"<html><body>early") and b"EventSource" in body
