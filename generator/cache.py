@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
-from . import __version__, bodies
+from . import __version__, bodies, speedups
 from .content import Source, Stamp
 
 CACHE_DIR = Path(".broadsheet") / "cache"
@@ -32,8 +32,9 @@ MAX_SMALL_FILES = 16
 
 @lru_cache(maxsize=1)
 def code_key() -> str:
-    """A hash of Broadsheet's own code: an upgrade (or a local change) never reuses old results."""
-    h = hashlib.sha256()
+    """A hash of Broadsheet's own code, the libraries' versions and which fast paths are on: an
+    upgrade (or a local change) never reuses old results, nor templates another Jinja compiled."""
+    h = hashlib.sha256(speedups.signature().encode())
     for path in sorted(Path(__file__).parent.glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()

@@ -8,6 +8,7 @@ from html import escape
 from datetime import datetime, timezone
 from typing import Sequence
 
+from . import speedups
 from .config import SiteConfig
 from .listings import tag_slug
 from .model import Article
@@ -21,7 +22,7 @@ def absolutize(html: str, base: str) -> str:
     """Make every link and image URL in an HTML fragment absolute (feed readers have no base)."""
     from .markup import inner_html, parse_fragment, plain_html     # (and Markdown: not imported by a build
     #                                                                 that makes no feed, or makes them in a fork)
-    if not html.strip() or plain_html(html):
+    if not html.strip() or speedups.enabled("plain_html") and plain_html(html):
         return html     # no attributes: no link in it (and lxml would write it back unchanged: tested)
     doc = parse_fragment(html)
     doc.make_links_absolute(base, resolve_base_href=False, handle_failures="ignore")

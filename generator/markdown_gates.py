@@ -11,6 +11,8 @@ no gate lets through is a paragraph, handed straight to the paragraph processor.
 A processor is gated only when its regular expression is exactly the one below, or the source
 of the method that decides is the one whose digest is below, its required text read off it by
 hand; a Markdown release that changes one makes that processor ungated (slower), never wrong.
+The loops this replaces are checked the same way. Over all that, markup.py uses GatedPatterns
+only with a Markdown release listed in speedups.VERIFIED, where the equivalence tests passed.
 """
 from __future__ import annotations
 
@@ -57,7 +59,8 @@ BLOCK_GATES: dict[str, tuple[str, str, Gate]] = {
     "setextheader": (r"^.*?\n(?:=+|-+)[ ]*(\n|$)", "", ("\n=", "\n-")),
     "hr": (r"^[ ]{0,3}(?=(?P<atomicgroup>(-+[ ]{0,2}){3,}|(_+[ ]{0,2}){3,}|(\*+[ ]{0,2}){3,}))(?P=atomicgroup)[ ]*$",
            " -_*", ("\n ", "\n-", "\n_", "\n*")),
-    "olist": (r"^[ ]{0,3}\d+\.[ ]+(.*)", " 0123456789", ()),   # start-only: see _block_pattern_gate
+    # start-only (see block_gate); '\d' is any Unicode decimal digit: see _first
+    "olist": (r"^[ ]{0,3}\d+\.[ ]+(.*)", " 0123456789", ()),
     "ulist": (r"^[ ]{0,3}[*+-][ ]+(.*)", " *+-", ()),
     "deflist": (r"(^|\n)[ ]{0,3}:[ ]{1,3}(.*?)(\n|$)", " :", ("\n ", "\n:")),
     "quote": (r"(^|\n)[ ]{0,3}>[ ]?(.*)", "", (">",)),
@@ -104,6 +107,11 @@ PLACEHOLDER_POSTPROCESSORS: dict[str, tuple[str, str]] = {
 }
 PROCESS_PLACEHOLDERS_SHA256 = "3f4a6088e773c9965f1008d544aea43c4d97db9ce08f5ebc444b62bee1b29d85"   # InlineProcessor.__processPlaceholders
 NORMALIZE_WHITESPACE_SHA256 = "a99bc2f9e0d83abcd6a7155a5637176e74280f85190e3e05eb1ad20ee5366d2f"   # Markdown 3.11's NormalizeWhitespace.run
+
+# the stock loops the gated ones replace (Markdown 3.11.3); changed, they are left alone
+PARSE_BLOCKS_SHA256 = "1737e188f149267be5ef8343167b68ca5f2f60f1a4401889c74e2ac0500370e3"    # BlockParser.parseBlocks
+INLINE_LOOP_SHA256 = {"_InlineProcessor__handleInline": "fe27babc114aed0ad06af7b99ad449f4bcf2cadab8ee03065a61d3a1f85caa5b",
+                      "_InlineProcessor__applyPattern": "8862b35197c0e6141513cea1ccb124e1d0565027073c8c84795f184ee0387596"}
 
 INLINE_PRIORITY = 20       # where Markdown registers its inline processor (build_treeprocessors)
 NORMALIZE_PRIORITY = 30    # and its whitespace normaliser (build_preprocessors)
@@ -254,6 +262,16 @@ def _block_plan(registry: Registry) -> tuple[BlockPlan, BlockPlan | None, str, t
     return plan, plan[-1:], starts, keys
 
 
+def _first(block: str) -> str:
+    """The block's first character for the start gates, any decimal digit read as '0': the
+    ordered list's '\\d' takes '१', '١', '১' and '１' as it takes '1' (str.isdecimal() is the
+    same class, Unicode's Nd), and only that gate lists digits."""
+    first = block[:1]
+    if first > "\x7f" and first.isdecimal():
+        return "0"
+    return first
+
+
 def _gated_block_parser(parser: BlockParser):
     """BlockParser.parseBlocks, trying a processor only on a block that holds its gate, and going
     straight to the paragraph processor for a block that holds no gate at all (iterating lists
@@ -268,7 +286,7 @@ def _gated_block_parser(parser: BlockParser):
             plan, plain, starts, keys = _block_plan(parser.blockprocessors)
         while blocks:
             block = blocks[0]
-            first = block[:1]
+            first = _first(block)
             candidates = plan
             if plain is not None and first not in starts:   # '' is in every string: an empty block goes the long way
                 for key in keys:
@@ -287,7 +305,7 @@ def _gated_block_parser(parser: BlockParser):
                     if processor.run(parent, blocks) is not False:
                         break
                     block = blocks[0]   # run() put its block back: the stock loop reads blocks[0] again
-                    first = block[:1]
+                    first = _first(block)
     return parseBlocks
 
 
@@ -348,7 +366,7 @@ SERIALIZER_SHA256 = {
     "_escape_attrib_html": "81dcedcd7c392db64fbb4ef130c916ca9f5efe27f9031d49128b56aeccdb0ae1",
     "to_html_string": "9b79047f3c6b7d7e0c12bf9c69899166f2bf47941874893cf1d7aeb04c1698e0",
 }
-_BOOLEAN = serializers.BOOLEAN_ATTRIBUTES["html"]
+_BOOLEAN = getattr(serializers, "BOOLEAN_ATTRIBUTES", {}).get("html", ())   # (3.11.3's; used only where its serializer is)
 _RAW_TEXT = ("script", "style")
 
 
@@ -412,8 +430,8 @@ def _can_copy_serializer() -> bool:
 
 
 def _can_gate_inline() -> bool:
-    return all(hasattr(InlineProcessor, name) for name in
-               ("_InlineProcessor__handleInline", "_InlineProcessor__applyPattern", "_InlineProcessor__processPlaceholders"))
+    return hasattr(InlineProcessor, "_InlineProcessor__processPlaceholders") and all(
+        _source_digest(getattr(InlineProcessor, name, None)) == digest for name, digest in INLINE_LOOP_SHA256.items())
 
 
 # BlockQuoteProcessor.test asks util.nearing_recursion_limit() about every block holding a '>',
@@ -451,7 +469,8 @@ class GatedPatterns(Extension):
         snapshot = _Snapshot(md, block_levels)
         md.preprocessors.register(snapshot, "broadsheet_snapshot", SNAPSHOT_PRIORITY)
         md.is_block_level = _cached_block_level(md, block_levels)
-        md.parser.parseBlocks = _gated_block_parser(md.parser)
+        if _source_digest(BlockParser.parseBlocks) == PARSE_BLOCKS_SHA256:
+            md.parser.parseBlocks = _gated_block_parser(md.parser)
         if md.output_formats.get("html") is serializers.to_html_string and _can_copy_serializer():
             md.output_formats = {**md.output_formats, "html": html_string}   # set_output_format() picks it up
         name, start = FENCED_CODE

@@ -23,13 +23,11 @@ from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 
+from . import speedups
 from .config import CONTROL_CHARS, MarkdownSettings
-from .urls import is_link
-
-from .markdown_gates import GatedPatterns
 from .prose import prose_html
 from .typography import SmartPunctuation
-
+from .urls import is_link
 
 
 def extensions() -> list[markdown.extensions.Extension]:
@@ -89,24 +87,33 @@ def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings 
     # Control characters are invisible, break feeds (XML cannot hold them) and could forge
     # Markdown's own \x02…\x03 placeholders: gone from the text, and from what entities made.
     text = strip_controls(text)
-    html = prose_html(text)     # plain prose: the HTML Markdown would make, made without it
-    if html is not None and "[" not in text:
+    # plain prose: the HTML Markdown would make, made without it
+    html = prose_html(text) if speedups.enabled("prose") else None
+    plain = speedups.enabled("plain_html")
+    if html is not None and "[" not in text and plain:
         return html     # no link: its tags have no attributes and its text no entity, so plain_html() (tested)
     if html is None:
-        md = _converters.get(base_path)
-        if md is None:
-            md = markdown.Markdown(extensions=[*extensions(), SmartPunctuation(), GatedPatterns()],   # gates last: it sees every pattern
-                                   output_format="html")
-            if base_path != "/":
-                md.treeprocessors.register(_SitePaths(md, base_path), "site_paths", 0)
-            _converters[base_path] = md
+        md = _converters.get(base_path) or _converter(base_path)
         md.reset()
         html = md.convert(text)
     if settings.unsafe_html:
         return strip_controls(html)
-    if "<" not in text and plain_html(html):
+    if plain and "<" not in text and plain_html(html):
         return html     # no raw HTML, and Markdown made nothing the sanitiser would change (tested)
     return sanitize(html, settings.embed_hosts)
+
+
+def _converter(base_path: str) -> markdown.Markdown:
+    """This process's converter for a base path: Python-Markdown with Broadsheet's extensions,
+    and the gates where they are verified for the installed Markdown."""
+    chosen = [*extensions(), SmartPunctuation()]
+    if speedups.enabled("markdown_gates"):
+        from .markdown_gates import GatedPatterns   # (not imported where it is not used)
+        chosen.append(GatedPatterns())              # last: it sees every pattern
+    md = _converters[base_path] = markdown.Markdown(extensions=chosen, output_format="html")
+    if base_path != "/":
+        md.treeprocessors.register(_SitePaths(md, base_path), "site_paths", 0)
+    return md
 
 
 _PLAIN_TAG = re.compile(r"</?(?:p|h[1-6]|blockquote|ul|ol|li|em|strong|code|pre)>|<(?:hr|br)>")

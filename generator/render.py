@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import types
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 import jinja2.runtime
+import markupsafe
 from jinja2.compiler import CodeGenerator, optimizeconst
 
+from . import speedups
 from .problems import BuildError, Problem
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -34,7 +37,9 @@ def make_environment(site: Path, theme: Path, compiled: Path | None = None) -> j
     against its template's source); compiling the default theme costs ~0.15 s per process."""
     folders = [site / "templates", theme / "templates", bundled_themes() / "default" / "templates"]
     loaders = [jinja2.FileSystemLoader(str(d)) for d in dict.fromkeys(folders) if d.is_dir()]
-    env = _Environment(
+    # Jinja's own, unless its code generation is verified for the installed Jinja (see _Environment)
+    environment = _Environment if speedups.enabled("jinja_codegen") else jinja2.Environment
+    env = environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=jinja2.select_autoescape(["html", "htm", "xml"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
@@ -67,37 +72,26 @@ class _KeptIfPossible(jinja2.FileSystemBytecodeCache):
             pass
 
 
-def _replace_specials(text: str) -> str:
-    return (text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
-            .replace("'", "&#39;").replace('"', "&#34;"))
-
-
-try:   # markupsafe's own C loop behind escape(), five times faster than five replace()s
-    from markupsafe import _escape_inner as _escape_text
-except ImportError:  # pragma: no cover - a markupsafe without it: the same result in Python
-    _escape_text = _replace_specials
-
-
-def escape_output(value: object) -> str:
-    """What markupsafe.escape() makes of a value printed by `{{ }}`, as a plain str.
+def text_escaper() -> Callable[[str], str]:
+    """What markupsafe.escape() makes of a str, as a plain str: markupsafe's own C loop behind
+    escape() where it is verified (a private name), else escape() itself.
 
     A printed value is only ever joined into the page (or into a macro's, block's or filter's
     text, which Jinja wraps as Markup itself), so the Markup object escape() builds for each of
     the hundreds of values on a page is work for nothing: a fifth of the rendering time."""
-    if type(value) is str:
-        return _escape_text(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return _escape_text(str(value))
+    if speedups.enabled("markupsafe_escape"):
+        from markupsafe import _escape_inner
+        return _escape_inner
+    return markupsafe.escape
 
 
 class _PlainEscapes(CodeGenerator):
-    """Jinja's code generator, printing autoescaped values through escape_output(). Jinja's own
-    native-types environment overrides the same hook to change how values are printed.
+    """Jinja's code generator, printing autoescaped values through text_escaper()'s function.
+    Jinja's own native-types environment overrides the same hook to change how values are printed.
 
     A page prints ~80 values and looks up ~80 attributes, so both are written out in the
     compiled template for the common case (a str to escape; an attribute Python finds), with
-    escape_output() and Jinja's environment.getattr() for the rest. `_ev`, `_go` and `_ga` are
+    environment.escape_output() and environment.getattr() for the rest. `_ev`, `_go` and `_ga` are
     temporaries, each read right after it is set (nested lookups finish before the outer one sets them)."""
 
     def _output_child_pre(self, node, frame, finalize) -> None:
@@ -186,10 +180,23 @@ class _Context(jinja2.runtime.Context):
 
 
 class _Environment(jinja2.Environment):
+    """Jinja's environment with the code generation, calls and globals above: private hooks,
+    so used only with a Jinja release listed in speedups.VERIFIED. A template it compiled runs
+    only in such an environment: the compiled-template cache is kept per speedups.signature()."""
     code_generator_class = _PlainEscapes
     context_class = _Context
-    escape_output = staticmethod(escape_output)
-    escape_text = staticmethod(_escape_text)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.escape_text = text_escaper()   # (an instance's function: called unbound, as compiled code does)
+
+    def escape_output(self, value: object) -> str:
+        """What markupsafe.escape() makes of any printed value (escape_text() takes a str), as a str."""
+        if type(value) is str:
+            return self.escape_text(value)
+        if hasattr(value, "__html__"):
+            return value.__html__()
+        return self.escape_text(str(value))
 
     def make_globals(self, d):
         """A template's globals as a plain dict, not Jinja's ChainMap over the environment's: each

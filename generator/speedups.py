@@ -1,0 +1,59 @@
+"""Which fast paths are on: each leans on a library's internals or on its exact output, so each is
+switched on only for the versions of that library it was verified against.
+
+A fast path gives the bytes its plain path gives (the stock library call), which its equivalence
+tests check; scripts/test-versions runs them, and builds the example site both ways, at the lowest
+and the highest versions pyproject.toml allows. At any version not listed here the fast path is
+off and the plain path runs: slower, never wrong, never a crash. docs/versions.md says how to
+verify a new version. BROADSHEET_SPEEDUPS=off switches them all off (to compare builds);
+BROADSHEET_SPEEDUPS=verify switches them all on whatever the versions (to verify a new one).
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+
+MARKDOWN_3_11 = ("3.11.3",)
+JINJA_3_1 = ("3.1.0", "3.1.1", "3.1.2", "3.1.3", "3.1.4", "3.1.5", "3.1.6")
+
+# fast path -> {distribution: the versions its equivalence tests passed at}
+VERIFIED: dict[str, dict[str, tuple[str, ...]]] = {
+    # markdown_gates.py: processors skipped where they cannot apply; Markdown's block and inline
+    # loops replaced; its serializer copied
+    "markdown_gates": {"markdown": MARKDOWN_3_11},
+    # prose.py: plain prose written out as the HTML Python-Markdown makes of it
+    "prose": {"markdown": MARKDOWN_3_11},
+    # markup.plain_html(): HTML that nh3 and lxml give back unchanged skips them
+    "plain_html": {"nh3": ("0.3.0", "0.3.8"), "lxml": ("5.0.0", "6.2.0")},
+    # render.py: Jinja's code generator printing and looking up attributes its own way, its
+    # Context.call() and Environment.make_globals() overridden
+    "jinja_codegen": {"jinja2": JINJA_3_1},
+    # render.py: markupsafe's private C escape loop, without a Markup object per value
+    "markupsafe_escape": {"markupsafe": ("3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.0.4")},
+}
+
+
+@lru_cache(maxsize=None)
+def installed(distribution: str) -> str | None:
+    """The installed version of a distribution, or None."""
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return None
+
+
+@lru_cache(maxsize=None)
+def enabled(name: str) -> bool:
+    """Whether the fast path `name` (a key of VERIFIED) is on for the installed libraries."""
+    wanted = os.environ.get("BROADSHEET_SPEEDUPS", "").lower()
+    if wanted in ("off", "verify"):
+        return wanted == "verify"
+    return all(installed(dist) in versions for dist, versions in VERIFIED[name].items())
+
+
+def signature() -> str:
+    """The installed versions of the libraries behind the fast paths, and which paths are on:
+    what a build's output depends on besides Broadsheet's own code."""
+    dists = sorted({dist for needs in VERIFIED.values() for dist in needs})
+    return repr(([(dist, installed(dist)) for dist in dists], [name for name in VERIFIED if enabled(name)]))
