@@ -133,3 +133,17 @@ def test_chunks_cover_every_item_once_large_first_small_last(count, workers):
     assert all(size >= 1 for size in sizes) and sizes[:-1] == sorted(sizes[:-1], reverse=True)
     if count >= 1000:
         assert sizes[0] >= 4 * sizes[-2] and len(bounds) <= workers * 32 + 1   # few round trips, a short tail
+
+
+def test_the_collector_is_paused_for_a_build_and_then_as_it_was():
+    import gc
+    from generator.parallel import collection_paused
+    for before in (True, False):
+        (gc.enable if before else gc.disable)()
+        try:
+            with collection_paused():
+                assert not gc.isenabled()
+                raise KeyError
+        except KeyError:
+            assert gc.isenabled() is before
+    gc.enable()
