@@ -127,3 +127,11 @@ def test_every_fast_path_is_on_for_the_installed_libraries():
     off = {name: {dist: speedups.installed(dist) for dist in needs} for name, needs in speedups.VERIFIED.items()
            if not speedups.enabled(name)}
     assert off == {}
+
+
+def test_installed_versions_are_what_importlib_metadata_says():
+    from importlib.metadata import distributions, version
+    names = {dist.metadata["Name"] for dist in distributions()}
+    assert {"markdown", "jinja2", "nh3"} <= {name.lower() for name in names}
+    assert {name: speedups.installed(name) for name in names} == {name: version(name) for name in names}
+    assert speedups.installed("no-such-distribution") is None
