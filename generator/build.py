@@ -388,7 +388,9 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         # render and write: unchanged outputs are carried over, the rest made (in parallel): the feeds
         # in a process of their own while this one plans the pages, then the pages in workers
         own_sink = sink is None
-        sink = sink or (DiskSink(output, scan.files, scan.touched) if scan is not None else DiskSink(output))
+        durable = not options.preview       # the dev server's folder is made again whenever it starts
+        sink = sink or (DiskSink(output, scan.files, scan.touched, durable) if scan is not None
+                        else DiskSink(output, durable=durable))
         previous = cache.previous_pages(output) if own_sink else {}
         unplanned = _as_left(last, site, sink, previous) if changed is not None else None
         if unplanned is None:

@@ -291,7 +291,7 @@ def killed_after_the_journal(site, monkeypatch) -> None:
     import generator.output as output
     real_apply = output._apply
 
-    def crash(stage, out):
+    def crash(stage, out, durable=True):
         raise KeyboardInterrupt
     monkeypatch.setattr(output, "_apply", crash)
     with pytest.raises(KeyboardInterrupt):
