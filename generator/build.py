@@ -15,7 +15,7 @@ from typing import AbstractSet, Callable, NamedTuple, Protocol
 import jinja2
 
 from . import bodies
-from .cache import BuildCache, PageRecord, code_key, files_fingerprint, fingerprint
+from .cache import BuildCache, PageRecord, code_key, files_fingerprint, fingerprint, zone_key
 from .config import SiteConfig, load_config
 from .content import Source, find_sources, read_sources
 from .data import load_authors
@@ -108,7 +108,13 @@ def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None
 def parse_key(config: SiteConfig) -> str:
     """Everything besides a file's bytes that shapes its parsed article: the settings and
     Broadsheet's own code, so a cache from another version is never trusted."""
-    return fingerprint(repr(config), code_key())
+    return fingerprint(*made_with(config))
+
+
+def made_with(config: SiteConfig) -> tuple[str, str, str]:
+    """What shapes every output besides the site's files: the settings, Broadsheet's code and the
+    libraries it runs on (code_key()), and the rules of the site's time zone."""
+    return repr(config), code_key(), zone_key(config.timezone)
 
 
 def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
@@ -327,7 +333,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         now = options.now or datetime.now(timezone.utc)
         static = static_files(site_dir, theme)
         templates = templates_key(site_dir, theme)
-        settings = settings_key(config, templates, options, known_authors, static)
+        settings = settings_key(config, templates, options, known_authors, cache.digests(static, read_ns))
         same_sources = sources_key(settings, sources)
         if scan is not None and not source_problems:
             last = cache.builds.get(str(output))
@@ -577,7 +583,7 @@ def site_key(config: SiteConfig, authors: dict, tax, newest: datetime | None,
              sizes: dict[str, tuple[int, int]], preview: bool = False) -> str:
     """Everything site-wide that a page may show: when it changes, every page is rendered again.
     (Templates are not in it: each page's key has the files of its own template; see deps.py.)"""
-    return fingerprint(code_key(), repr(config), repr(sorted(authors.items())), list(tax.sections.items()),
+    return fingerprint(*made_with(config), repr(sorted(authors.items())), list(tax.sections.items()),
                        list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None,
                        sorted(sizes.items()), preview)
 
@@ -622,18 +628,11 @@ def inputs_key(sources: str, published: list[Article], now: datetime, options: B
     return fingerprint(sources, [a.path for a in published], marks)
 
 
-def _static_stats(static: dict[str, Path]) -> list[tuple[str, int, int]]:
-    out = []
-    for rel, path in static.items():
-        st = path.stat()
-        out.append((rel, st.st_size, st.st_mtime_ns))
-    return out
-
-
 def settings_key(config: SiteConfig, templates: str, options: BuildOptions, authors: dict,
-                 static: dict[str, Path]) -> str:
-    """Everything a build is made from besides its stories: settings, templates, data, static files."""
-    return fingerprint(code_key(), repr(config), templates, repr(sorted(authors.items())), _static_stats(static),
+                 static: list[tuple[str, str]]) -> str:
+    """Everything a build is made from besides its stories: settings, templates, data, static files
+    (by their bytes: BuildCache.digests())."""
+    return fingerprint(*made_with(config), templates, repr(sorted(authors.items())), static,
                        options.drafts, options.future, options.preview)
 
 
