@@ -71,6 +71,7 @@ class BuildResult:
     read: int = 0                   # of which read (the rest were unchanged since the last build: stat says so)
     articles_cached: int = 0        # of which parsed results came from the cache
     changed: set[str] | None = None  # output files written or deleted (None: not known, e.g. a first build)
+    clock: "Clock | None" = None    # when the clock alone next changes the output (None: never, or not known)
     site: Site | None = field(default=None, repr=False)   # what was built (the dev server renders from it)
 
     def summary(self) -> str:
@@ -360,7 +361,9 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         published = newest_first(select(articles, at, options.drafts, options.future))
         inputs = inputs_key(same_sources, published, at, options)
         held = [] if options.future else scheduled(articles, at)
-        last_build = LastBuild(inputs, {}, same_sources, clock_until(articles, published, at, options), held, settings)
+        clock = clock_next(articles, published, at, options)
+        marks = frozenset(a.path for a in published if not a.draft and a.published > at) if options.preview else frozenset()
+        last_build = LastBuild(inputs, {}, same_sources, clock and clock.when, held, settings, marks=marks)
 
         # nothing changed since the last build of this output? then only the clock can change a file
         # (not taken by the dev server, which renders from the Site of its last build)
@@ -375,13 +378,14 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
                 result.sources, result.articles_cached = found, cache.hits
                 result.read = read
                 result.scheduled = held
+                result.clock = clock
                 return result
 
         # model and plan: what is published, and every output as a job with a key; or, when only
         # stories changed and none in its shape, only the pages that show one of them
         tax = build_taxonomy(published, config.zone, known_authors)
         sizes = image_sizes(site_dir, theme)
-        changed = changed_stories(last, settings, published, parsed)
+        changed = changed_stories(last, settings, published, parsed, marks)
         chosen = last.related if changed is not None else related_key(published)
         newest = newest_change(published)
         env = make_environment(site_dir, theme, cache.compiled_templates())
@@ -471,7 +475,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
 
         return _result(output if own_sink else None, counts, seconds=time.perf_counter() - started, phases=phases,
                        scheduled=held, rendered=len(fresh), planned=len(jobs), sources=found, articles_cached=cache.hits,
-                       read=read, changed=getattr(sink, "changed", None), site=site)
+                       read=read, changed=getattr(sink, "changed", None), site=site, clock=clock)
     except BaseException:
         cache.drop_new_bodies()    # what this build parsed is no one's: its bodies' files go
         raise
@@ -654,6 +658,7 @@ class LastBuild(NamedTuple):
     site: str = ""                  # site_key()
     related: str = ""               # related_key()
     stories: dict[str, tuple[str, str, str]] | None = None   # published, newest first: path -> (source digest, shape(), modified)
+    marks: frozenset[str] = frozenset()     # in a preview, the stories marked scheduled
 
 
 def _stories(last: LastBuild | None, changed: Touching, published: list[Article],
@@ -674,16 +679,17 @@ def _redated(last: LastBuild, changed: set[str], parsed: dict[str, tuple[str, Pa
 
 
 def changed_stories(last: LastBuild | None, settings: str, published: list[Article],
-                    parsed: dict[str, tuple[str, ParseResult]]) -> set[str] | None:
-    """The stories whose bytes changed since the last build of this output, if nothing else that
-    shapes its pages did: the same settings_key(), the same stories published in the same order,
-    none of them changed in its shape(). None otherwise: then every page is planned."""
+                    parsed: dict[str, tuple[str, ParseResult]], marks: frozenset[str] = frozenset()) -> set[str] | None:
+    """The stories whose bytes (or, in a preview, whose scheduled mark: `marks`) changed since the
+    last build of this output, if nothing else that shapes its pages did: the same settings_key(),
+    the same stories published in the same order, none of them changed in its shape(). None
+    otherwise: then every page is planned."""
     if last is None or last.stories is None or last.settings != settings or len(last.stories) != len(published):
         return None
     stories = last.stories
     if list(stories) != list(map(_path, published)):
         return None
-    changed = {path for path, (digest, _, _) in stories.items() if parsed[path][0] != digest}
+    changed = {path for path, (digest, _, _) in stories.items() if parsed[path][0] != digest} | (marks ^ last.marks)
     for path in changed:
         article = parsed[path][1][0]
         if article is None or shape(article) != stories[path][1]:
@@ -705,12 +711,22 @@ def _as_left(last: LastBuild, site: Site, sink: Sink, previous: dict[str, PageRe
     return keyed if all(sink.carry(path, r.size, r.mtime_ns) for path, r in keyed.items()) else None
 
 
-def clock_until(articles: list[Article], published: list[Article], now: datetime, options: BuildOptions) -> datetime | None:
-    """When the clock alone next changes a build made `now`: a held-back story falls due, or a
-    story leaves the news sitemap's 48-hour window."""
-    due = [] if options.future else [a.published for a in articles if a.published > now and (options.drafts or not a.draft)]
+class Clock(NamedTuple):
+    """When the clock alone next changes a build's output, and why."""
+    when: datetime
+    path: str       # the story
+    what: str       # "is due" | "leaves the news sitemap"
+
+
+def clock_next(articles: list[Article], published: list[Article], now: datetime, options: BuildOptions) -> Clock | None:
+    """When the clock alone next changes a build made `now`: a held-back story falls due (or, in a
+    preview, a scheduled story loses its mark), or a story leaves the news sitemap's 48-hour window."""
+    waiting = options.preview or not options.future
+    due = [Clock(a.published, a.path, "is due") for a in articles
+           if waiting and a.published > now and (options.drafts or not a.draft) and not (options.preview and a.draft)]
     cutoff = (now.astimezone(timezone.utc) - NEWS_WINDOW).astimezone(now.tzinfo)    # 48 hours, not 48 on the wall clock
-    leaving = [a.published.astimezone(timezone.utc) + NEWS_WINDOW for a in published if a.published >= cutoff]
+    leaving = [Clock(a.published.astimezone(timezone.utc) + NEWS_WINDOW, a.path, "leaves the news sitemap")
+               for a in published if a.published >= cutoff]
     return min(due + leaving, default=None)
 
 
