@@ -62,10 +62,11 @@ def library_versions() -> tuple[tuple[str, str], ...]:
         except OSError:
             continue
         for name in names:
-            if name.endswith(".dist-info"):
-                project, _, version = name[:-len(".dist-info")].partition("-")
-                if version:
-                    found.setdefault(_normal(project), version)
+            stem, _, kind = name.rpartition(".")
+            if kind in ("dist-info", "egg-info"):
+                project, _, version = stem.partition("-")
+                # (an .egg-info's name need not hold its version: importlib.metadata is asked then)
+                found.setdefault(_normal(project), version if kind == "dist-info" else "")
     return tuple((name, found.get(_normal(name)) or _metadata_version(name)) for name in OUTPUT_LIBRARIES)
 
 

@@ -110,3 +110,12 @@ def version_of(name: str) -> str:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return ""
+
+
+def test_an_egg_info_first_on_sys_path_is_asked_about(tmp_path, monkeypatch):
+    egg = tmp_path / "old-style" / "nh3.egg-info"
+    egg.mkdir(parents=True)
+    (egg / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: nh3\nVersion: 0.0.1\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "old-style"))
+    importlib.invalidate_caches()
+    assert dict(cache.library_versions())["nh3"] == version_of("nh3") == "0.0.1"
