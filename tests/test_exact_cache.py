@@ -1,11 +1,13 @@
 """A cached build equals a --no-cache build even where a file's stat stamp or Broadsheet's own
-code does not change: a library upgrade, a static file replaced by other bytes of the same size
+code does not change: a library upgrade, new time zone rules, a static file replaced by other bytes of the same size
 and modification time (cp -p, rsync -t, tar x)."""
 import importlib.metadata
+import importlib.resources
 import os
 import subprocess
 import sys
 import textwrap
+import zoneinfo
 
 from generator import cache, content
 from generator.build import BuildOptions, build_site, parse_key
@@ -119,3 +121,33 @@ def test_an_egg_info_first_on_sys_path_is_asked_about(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path / "old-style"))
     importlib.invalidate_caches()
     assert dict(cache.library_versions())["nh3"] == version_of("nh3") == "0.0.1"
+
+
+def test_new_rules_for_the_sites_time_zone_reach_a_cached_build(make_site, tmp_path):
+    """The zone's data (the system's, or the tzdata package's) changed: stories' dates move."""
+    site = make_site(site_files())
+    build_site(site, BuildOptions(now=NOW))
+    rules = tmp_path / "zoneinfo"
+    (rules / "Asia").mkdir(parents=True)
+    (rules / "Asia/Kolkata").write_bytes(zone_file("Asia/Tokyo"))    # Kolkata, as if its offset were +09:00
+    try:
+        zoneinfo.reset_tzpath([str(rules)])
+        zoneinfo.ZoneInfo.clear_cache()
+        cache.zone_key.cache_clear()
+        build_site(site, BuildOptions(now=NOW))
+        build_site(site, BuildOptions(now=NOW, output=tmp_path / "clean", cache=False))
+    finally:
+        zoneinfo.reset_tzpath()
+        zoneinfo.ZoneInfo.clear_cache()
+        cache.zone_key.cache_clear()
+    times = [t.get("datetime") for t in html(site / "output/world/ship/index.html").iter("time")]
+    assert times and all(t.endswith("+09:00") for t in times), times
+    assert contents(site / "output") == contents(tmp_path / "clean")
+
+
+def zone_file(name: str) -> bytes:
+    for folder in zoneinfo.TZPATH:
+        if os.path.isfile(os.path.join(folder, name)):
+            with open(os.path.join(folder, name), "rb") as f:
+                return f.read()
+    return importlib.resources.files("tzdata.zoneinfo").joinpath(name).read_bytes()
