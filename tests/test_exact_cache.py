@@ -1,6 +1,6 @@
 """A cached build equals a --no-cache build even where a file's stat stamp or Broadsheet's own
-code does not change: a library upgrade, new time zone rules, a static file replaced by other bytes of the same size
-and modification time (cp -p, rsync -t, tar x)."""
+code does not change: a library upgrade, new time zone rules, a static file replaced by other
+bytes of the same size and modification time (cp -p, rsync -t, tar x)."""
 import importlib.metadata
 import importlib.resources
 import os
