@@ -12,8 +12,11 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import shutil
+import sys
 import zlib
+import zoneinfo
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -30,13 +33,79 @@ SMALL_BODY_FILE = 1 << 20   # bytes: more than MAX_SMALL_FILES files smaller tha
 MAX_SMALL_FILES = 16
 
 
+# The libraries whose behaviour shapes the output (their distribution names): a new version of
+# any may change a page, so it is part of code_key(). Kept here as the one list of them.
+OUTPUT_LIBRARIES = ("Markdown", "nh3", "Jinja2", "MarkupSafe", "python-slugify", "text-unidecode", "lxml",
+                    "feedgen", "python-dateutil", "PyYAML", "python-frontmatter", "tzdata")
+
+
 @lru_cache(maxsize=1)
 def code_key() -> str:
-    """A hash of Broadsheet's own code: an upgrade (or a local change) never reuses old results."""
+    """A hash of Broadsheet's own code, the Python running it and the versions of OUTPUT_LIBRARIES:
+    an upgrade of any (or a local change to Broadsheet) never reuses old results."""
     h = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
+    h.update(repr((sys.implementation.name, sys.version, library_versions())).encode())
     return h.hexdigest()
+
+
+def library_versions() -> tuple[tuple[str, str], ...]:
+    """(name, version) of each of OUTPUT_LIBRARIES as importlib.metadata.version() gives it ('' if
+    not installed). Read from the names of the .dist-info folders on sys.path, the first one of a
+    name winning as it does for importlib.metadata (which costs ~30 ms to import and ask, on the
+    path of a build that finds nothing changed); it is asked only about a library not found so."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            stem, _, kind = name.rpartition(".")
+            if kind in ("dist-info", "egg-info"):
+                project, _, version = stem.partition("-")
+                # (an .egg-info's name need not hold its version: importlib.metadata is asked then)
+                found.setdefault(_normal(project), version if kind == "dist-info" else "")
+    return tuple((name, found.get(_normal(name)) or _metadata_version(name)) for name in OUTPUT_LIBRARIES)
+
+
+def _normal(name: str) -> str:
+    """A project name as a .dist-info folder spells it (PEP 503 normalised, '_' for the separators)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _metadata_version(name: str) -> str:
+    import importlib.metadata
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+@lru_cache(maxsize=8)
+def zone_key(name: str) -> str:
+    """A hash of the time zone data for `name` that zoneinfo reads (the system's, else the tzdata
+    package's): new rules for a zone change the dates of stories written in it."""
+    for folder in zoneinfo.TZPATH:
+        data = _read_if_file(os.path.join(folder, name))
+        if data is not None:
+            return hashlib.sha256(data).hexdigest()
+    import importlib.util
+    spec = importlib.util.find_spec("tzdata")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        data = _read_if_file(os.path.join(folder, "zoneinfo", *name.split("/")))
+        if data is not None:
+            return hashlib.sha256(data).hexdigest()
+    return ""
+
+
+def _read_if_file(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def fingerprint(*parts: Any) -> str:
@@ -177,6 +246,24 @@ class BuildCache:
         next build. A stamp is kept only if its file had settled then (see Stamp.settled)."""
         self.new_stamps = {s.path: (s.stamp, s.digest) for s in sources
                            if s.stamp is not None and s.stamp.settled(read_ns)}
+
+    def digests(self, files: dict[str, Path], read_ns: int) -> list[tuple[str, str]]:
+        """(name, digest of the bytes) of each file (static files), known as sources are: a file
+        is read only if its stamp is not the settled one the last build recorded for it."""
+        if self.new_stamps is None:
+            self.new_stamps = {}
+        out = []
+        for rel, path in files.items():
+            where = str(path)
+            stamp = Stamp.of(os.stat(where))
+            digest = self.unchanged(where, stamp)
+            if digest is None:
+                with open(where, "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+            if stamp.settled(read_ns):
+                self.new_stamps[where] = (stamp, digest)
+            out.append((rel, digest))
+        return out
 
     def save(self, articles: dict[str, tuple[str, Any]] | None, output: Path | None,
              pages: dict[str, PageRecord] | None, build: Any = None) -> None:
