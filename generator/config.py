@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from urllib.parse import urlsplit
 
+from .complexity import DEFAULT_MAX_WORK
 from .problems import BuildError, Problem
 
 CONFIG_NAME = "site.toml"
@@ -55,6 +56,7 @@ class MarkdownSettings:
     unsafe_html: bool = False                          # True: raw HTML is kept as written (trusted newsrooms only)
     embed_hosts: tuple[str, ...] = DEFAULT_EMBED_HOSTS  # <iframe src> hosts that are kept
     max_file_size: int = DEFAULT_MAX_FILE_MB * MB      # bytes; larger sources are refused, never loaded
+    max_work: int = DEFAULT_MAX_WORK                   # a body Markdown would take longer over is refused (complexity.py)
 
 
 DEFAULT_PERMALINK = "/{section}/{slug}/"
@@ -102,7 +104,7 @@ TOP_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "app_promo": (dict, "[app_promo] table (heading, text, url, label): shows the app banner."),
     "menu": (list, "[[menu]] entries (name, url): the site navigation; default: one link per section."),
     "permalinks": (dict, "[permalinks] table: article = \"/{section}/{year}/{month}/{day}/{slug}/\"."),
-    "markdown": (dict, "[markdown] table: unsafe_html, embed_hosts, max_file_size."),
+    "markdown": (dict, "[markdown] table: unsafe_html, embed_hosts, max_file_size, max_work."),
 }
 PUBLISHER_KEYS = {"name": "Publisher's name", "url": "Publisher's home page", "logo": "Logo path or URL"}
 MENU_KEYS = {"name": "Link text", "url": "Link target: a site path like /world/ or a full URL"}
@@ -111,6 +113,7 @@ MARKDOWN_KEYS = {
     "unsafe_html": "true keeps raw HTML in bodies as written (default false: sanitised)",
     "embed_hosts": "host names whose <iframe> embeds are kept, e.g. [\"player.vimeo.com\"]",
     "max_file_size": "largest Markdown source, in MB (default 5)",
+    "max_work": f"most work a body may give Markdown, in units of about 10 ns (default {DEFAULT_MAX_WORK:,}: about 1 s)",
 }
 PROMO_KEYS = {"heading": "Block heading", "text": "Block text", "url": "Link target", "label": "Link text"}
 
@@ -224,6 +227,11 @@ def _markdown(path: str, raw: dict[str, Any], problems: list[Problem]) -> Markdo
                 problems.append(Problem(path, None, where, hosts))
             else:
                 values[key] = hosts
+        elif key == "max_work":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                problems.append(Problem(path, None, where, f"must be a whole number above 0, not {value!r}"))
+            else:
+                values[key] = value
         else:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 10_000:
                 problems.append(Problem(path, None, where, f"must be a number of MB between 0 and 10000, not {value!r}"))

@@ -9,12 +9,12 @@ from typing import Any, Callable
 
 from frontmatter.default_handlers import YAMLHandler
 
-from .markup import render_markdown
+from .markup import BodyError, render_markdown
 from .config import DEFAULT_PERMALINK, MarkdownSettings
 from .model import Article, Correction, Image
 from .problems import Problem
 from .urls import alias_file, article_path, is_link, slugify
-from .yamlread import DATE_HELP, clean_values, field_name, load_yaml, show
+from .yamlread import DATE_HELP, clean_values, field_name, load_yaml, one_line, show
 
 KNOWN = ("title", "published", "updated", "byline", "dateline", "source", "copyright",
          "section", "tags", "summary", "image", "slug", "draft", "aliases", "corrections")
@@ -254,6 +254,23 @@ def section_title(name: str) -> str:
     return name.replace("-", " ").replace("_", " ").strip().title() if name.islower() else name
 
 
+def _body_html(path: str, text: str, body: str, base_path: str,
+               markdown: MarkdownSettings) -> tuple[str, None] | tuple[None, Problem]:
+    """The body as HTML, or the problem that stops it: the one place a body is converted, so no
+    text Python-Markdown, nh3 or lxml fail on can stop a build with a traceback."""
+    try:
+        return render_markdown(body, base_path, markdown), None
+    except BodyError as exc:
+        offset, message = exc.offset, exc.message
+    except RecursionError:
+        offset, message = 0, "is nested too deeply to convert (lists, quotes or HTML hundreds of levels deep)"
+    except Exception as exc:    # a text one of the libraries cannot take: this file's problem, not the build's end
+        offset, message = 0, f"cannot be converted from Markdown ({type(exc).__name__}: {one_line(str(exc))}); simplify its markup"
+    if not offset:
+        offset = len(body) - len(body.lstrip())     # (the line the text starts on)
+    return None, Problem(path, text.count("\n", 0, len(text) - len(body) + offset) + 1, "body", message)
+
+
 def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
                   permalink: str = DEFAULT_PERMALINK, *,
                   markdown: MarkdownSettings = MarkdownSettings(),
@@ -302,7 +319,9 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
         return None, f.problems
     extra = {k: v for k, v in raw.items() if k not in KNOWN}
     url_path = article_path(permalink, section, slug, published.astimezone(zone))
-    html = render_markdown(body, base_path, markdown)
+    html, problem = _body_html(path, text, body, base_path, markdown)
+    if problem is not None:
+        return None, [problem]
     return Article(
         path=path, title=title, published=published, updated=updated, section=section,
         section_name=section_title(section_raw), slug=slug, draft=draft,

@@ -1,0 +1,102 @@
+"""Bodies and front matter an attacker would write: each builds, or fails in bounded time with
+problems naming the file and the field, never a traceback (issue 22)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from conftest import SITE_TOML, article, cli, write_site
+
+FRONT = "---\ntitle: A story\npublished: 2024-02-03 09:54:00\n---\n\n"   # the body starts on line 6
+
+
+def build_cli(site) -> tuple[int, list[str], float]:
+    """Build through the command line: (exit code, stderr lines, seconds); never a traceback."""
+    started = time.perf_counter()
+    result = cli("build", str(site))
+    seconds = time.perf_counter() - started
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    return result.returncode, result.stderr.splitlines(), seconds
+
+
+def problems_in(lines: list[str], path: str) -> list[str]:
+    return [line for line in lines if line.startswith(path + ":")]
+
+
+def test_long_runs_of_emphasis_marks_build(tmp_path):
+    """2,000 '*' around an 'x' nest emphasis deeper than Python's recursion limit."""
+    site = write_site(tmp_path / "site", {
+        "content/world/stars.md": FRONT + "*" * 2000 + "x" + "*" * 2000 + "\n",
+        "content/world/unders.md": FRONT + "_" * 2500 + "x" + "_" * 2500 + "\n",
+    })
+    code, err, _ = build_cli(site)
+    assert code == 0, err
+    assert (site / "output/world/stars/index.html").is_file()
+
+
+@pytest.mark.parametrize("body, message", [
+    # Python-Markdown's own recursion: lists inside lists 300 deep
+    ("".join("    " * i + "- x\n" for i in range(300)), "nested too deeply"),
+    # an IndexError inside md_in_html
+    ('<div markdown="1">\n<ul></ul>\n- item\n</div>\n', "cannot be converted from Markdown (IndexError"),
+])
+def test_a_body_markdown_fails_on_is_a_problem_of_its_file(tmp_path, body, message):
+    site = write_site(tmp_path / "site", {"content/world/bad.md": FRONT + body, "content/world/ok.md": article()})
+    code, err, _ = build_cli(site)
+    assert code == 1
+    [problem] = problems_in(err, "content/world/bad.md")
+    assert problem.startswith("content/world/bad.md:6: body: ") and message in problem
+
+
+SLOW = {    # each of these took Python-Markdown minutes (or a recursion error) at 100 KB
+    "brackets": "[" * 50_000 + "x" + "]" * 50_000,
+    "unclosed-links": "[x](" * 25_000,
+    "tags": "<a " * 33_000,
+    "underlines": "a\n-\n" * 25_000,
+    "definitions": "a\n: b\n" * 16_000,
+    "footnotes": "".join(f"x[^{i}] " for i in range(5000)) + "\n\n" + "".join(f"[^{i}]: n\n" for i in range(5000)),
+    "abbreviations": "".join(f"*[A{i}]: a\n" for i in range(4000)) + "\n" + " ".join(f"A{i}" for i in range(4000)),
+    "nested-emphasis": "*_" * 25_000 + "x" + "_*" * 25_000,
+    "one-long-paragraph": "*a* & " * 100_000,
+}
+
+
+def test_bodies_markdown_would_take_minutes_over_are_refused_by_name(tmp_path):
+    files = {f"content/world/{name}.md": FRONT + "Intro.\n\n" + body for name, body in SLOW.items()}
+    site = write_site(tmp_path / "site", {**files, "content/world/ok.md": article()})
+    code, err, seconds = build_cli(site)
+    assert code == 1 and seconds < 60
+    for name in SLOW:
+        [problem] = problems_in(err, f"content/world/{name}.md")
+        assert ": body: too complex to convert: " in problem and "markdown.max_work" in problem
+    assert not problems_in(err, "content/world/ok.md")
+
+
+def test_the_work_limit_is_a_setting(tmp_path):
+    body = FRONT + "Intro.\n\n" + "[" * 3000 + "x" + "]" * 3000 + "\n"
+    site = write_site(tmp_path / "site", {"content/world/a.md": body})
+    code, err, _ = build_cli(site)
+    assert code == 1 and "content/world/a.md:8: body: too complex" in err[0]
+    (site / "site.toml").write_text(SITE_TOML + "\n[markdown]\nmax_work = 10_000_000_000\n")
+    code, err, _ = build_cli(site)
+    assert code == 0, err
+    (site / "site.toml").write_text(SITE_TOML + "\n[markdown]\nmax_work = 'lots'\n")
+    code, err, _ = build_cli(site)
+    assert code == 1 and any("markdown.max_work: must be a whole number" in line for line in err)
+
+
+def test_a_failing_body_in_a_worker_process_is_a_problem_and_the_cache_recovers(tmp_path):
+    """Enough stories for parsing to run in worker processes (see parallel.run_chunks)."""
+    files = {f"content/world/s{i}.md": article(f"Story {i}", body=f"Body [link](/x/) {i}.") for i in range(450)}
+    files["content/world/s7.md"] = FRONT + "Intro.\n\n*[A]: b\n" + "[" * 20_000 + "\n"
+    files["content/world/s300.md"] = FRONT + '<div markdown="1">\n<ul></ul>\n- item\n</div>\n'
+    site = write_site(tmp_path / "site", files)
+    for _ in range(2):      # and again, from the cache
+        code, err, _ = build_cli(site)
+        assert code == 1
+        assert [p.split(": body: ")[0] for p in err if ": body: " in p] == ["content/world/s300.md:6", "content/world/s7.md:8"]
+    (site / "content/world/s7.md").write_text(article("Fixed"))
+    (site / "content/world/s300.md").write_text(article("Fixed too"))
+    code, err, _ = build_cli(site)
+    assert code == 0, err
