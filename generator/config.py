@@ -290,7 +290,10 @@ def load_config(site: Path, base_url: str | None = None) -> SiteConfig:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
-        raise BuildError([Problem(CONFIG_NAME, line, "", f"not valid TOML: {exc}")]) from None
+        message = re.sub(r" \(at line \d+, column \d+\)$", "", str(exc))   # (the line is the problem's)
+        if message.startswith(("Cannot overwrite a value", "Cannot declare")):
+            message += ": a key or table given twice? Each may appear once"
+        raise BuildError([Problem(CONFIG_NAME, line, "", f"not valid TOML: {message}")]) from None
     except UnicodeDecodeError:
         raise BuildError([Problem(CONFIG_NAME, None, "", "not UTF-8 text")]) from None
     return parse_config(data, CONFIG_NAME, base_url)

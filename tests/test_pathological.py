@@ -100,3 +100,58 @@ def test_a_failing_body_in_a_worker_process_is_a_problem_and_the_cache_recovers(
     (site / "content/world/s300.md").write_text(article("Fixed too"))
     code, err, _ = build_cli(site)
     assert code == 0, err
+
+
+def test_a_key_given_twice_in_front_matter_is_an_error_naming_both_lines(tmp_path):
+    site = write_site(tmp_path / "site", {
+        "content/world/a.md": "---\ntitle: First\npublished: 2024-02-03\ntitle: Second\n---\n\nBody.\n",
+        "content/world/b.md": "---\ntitle: B\npublished: 2024-02-03\nimage:\n  src: /a.jpg\n  alt: A\n  src: /b.jpg\n"
+                              "base: &base {x: 1}\nmerged:\n  <<: *base\n  x: 2\n---\n\nBody.\n",
+    })
+    code, err, _ = build_cli(site)
+    assert code == 1
+    assert problems_in(err, "content/world/a.md") == ["content/world/a.md:4: title: duplicate key (also on line 2): give each key once"]
+    # a merge key ('<<') may be overridden: that is what it is for
+    assert problems_in(err, "content/world/b.md") == ["content/world/b.md:7: image.src: duplicate key (also on line 5): give each key once"]
+
+
+@pytest.mark.parametrize("toml, line", [
+    ('title = "A"\nbase_url = "https://news.example/"\ntitle = "B"\n', 3),
+    ('title = "A"\nbase_url = "https://news.example/"\n[markdown]\nunsafe_html = true\n[markdown]\nunsafe_html = false\n', 5),
+])
+def test_a_key_or_table_given_twice_in_site_toml_is_named_with_its_line(tmp_path, toml, line):
+    site = write_site(tmp_path / "site", {"content/world/a.md": article()}, site_toml=toml)
+    code, err, _ = build_cli(site)
+    assert code == 1 and err[0].startswith(f"site.toml:{line}: not valid TOML: ") and "given twice" in err[0]
+
+
+LAUGHS = "".join(f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9) if i else 'lol'}]\n" for i in range(10))
+
+
+def test_front_matter_an_attacker_would_write_builds_or_is_named(tmp_path):
+    bad = {
+        "deep-yaml.md": ("---\ntitle: A\npublished: 2024-02-03\nx: " + "[" * 5000 + "]" * 5000 + "\n---\n\nB.\n", ""),
+        "nul-title.md": ("---\ntitle: \"a\\0b\"\npublished: 2024-02-03\n---\n\nB.\n", "title"),
+        "not-utf8.md": (b"---\ntitle: \xe9t\xe9\npublished: 2024-02-03\n---\n\nB.\n", ""),
+    }
+    good = {
+        "laughs.md": "---\ntitle: A\npublished: 2024-02-03\n" + LAUGHS + "---\n\nB.\n",
+        "bom-crlf.md": "\ufeff---\r\ntitle: A\r\npublished: 2024-02-03\r\n---\r\n\r\nB.\r\n",
+        "long-title.md": article("x" * 100_000),
+        "nul-body.md": FRONT + "a\x00b\n",
+        "one-line.md": FRONT + "word " * 200_000 + "\n",
+        "many-lines.md": FRONT + "line\n" * 100_000,
+        "quotes.md": FRONT + ">" * 300 + " deep\n",
+    }
+    site = write_site(tmp_path / "site", {f"content/world/{k}": v for k, (v, _) in bad.items()}
+                      | {f"content/world/{k}": v for k, v in good.items()})
+    code, err, seconds = build_cli(site)
+    assert code == 1 and seconds < 60
+    for name, (_, field) in bad.items():
+        [problem] = problems_in(err, f"content/world/{name}")
+        assert f": {field}: " in problem if field else True
+    assert not [line for line in err if any(name in line for name in good)]
+    for name in bad:
+        (site / "content/world" / name).unlink()
+    code, err, _ = build_cli(site)
+    assert code == 0, err
