@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from .complexity import DEFAULT_MAX_WORK
 from .problems import BuildError, Problem
+from .urls import too_long
 
 CONFIG_NAME = "site.toml"
 # Invisible control characters (and the two non-characters) that XML cannot hold and HTML calls errors.
@@ -270,6 +271,15 @@ def check_permalink(pattern: str) -> str:
         fields = [name for _, name, spec, conv in string.Formatter().parse(pattern) if name is not None]
     except ValueError as exc:
         return f"error: {pattern!r} is not a valid pattern ({exc})"
+    shaped = [f"{{{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
+              for _, name, spec, conv in string.Formatter().parse(pattern) if name is not None and (spec or conv)]
+    if shaped:
+        return f"error: placeholders take no format or conversion ({shaped[0]}): write them as {{slug}}, {{year}}…"
+    longest = pattern.format(section="s" * 120, slug="s" * 120, year="2024", month="01", day="01") if not \
+        [f for f in fields if f not in PERMALINK_FIELDS] else ""
+    long = too_long(longest.strip("/") + "/index.html")
+    if long:
+        return f"error: {pattern[:60]!r}… gives output paths too long for a file system: {long}"
     unknown = [f for f in fields if f not in PERMALINK_FIELDS]
     if unknown:
         return f"error: unknown placeholder {{{unknown[0]}}} (use {', '.join('{' + f + '}' for f in PERMALINK_FIELDS)})"

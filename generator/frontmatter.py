@@ -13,7 +13,7 @@ from .markup import BodyError, render_markdown
 from .config import DEFAULT_PERMALINK, MarkdownSettings
 from .model import Article, Correction, Image
 from .problems import Problem
-from .urls import alias_file, article_path, is_link, slugify
+from .urls import alias_file, article_path, is_link, output_file, slugify, too_long
 from .yamlread import DATE_HELP, clean_values, field_name, load_yaml, one_line, show
 
 KNOWN = ("title", "published", "updated", "byline", "dateline", "source", "copyright",
@@ -164,7 +164,10 @@ class _Fields:
         out = []
         for i, alias in enumerate(self.text_list("aliases")):
             rel = alias_file(alias)
-            if rel is None:
+            long = too_long(output_file(alias.strip().lstrip("/")))
+            if long:
+                self.problem("aliases", f"item {i + 1} ({show(alias)}) is too long for a file path: {long}")
+            elif rel is None:
                 self.problem("aliases", f"item {i + 1} ({show(alias)}) must be a path on this site, like /2019/05/old-story/")
             else:
                 out.append(rel)

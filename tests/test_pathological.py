@@ -155,3 +155,31 @@ def test_front_matter_an_attacker_would_write_builds_or_is_named(tmp_path):
         (site / "content/world" / name).unlink()
     code, err, _ = build_cli(site)
     assert code == 0, err
+
+
+def test_an_alias_too_deep_or_too_long_for_a_file_system_is_named_in_its_story(tmp_path):
+    site = write_site(tmp_path / "site", {
+        "content/world/deep.md": article(aliases="['/" + "a/" * 2100 + "']"),
+        "content/world/wide.md": article(aliases="['/old/" + "x" * 240 + "/']"),
+        "content/world/fine.md": article(aliases="['/" + "a/" * 50 + "']"),
+    })
+    code, err, _ = build_cli(site)
+    assert code == 1
+    [deep] = problems_in(err, "content/world/deep.md")
+    assert deep.startswith("content/world/deep.md:4: aliases: item 1 (") and "4,210 bytes long, over the 800" in deep
+    [wide] = problems_in(err, "content/world/wide.md")
+    assert "aliases: item 1" in wide and "holds a name of 240 bytes, over the 200" in wide
+    assert not problems_in(err, "content/world/fine.md") and not [line for line in err if ".broadsheet-new" in line]
+
+
+@pytest.mark.parametrize("pattern, message", [
+    ("/{section}/{slug:>500}/", "placeholders take no format or conversion ({slug:>500})"),
+    ("/{slug!r}/", "placeholders take no format or conversion ({slug!r})"),
+    ("/" + "n" * 300 + "/{slug}/", "holds a name of 300 bytes"),
+    ("/{section}/" + "a/" * 400 + "{slug}/", "over the 800 an output path may have"),
+])
+def test_a_permalink_pattern_that_makes_paths_too_long_is_named_in_site_toml(tmp_path, pattern, message):
+    toml = SITE_TOML + f"\n[permalinks]\narticle = \"{pattern}\"\n"
+    site = write_site(tmp_path / "site", {"content/world/a.md": article()}, site_toml=toml)
+    code, err, _ = build_cli(site)
+    assert code == 1 and err[0].startswith("site.toml: permalinks.article: ") and message in err[0]
