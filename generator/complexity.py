@@ -15,7 +15,8 @@ that character takes minutes, not milliseconds:
 - each footnote reference looks itself up in the list of all footnotes, and each
   abbreviation is looked for in every text.
 
-Each of these is counted here in characters scanned, weighted by what a character of it
+Each match also costs some 10 µs of Python on its own: a body of 300,000 marks takes 15 s even
+where none of them copies much. Each of these is counted here in characters scanned, weighted by what a character of it
 costs, and a body over the limit is refused by name: the same text gives the same answer on
 any machine, under any load, where a time limit would not. The weights make one unit about
 10 ns of Markdown's time on a 2020s laptop; the default limit, 100 million, about 1 s.
@@ -35,6 +36,8 @@ INLINE_SPECIALS = "*_[]<&`\\"   # an inline pattern needs one of these to match
 # lines a block processor cuts off the front of their block: setext underlines, rules,
 # definitions, abbreviations
 _CUT_LINES = re.compile(r"^[ ]{0,3}(?:=+[ ]*$|-+[ ]*$|(?:[-*_][ ]{0,2}){3,}$|:[ ]|\*\[)", re.MULTILINE)
+_MARKS = b"*_[]<>&`\\"    # every character a part counts, or that starts what it counts ('](', '[^', '*[')
+_TABLE_RULE = re.compile(r"[ ]{0,3}\|?[ ]*:?-+:?[ ]*(?:\|[ ]*:?-+:?[ ]*)*\|?[ ]*(?:\n|$)")   # under a table's head
 _QUOTE_MARKS = re.compile(r"^[ ]{0,3}>[> ]*", re.MULTILINE)
 _ABBREVIATION = re.compile(r"^[ ]{0,3}\*\[", re.MULTILINE)
 
@@ -46,6 +49,7 @@ QUOTE_LEVEL = 1         # a character read again at each level of quoting
 FOOTNOTE_PAIR = 10      # a list.index over every footnote, for each reference
 ABBREVIATION_SCAN = 1   # a regular-expression alternative tried at each character
 INLINE_COPY = 32        # characters copied per unit, for each match (str.format of the paragraph)
+INLINE_MARK = 1000      # what each match costs besides (Python: a pattern, an element, a placeholder)
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ class Excess:
 
 def markdown_work(text: str, limit: int = DEFAULT_MAX_WORK) -> Excess | None:
     """None if converting text stays within `limit` units of work, else what exceeds it."""
-    if len(text) ** 2 * LINK_SCAN < limit // 4:   # each part is at most quadratic: within the limit
+    if _at_most(text) <= limit:
         return None
     parts = [_inline_work(text), _link_work(text), _tag_work(text), _cut_line_work(text), _quote_work(text), _footnote_work(text), _abbreviation_work(text)]
     total = sum(work for work, _, _ in parts)
@@ -66,6 +70,18 @@ def markdown_work(text: str, limit: int = DEFAULT_MAX_WORK) -> Excess | None:
     work, offset, what = max(parts)
     return Excess(offset, f"too complex to convert: {what} (about {total:,} units of work; the limit is {limit:,}: "
                           "markdown.max_work in site.toml)")
+
+
+def _at_most(text: str) -> int:
+    """An upper bound on the work, from two counts made in C: each character any part counts
+    walked, copied or read to the end of the text, each line cut off the front of all of it. Far
+    over the real work, and yet under the limit for most stories; only a story it does not clear
+    is looked at block by block."""
+    data = text.encode("utf-8", "surrogatepass")
+    marks = len(data) - len(data.translate(None, _MARKS))
+    size = len(text)
+    lines = data.count(b"\n") + 1
+    return marks * (size * LINK_SCAN + INLINE_MARK) + lines * size * CUT_LINE + marks * marks * FOOTNOTE_PAIR
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
@@ -78,18 +94,29 @@ def _blocks(text: str) -> list[tuple[int, int]]:
 
 
 def _inline_work(text: str) -> tuple[int, int, str]:
-    """For each character an inline pattern may match on, the length of its block: an upper
-    bound on what the matches copy."""
-    work, count, longest, longest_at = 0, 0, 0, 0
+    """The work of each character an inline pattern may match on, and the length of the text it is
+    in, for each: an upper bound on what the matches copy. A table's rows are read one by one."""
+    copied, count, worst, worst_at, worst_size = 0, 0, 0, 0, 0
     for start, end in _blocks(text):
-        specials = sum(text.count(c, start, end) for c in INLINE_SPECIALS)
-        if specials:
-            work += specials * (end - start)
-            count += specials
-            if end - start > longest:
-                longest, longest_at = end - start, start
-    return (work // INLINE_COPY, longest_at,
-            f"{count:,} Markdown marks (* _ [ ] < & ` \\) in paragraphs of up to {longest:,} characters")
+        specials = _specials(text, start, end)
+        if not specials:
+            continue
+        count += specials
+        if _TABLE_RULE.match(text, text.find("\n", start, end) + 1 or end):
+            rows = text[start:end].split("\n")
+            work, size = sum(_specials(row) * len(row) for row in rows), max(map(len, rows))
+        else:
+            work, size = specials * (end - start), end - start
+        copied += work
+        if work > worst:
+            worst, worst_at, worst_size = work, start, size
+    return (copied // INLINE_COPY + count * INLINE_MARK, worst_at,
+            f"{count:,} Markdown marks (* _ [ ] < & ` \\\\), in paragraphs of up to {worst_size:,} characters")
+
+
+def _specials(line: str, start: int = 0, end: int | None = None) -> int:
+    end = len(line) if end is None else end
+    return sum(line.count(c, start, end) for c in INLINE_SPECIALS)
 
 
 def _link_work(text: str) -> tuple[int, int, str]:

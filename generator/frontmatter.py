@@ -19,6 +19,10 @@ from .yamlread import DATE_HELP, clean_values, field_name, load_yaml, one_line, 
 KNOWN = ("title", "published", "updated", "byline", "dateline", "source", "copyright",
          "section", "tags", "summary", "image", "slug", "draft", "aliases", "corrections")
 IMAGE_KEYS = ("src", "alt", "caption", "credit")
+# Each tag and author has pages and a feed that show the story with all its tags and authors:
+# 20,000 tags on one story made 20,000 pages of 20,000 links each (minutes). No story needs more.
+MOST_TAGS = 100
+MOST_BYLINES = 50
 _HANDLER = YAMLHandler()
 
 
@@ -120,7 +124,7 @@ class _Fields:
             return ""
         return text
 
-    def text_list(self, field: str) -> tuple[str, ...]:
+    def text_list(self, field: str, most: int | None = None) -> tuple[str, ...]:
         value = self.data.get(field)
         if value is None:
             return ()
@@ -128,6 +132,9 @@ class _Fields:
             value = [value]
         if not isinstance(value, list):
             self.problem(field, f"must be a list of text, not {_kind(value)}")
+            return ()
+        if most is not None and len(value) > most:
+            self.problem(field, f"has {len(value):,} items; a story may have at most {most}")
             return ()
         out = []
         for i, item in enumerate(value):
@@ -314,8 +321,8 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
         f.problem("draft", f"must be true or false, not {show(draft)}")
         draft = False
     article_fields = dict(
-        byline=f.text_list("byline"), dateline=f.text("dateline"), source=f.text("source"),
-        copyright=f.text("copyright"), tags=_unique_tags(f.text_list("tags")), summary=f.text("summary"),
+        byline=f.text_list("byline", MOST_BYLINES), dateline=f.text("dateline"), source=f.text("source"),
+        copyright=f.text("copyright"), tags=_unique_tags(f.text_list("tags", MOST_TAGS)), summary=f.text("summary"),
         image=f.image(), aliases=f.aliases(), corrections=f.corrections(zone),
     )
     if f.problems:

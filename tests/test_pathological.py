@@ -183,3 +183,18 @@ def test_a_permalink_pattern_that_makes_paths_too_long_is_named_in_site_toml(tmp
     site = write_site(tmp_path / "site", {"content/world/a.md": article()}, site_toml=toml)
     code, err, _ = build_cli(site)
     assert code == 1 and err[0].startswith("site.toml: permalinks.article: ") and message in err[0]
+
+
+def test_a_story_with_thousands_of_tags_or_authors_is_refused_not_built_for_minutes(tmp_path):
+    tags = ", ".join(f"t{i}" for i in range(20_000))
+    authors = ", ".join(f"Reporter {i}" for i in range(10_000))
+    site = write_site(tmp_path / "site", {
+        "content/world/tags.md": article(tags=f"[{tags}]"),
+        "content/world/authors.md": article(byline=f"[{authors}]"),
+        "content/world/fine.md": article(tags="[" + ", ".join(f"t{i}" for i in range(100)) + "]"),
+    })
+    code, err, seconds = build_cli(site)
+    assert code == 1 and seconds < 60
+    assert problems_in(err, "content/world/tags.md") == ["content/world/tags.md:4: tags: has 20,000 items; a story may have at most 100"]
+    assert problems_in(err, "content/world/authors.md") == ["content/world/authors.md:4: byline: has 10,000 items; a story may have at most 50"]
+    assert not problems_in(err, "content/world/fine.md")
