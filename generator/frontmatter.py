@@ -273,7 +273,8 @@ def _body_html(path: str, text: str, body: str, base_path: str,
     except BodyError as exc:
         offset, message = exc.offset, exc.message
     except RecursionError:
-        offset, message = 0, "is nested too deeply to convert (lists, quotes or HTML hundreds of levels deep)"
+        offset, message = 0, ("is nested too deeply for Markdown to convert: lists, quotes or HTML hundreds of levels "
+                           "deep, or thousands of definitions without a blank line")
     except Exception as exc:    # a text one of the libraries cannot take: this file's problem, not the build's end
         offset, message = 0, f"cannot be converted from Markdown ({type(exc).__name__}: {one_line(str(exc))}); simplify its markup"
     if not offset:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import time
 
+import lxml.html
+
 import pytest
 
-from conftest import SITE_TOML, article, cli, write_site
+from generator.build import BuildOptions, build_site
+from generator.problems import BuildError
+from conftest import NOW, SITE_TOML, article, cli, write_site
 
 FRONT = "---\ntitle: A story\npublished: 2024-02-03 09:54:00\n---\n\n"   # the body starts on line 6
 
@@ -198,3 +202,18 @@ def test_a_story_with_thousands_of_tags_or_authors_is_refused_not_built_for_minu
     assert problems_in(err, "content/world/tags.md") == ["content/world/tags.md:4: tags: has 20,000 items; a story may have at most 100"]
     assert problems_in(err, "content/world/authors.md") == ["content/world/authors.md:4: byline: has 10,000 items; a story may have at most 50"]
     assert not problems_in(err, "content/world/fine.md")
+
+
+def test_a_story_converted_after_one_markdown_failed_on_is_whole(tmp_path):
+    """A converter stopped half-way (RecursionError) is not reused: in a process that builds
+    again, as the dev server does, the next story converts as ever."""
+    good = article("Good", body="A [link](/x/) and a note[^1].\n\n[^1]: The note.")
+    site = write_site(tmp_path / "site", {"content/world/a.md": FRONT + "".join("    " * i + "- x\n" for i in range(300))})
+    with pytest.raises(BuildError) as failed:
+        build_site(site, BuildOptions(now=NOW, workers=1))
+    assert [p.field for p in failed.value.problems] == ["body"]
+    (site / "content/world/a.md").write_text(good)
+    build_site(site, BuildOptions(now=NOW, workers=1))
+    page = lxml.html.fromstring((site / "output/world/a/index.html").read_bytes())
+    assert page.xpath("//a[@href='/x/' and text()='link']")
+    assert [" ".join(li.text_content().split()) for li in page.xpath("//div[@class='footnote']//li")] == ["The note. ↩"]
