@@ -9,8 +9,9 @@ that character takes minutes, not milliseconds:
 - a link's '[' is matched by walking, character by character, to its ']' or to the end of the
   block (50,000 '[' never finish), and its '(' likewise to its ')';
 - raw HTML: the HTML parser reads each '<' followed by a letter up to the next '>';
-- setext underlines, rules, definitions (': ') and abbreviations ('*[') are each cut off the
-  front of their block, which is then joined up again;
+- headings, setext underlines, rules, definitions (': ') and abbreviations ('*[') are each cut
+  off the front of their block, which is then joined up again and tested by every processor;
+- a fenced code block's opening line is searched on, to the end of the text, for its closing one;
 - a quote inside a quote is read again at each level, '>>>>' four times;
 - each footnote reference looks itself up in the list of all footnotes, and each
   abbreviation is looked for in every text.
@@ -34,8 +35,9 @@ _BRACKETS = re.compile(r"[\[\]()]")
 _TAG_OPEN = re.compile(r"<[A-Za-z]")
 INLINE_SPECIALS = "*_[]<&`\\"   # an inline pattern needs one of these to match
 # lines a block processor cuts off the front of their block: setext underlines, rules,
-# definitions, abbreviations
-_CUT_LINES = re.compile(r"^[ ]{0,3}(?:=+[ ]*$|-+[ ]*$|(?:[-*_][ ]{0,2}){3,}$|:[ ]|\*\[)", re.MULTILINE)
+# definitions, abbreviations, headings
+_CUT_LINES = re.compile(r"^[ ]{0,3}(?:=+[ ]*$|-+[ ]*$|(?:[-*_][ ]{0,2}){3,}$|:[ ]|\*\[|#)", re.MULTILINE)
+_FENCE = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})([^\n]*)", re.MULTILINE)
 _MARKS = b"*_[]<>&`\\"    # every character a part counts, or that starts what it counts ('](', '[^', '*[')
 _TABLE_RULE = re.compile(r"[ ]{0,3}\|?[ ]*:?-+:?[ ]*(?:\|[ ]*:?-+:?[ ]*)*\|?[ ]*(?:\n|$)")   # under a table's head
 _QUOTE_MARKS = re.compile(r"^[ ]{0,3}>[> ]*", re.MULTILINE)
@@ -44,7 +46,8 @@ _ABBREVIATION = re.compile(r"^[ ]{0,3}\*\[", re.MULTILINE)
 # units per character scanned (measured: Python-Markdown 3.11 on CPython 3.11)
 LINK_SCAN = 40          # a Python loop over each character, by up to three patterns
 TAG_SCAN = 10           # html.parser's tolerant start-tag regular expression
-CUT_LINE = 4            # str.split and str.join of the rest of the block
+CUT_LINE = 4            # str.split and str.join of the rest of the block, and the other processors' tests
+FENCE_SCAN = 3          # the fenced-code pattern, searching on for the closing fence
 QUOTE_LEVEL = 1         # a character read again at each level of quoting
 FOOTNOTE_PAIR = 10      # a list.index over every footnote, for each reference
 ABBREVIATION_SCAN = 1   # a regular-expression alternative tried at each character
@@ -63,7 +66,7 @@ def markdown_work(text: str, limit: int = DEFAULT_MAX_WORK) -> Excess | None:
     """None if converting text stays within `limit` units of work, else what exceeds it."""
     if _at_most(text) <= limit:
         return None
-    parts = [_inline_work(text), _link_work(text), _tag_work(text), _cut_line_work(text), _quote_work(text), _footnote_work(text), _abbreviation_work(text)]
+    parts = [_inline_work(text), _link_work(text), _tag_work(text), _cut_line_work(text), _fence_work(text), _quote_work(text), _footnote_work(text), _abbreviation_work(text)]
     total = sum(work for work, _, _ in parts)
     if total <= limit:
         return None
@@ -81,7 +84,8 @@ def _at_most(text: str) -> int:
     marks = len(data) - len(data.translate(None, _MARKS))
     size = len(text)
     lines = data.count(b"\n") + 1
-    return marks * (size * LINK_SCAN + INLINE_MARK) + lines * size * CUT_LINE + marks * marks * FOOTNOTE_PAIR
+    return (marks * (size * LINK_SCAN + INLINE_MARK) + lines * size * (CUT_LINE + FENCE_SCAN)
+            + marks * marks * FOOTNOTE_PAIR)
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
@@ -174,7 +178,24 @@ def _cut_line_work(text: str) -> tuple[int, int, str]:
         if lines and first < 0:
             first = lines[0]
     return (work * CUT_LINE, max(first, 0),
-            f"{count:,} lines of '---', '===', ': ' or '*[' without a blank line between them")
+            f"{count:,} lines of '#', '---', '===', ': ' or '*[' without a blank line between them")
+
+
+def _fence_work(text: str) -> tuple[int, int, str]:
+    """From each line that opens a fenced code block, the text up to the next line that can close
+    it (its fence alone), or to the end: what the pattern searches when it is not closed."""
+    fences = list(_FENCE.finditer(text))
+    if not fences:
+        return 0, 0, ""
+    work, unclosed = 0, 0
+    closes: dict[str, int] = {}     # fence character -> where the next closing line starts
+    for m in reversed(fences):
+        kind = m.group(1)[0]
+        work += closes.get(kind, len(text)) - m.start()
+        unclosed += kind not in closes
+        if not m.group(2).strip():
+            closes[kind] = m.start()
+    return work * FENCE_SCAN, fences[0].start(), f"{len(fences):,} lines of ``` or ~~~ ({unclosed:,} never closed)"
 
 
 def _quote_work(text: str) -> tuple[int, int, str]:

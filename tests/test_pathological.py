@@ -63,6 +63,8 @@ SLOW = {    # each of these took Python-Markdown minutes (or a recursion error) 
     "abbreviations": "".join(f"*[A{i}]: a\n" for i in range(4000)) + "\n" + " ".join(f"A{i}" for i in range(4000)),
     "nested-emphasis": "*_" * 25_000 + "x" + "_*" * 25_000,
     "one-long-paragraph": "*a* & " * 100_000,
+    "unclosed-fences": "```_\n\n" * 16_000,
+    "headings-in-one-block": "^\n#*|" * 20_000,
 }
 
 
