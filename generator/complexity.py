@@ -11,6 +11,7 @@ that character takes minutes, not milliseconds:
 - raw HTML: the HTML parser reads each '<' followed by a letter up to the next '>';
 - headings, setext underlines, rules, definitions (': ') and abbreviations ('*[') are each cut
   off the front of their block, which is then joined up again and tested by every processor;
+- at each HTML comment, the rest of its paragraph is searched for each inline tag left open;
 - a fenced code block's opening line is searched on, to the end of the text, for its closing one;
 - a quote inside a quote is read again at each level, '>>>>' four times;
 - each footnote reference looks itself up in the list of all footnotes, and each
@@ -33,7 +34,8 @@ DEFAULT_MAX_WORK = 100_000_000
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _BRACKETS = re.compile(r"[\[\]()]")
 _TAG_OPEN = re.compile(r"<[A-Za-z]")
-INLINE_SPECIALS = "*_[]<&`\\"   # an inline pattern needs one of these to match
+INLINE_SPECIALS = "*_[]<&`\\"   # an inline pattern needs one of these to match, or a line break:
+LINE_BREAKS = (" \n", "\t\n")    # two spaces (or a tab) at the end of a line
 # lines a block processor cuts off the front of their block: setext underlines, rules,
 # definitions, abbreviations, headings
 _CUT_LINES = re.compile(r"^[ ]{0,3}(?:=+[ ]*$|-+[ ]*$|(?:[-*_][ ]{0,2}){3,}$|:[ ]|\*\[|#)", re.MULTILINE)
@@ -48,10 +50,13 @@ LINK_SCAN = 40          # a Python loop over each character, by up to three patt
 TAG_SCAN = 10           # html.parser's tolerant start-tag regular expression
 CUT_LINE = 4            # str.split and str.join of the rest of the block, and the other processors' tests
 FENCE_SCAN = 3          # the fenced-code pattern, searching on for the closing fence
+COMMENT_SCAN = 64       # characters searched per unit, for each tag still open at a comment
+COMMENT_COPY = 8        # characters copied per unit, the rest of the text at each such comment
 QUOTE_LEVEL = 1         # a character read again at each level of quoting
 FOOTNOTE_PAIR = 10      # a list.index over every footnote, for each reference
 ABBREVIATION_SCAN = 1   # a regular-expression alternative tried at each character
 INLINE_COPY = 32        # characters copied per unit, for each match (str.format of the paragraph)
+LINE_BREAK = 1          # a line break's gate looks for it from the start of the paragraph again
 INLINE_MARK = 1000      # what each match costs besides (Python: a pattern, an element, a placeholder)
 
 
@@ -66,7 +71,7 @@ def markdown_work(text: str, limit: int = DEFAULT_MAX_WORK) -> Excess | None:
     """None if converting text stays within `limit` units of work, else what exceeds it."""
     if _at_most(text) <= limit:
         return None
-    parts = [_inline_work(text), _link_work(text), _tag_work(text), _cut_line_work(text), _fence_work(text), _quote_work(text), _footnote_work(text), _abbreviation_work(text)]
+    parts = [_inline_work(text), _link_work(text), _tag_work(text), _cut_line_work(text), _fence_work(text), _comment_work(text), _quote_work(text), _footnote_work(text), _abbreviation_work(text)]
     total = sum(work for work, _, _ in parts)
     if total <= limit:
         return None
@@ -82,10 +87,12 @@ def _at_most(text: str) -> int:
     is looked at block by block."""
     data = text.encode("utf-8", "surrogatepass")
     marks = len(data) - len(data.translate(None, _MARKS))
+    breaks = data.count(b" \n") + data.count(b"\t\n")
     size = len(text)
     lines = data.count(b"\n") + 1
-    return (marks * (size * LINK_SCAN + INLINE_MARK) + lines * size * (CUT_LINE + FENCE_SCAN)
-            + marks * marks * FOOTNOTE_PAIR)
+    comments = data.count(b"<!--")
+    return (marks * (size * LINK_SCAN + INLINE_MARK) + breaks * (size * LINE_BREAK + INLINE_MARK) + lines * size * (CUT_LINE + FENCE_SCAN)
+            + marks * marks * FOOTNOTE_PAIR + comments * (marks * size // COMMENT_SCAN + size // COMMENT_COPY))
 
 
 def _blocks(text: str) -> list[tuple[int, int]]:
@@ -103,19 +110,20 @@ def _inline_work(text: str) -> tuple[int, int, str]:
     copied, count, worst, worst_at, worst_size = 0, 0, 0, 0, 0
     for start, end in _blocks(text):
         specials = _specials(text, start, end)
-        if not specials:
+        breaks = sum(text.count(b, start, end) for b in LINE_BREAKS)
+        if not specials and not breaks:
             continue
-        count += specials
+        count += specials + breaks
         if _TABLE_RULE.match(text, text.find("\n", start, end) + 1 or end):
             rows = text[start:end].split("\n")
             work, size = sum(_specials(row) * len(row) for row in rows), max(map(len, rows))
         else:
             work, size = specials * (end - start), end - start
-        copied += work
+        copied += work + breaks * (end - start) * LINE_BREAK * INLINE_COPY
         if work > worst:
             worst, worst_at, worst_size = work, start, size
     return (copied // INLINE_COPY + count * INLINE_MARK, worst_at,
-            f"{count:,} Markdown marks (* _ [ ] < & ` \\\\), in paragraphs of up to {worst_size:,} characters")
+            f"{count:,} Markdown marks (* _ [ ] < & ` \\\\, line breaks), in paragraphs of up to {worst_size:,} characters")
 
 
 def _specials(line: str, start: int = 0, end: int | None = None) -> int:
@@ -196,6 +204,20 @@ def _fence_work(text: str) -> tuple[int, int, str]:
         if not m.group(2).strip():
             closes[kind] = m.start()
     return work * FENCE_SCAN, fences[0].start(), f"{len(fences):,} lines of ``` or ~~~ ({unclosed:,} never closed)"
+
+
+def _comment_work(text: str) -> tuple[int, int, str]:
+    """At each HTML comment, md_in_html copies the rest of the text and searches the rest of the
+    paragraph for the end of each inline tag still open in it."""
+    work, count, first = 0, 0, -1
+    for start, end in _blocks(text) if "<!--" in text else ():
+        comments = text.count("<!--", start, end)
+        if comments:
+            opened = sum(1 for _ in _TAG_OPEN.finditer(text, start, end))
+            work += comments * (opened * (end - start) // COMMENT_SCAN + len(text) // COMMENT_COPY)
+            count += comments
+            first = start if first < 0 else first
+    return work, max(first, 0), f"{count:,} HTML comments among tags left open"
 
 
 def _quote_work(text: str) -> tuple[int, int, str]:

@@ -12,13 +12,13 @@ from generator.frontmatter import split
 
 REPO = Path(__file__).resolve().parent.parent
 PIECES = ["[", "]", "](", "(", ")", "<a ", ">", "*", "_", "`", "&", "\\", "[^", "*[A]: x", "\n", "\n\n", "\n---\n",
-          "\n===", "\n: d", "> ", ">>> ", "|a|b|\n|-|-|\n", "word ", "\t", "\n```", "\n~~~", "\n``` py", "#"]
+          "\n===", "\n: d", "> ", ">>> ", "|a|b|\n|-|-|\n", "word ", "\t", "\n```", "\n~~~", "\n``` py", "#", "<!--", "-->", "<b>", "  \n", "\t\n"]
 
 
 def close_look(text: str) -> int:
     return sum(work for work, _, _ in (part(text) for part in (
         complexity._inline_work, complexity._link_work, complexity._tag_work, complexity._cut_line_work,
-        complexity._fence_work, complexity._quote_work, complexity._footnote_work, complexity._abbreviation_work)))
+        complexity._fence_work, complexity._comment_work, complexity._quote_work, complexity._footnote_work, complexity._abbreviation_work)))
 
 
 @settings(max_examples=300, deadline=None)

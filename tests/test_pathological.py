@@ -65,6 +65,8 @@ SLOW = {    # each of these took Python-Markdown minutes (or a recursion error) 
     "one-long-paragraph": "*a* & " * 100_000,
     "unclosed-fences": "```_\n\n" * 16_000,
     "headings-in-one-block": "^\n#*|" * 20_000,
+    "comments-among-open-tags": "<http://a>><!---~~~-->" * 4500,
+    "line-breaks": "\n-~~~\t" * 14_000,
 }
 
 
