@@ -23,6 +23,7 @@ from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 
+from .complexity import markdown_work
 from .config import CONTROL_CHARS, MarkdownSettings
 from .urls import is_link
 
@@ -84,8 +85,17 @@ class _SitePaths(Treeprocessor):
 _converters: dict[str, markdown.Markdown] = {}
 
 
+class BodyError(ValueError):
+    """A body that is not converted: why, and where in the text (an offset)."""
+
+    def __init__(self, message: str, offset: int = 0):
+        super().__init__(message)
+        self.message, self.offset = message, offset
+
+
 def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings = MarkdownSettings()) -> str:
-    """A Markdown body as HTML, sanitised unless settings.unsafe_html."""
+    """A Markdown body as HTML, sanitised unless settings.unsafe_html. Raises BodyError for a
+    body that would take Markdown more than settings.max_work (see complexity.py)."""
     # Control characters are invisible, break feeds (XML cannot hold them) and could forge
     # Markdown's own \x02…\x03 placeholders: gone from the text, and from what entities made.
     text = strip_controls(text)
@@ -93,6 +103,9 @@ def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings 
     if html is not None and "[" not in text:
         return html     # no link: its tags have no attributes and its text no entity, so plain_html() (tested)
     if html is None:
+        excess = markdown_work(text, settings.max_work)
+        if excess is not None:
+            raise BodyError(excess.message, excess.offset)
         md = _converters.get(base_path)
         if md is None:
             md = markdown.Markdown(extensions=[*extensions(), SmartPunctuation(), GatedPatterns()],   # gates last: it sees every pattern
@@ -101,7 +114,11 @@ def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings 
                 md.treeprocessors.register(_SitePaths(md, base_path), "site_paths", 0)
             _converters[base_path] = md
         md.reset()
-        html = md.convert(text)
+        try:
+            html = md.convert(text)
+        except BaseException:
+            del _converters[base_path]   # stopped half-way through a document: its state is not reused
+            raise
     if settings.unsafe_html:
         return strip_controls(html)
     if "<" not in text and plain_html(html):
