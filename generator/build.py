@@ -14,7 +14,7 @@ from typing import AbstractSet, Callable, NamedTuple, Protocol
 import jinja2
 
 from . import bodies
-from .cache import BuildCache, PageRecord, code_key, files_fingerprint, fingerprint
+from .cache import BuildCache, PageRecord, code_key, files_fingerprint, fingerprint, zone_key
 from .config import SiteConfig, load_config
 from .content import Source, find_sources, read_sources
 from .data import load_authors
@@ -70,6 +70,7 @@ class BuildResult:
     read: int = 0                   # of which read (the rest were unchanged since the last build: stat says so)
     articles_cached: int = 0        # of which parsed results came from the cache
     changed: set[str] | None = None  # output files written or deleted (None: not known, e.g. a first build)
+    clock: "Clock | None" = None    # when the clock alone next changes the output (None: never, or not known)
     site: Site | None = field(default=None, repr=False)   # what was built (the dev server renders from it)
 
     def summary(self) -> str:
@@ -107,7 +108,13 @@ def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None
 def parse_key(config: SiteConfig) -> str:
     """Everything besides a file's bytes that shapes its parsed article: the settings and
     Broadsheet's own code, so a cache from another version is never trusted."""
-    return fingerprint(repr(config), code_key())
+    return fingerprint(*made_with(config))
+
+
+def made_with(config: SiteConfig) -> tuple[str, str, str]:
+    """What shapes every output besides the site's files: the settings, Broadsheet's code and the
+    libraries it runs on (code_key()), and the rules of the site's time zone."""
+    return repr(config), code_key(), zone_key(config.timezone)
 
 
 def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
@@ -321,7 +328,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         now = options.now or datetime.now(timezone.utc)
         static = static_files(site_dir, theme)
         templates = templates_key(site_dir, theme)
-        settings = settings_key(config, templates, options, known_authors, static)
+        settings = settings_key(config, templates, options, known_authors, cache.digests(static, read_ns))
         same_sources = sources_key(settings, sources)
         if scan is not None and not source_problems:
             last = cache.builds.get(str(output))
@@ -348,7 +355,9 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         published = newest_first(select(articles, at, options.drafts, options.future))
         inputs = inputs_key(same_sources, published, at, options)
         held = [] if options.future else scheduled(articles, at)
-        last_build = LastBuild(inputs, {}, same_sources, clock_until(articles, published, at, options), held, settings)
+        clock = clock_next(articles, published, at, options)
+        marks = frozenset(a.path for a in published if not a.draft and a.published > at) if options.preview else frozenset()
+        last_build = LastBuild(inputs, {}, same_sources, clock and clock.when, held, settings, marks=marks)
 
         # nothing changed since the last build of this output? then only the clock can change a file
         # (not taken by the dev server, which renders from the Site of its last build)
@@ -363,13 +372,14 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
                 result.sources, result.articles_cached = found, cache.hits
                 result.read = read
                 result.scheduled = held
+                result.clock = clock
                 return result
 
         # model and plan: what is published, and every output as a job with a key; or, when only
         # stories changed and none in its shape, only the pages that show one of them
         tax = build_taxonomy(published, config.zone, known_authors)
         sizes = image_sizes(site_dir, theme)
-        changed = changed_stories(last, settings, published, parsed)
+        changed = changed_stories(last, settings, published, parsed, marks)
         chosen = last.related if changed is not None else related_key(published)
         newest = newest_change(published)
         env = make_environment(site_dir, theme, cache.compiled_templates())
@@ -382,7 +392,9 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         # render and write: unchanged outputs are carried over, the rest made (in parallel): the feeds
         # in a process of their own while this one plans the pages, then the pages in workers
         own_sink = sink is None
-        sink = sink or (DiskSink(output, scan.files, scan.touched) if scan is not None else DiskSink(output))
+        durable = not options.preview       # the dev server's folder is made again whenever it starts
+        sink = sink or (DiskSink(output, scan.files, scan.touched, durable) if scan is not None
+                        else DiskSink(output, durable=durable))
         previous = cache.previous_pages(output) if own_sink else {}
         unplanned = _as_left(last, site, sink, previous) if changed is not None else None
         if unplanned is None:
@@ -459,7 +471,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
 
         return _result(output if own_sink else None, counts, seconds=time.perf_counter() - started, phases=phases,
                        scheduled=held, rendered=len(fresh), planned=len(jobs), sources=found, articles_cached=cache.hits,
-                       read=read, changed=getattr(sink, "changed", None), site=site)
+                       read=read, changed=getattr(sink, "changed", None), site=site, clock=clock)
     except BaseException:
         cache.drop_new_bodies()    # what this build parsed is no one's: its bodies' files go
         raise
@@ -571,7 +583,7 @@ def site_key(config: SiteConfig, authors: dict, tax, newest: datetime | None,
              sizes: dict[str, tuple[int, int]], preview: bool = False) -> str:
     """Everything site-wide that a page may show: when it changes, every page is rendered again.
     (Templates are not in it: each page's key has the files of its own template; see deps.py.)"""
-    return fingerprint(code_key(), repr(config), repr(sorted(authors.items())), list(tax.sections.items()),
+    return fingerprint(*made_with(config), repr(sorted(authors.items())), list(tax.sections.items()),
                        list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None,
                        sorted(sizes.items()), preview)
 
@@ -616,18 +628,11 @@ def inputs_key(sources: str, published: list[Article], now: datetime, options: B
     return fingerprint(sources, [a.path for a in published], marks)
 
 
-def _static_stats(static: dict[str, Path]) -> list[tuple[str, int, int]]:
-    out = []
-    for rel, path in static.items():
-        st = path.stat()
-        out.append((rel, st.st_size, st.st_mtime_ns))
-    return out
-
-
 def settings_key(config: SiteConfig, templates: str, options: BuildOptions, authors: dict,
-                 static: dict[str, Path]) -> str:
-    """Everything a build is made from besides its stories: settings, templates, data, static files."""
-    return fingerprint(code_key(), repr(config), templates, repr(sorted(authors.items())), _static_stats(static),
+                 static: list[tuple[str, str]]) -> str:
+    """Everything a build is made from besides its stories: settings, templates, data, static files
+    (by their bytes: BuildCache.digests())."""
+    return fingerprint(*made_with(config), templates, repr(sorted(authors.items())), static,
                        options.drafts, options.future, options.preview)
 
 
@@ -649,6 +654,7 @@ class LastBuild(NamedTuple):
     site: str = ""                  # site_key()
     related: str = ""               # related_key()
     stories: dict[str, tuple[str, str, str]] | None = None   # published, newest first: path -> (source digest, shape(), modified)
+    marks: frozenset[str] = frozenset()     # in a preview, the stories marked scheduled
 
 
 def _stories(last: LastBuild | None, changed: Touching, published: list[Article],
@@ -669,16 +675,17 @@ def _redated(last: LastBuild, changed: set[str], parsed: dict[str, tuple[str, Pa
 
 
 def changed_stories(last: LastBuild | None, settings: str, published: list[Article],
-                    parsed: dict[str, tuple[str, ParseResult]]) -> set[str] | None:
-    """The stories whose bytes changed since the last build of this output, if nothing else that
-    shapes its pages did: the same settings_key(), the same stories published in the same order,
-    none of them changed in its shape(). None otherwise: then every page is planned."""
+                    parsed: dict[str, tuple[str, ParseResult]], marks: frozenset[str] = frozenset()) -> set[str] | None:
+    """The stories whose bytes (or, in a preview, whose scheduled mark: `marks`) changed since the
+    last build of this output, if nothing else that shapes its pages did: the same settings_key(),
+    the same stories published in the same order, none of them changed in its shape(). None
+    otherwise: then every page is planned."""
     if last is None or last.stories is None or last.settings != settings or len(last.stories) != len(published):
         return None
     stories = last.stories
     if list(stories) != list(map(_path, published)):
         return None
-    changed = {path for path, (digest, _, _) in stories.items() if parsed[path][0] != digest}
+    changed = {path for path, (digest, _, _) in stories.items() if parsed[path][0] != digest} | (marks ^ last.marks)
     for path in changed:
         article = parsed[path][1][0]
         if article is None or shape(article) != stories[path][1]:
@@ -700,12 +707,22 @@ def _as_left(last: LastBuild, site: Site, sink: Sink, previous: dict[str, PageRe
     return keyed if all(sink.carry(path, r.size, r.mtime_ns) for path, r in keyed.items()) else None
 
 
-def clock_until(articles: list[Article], published: list[Article], now: datetime, options: BuildOptions) -> datetime | None:
-    """When the clock alone next changes a build made `now`: a held-back story falls due, or a
-    story leaves the news sitemap's 48-hour window."""
-    due = [] if options.future else [a.published for a in articles if a.published > now and (options.drafts or not a.draft)]
+class Clock(NamedTuple):
+    """When the clock alone next changes a build's output, and why."""
+    when: datetime
+    path: str       # the story
+    what: str       # "is due" | "leaves the news sitemap"
+
+
+def clock_next(articles: list[Article], published: list[Article], now: datetime, options: BuildOptions) -> Clock | None:
+    """When the clock alone next changes a build made `now`: a held-back story falls due (or, in a
+    preview, a scheduled story loses its mark), or a story leaves the news sitemap's 48-hour window."""
+    waiting = options.preview or not options.future
+    due = [Clock(a.published, a.path, "is due") for a in articles
+           if waiting and a.published > now and (options.drafts or not a.draft) and not (options.preview and a.draft)]
     cutoff = (now.astimezone(timezone.utc) - NEWS_WINDOW).astimezone(now.tzinfo)    # 48 hours, not 48 on the wall clock
-    leaving = [a.published.astimezone(timezone.utc) + NEWS_WINDOW for a in published if a.published >= cutoff]
+    leaving = [Clock(a.published.astimezone(timezone.utc) + NEWS_WINDOW, a.path, "leaves the news sitemap")
+               for a in published if a.published >= cutoff]
     return min(due + leaving, default=None)
 
 

@@ -13,7 +13,9 @@ import hashlib
 import os
 import pickle
 import shutil
+import sys
 import zlib
+import zoneinfo
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -30,14 +32,53 @@ SMALL_BODY_FILE = 1 << 20   # bytes: more than MAX_SMALL_FILES files smaller tha
 MAX_SMALL_FILES = 16
 
 
+# The libraries whose behaviour shapes the output (their distribution names): a new version of
+# any may change a page, so it is part of code_key(). Kept here as the one list of them.
+OUTPUT_LIBRARIES = ("Markdown", "nh3", "Jinja2", "MarkupSafe", "python-slugify", "text-unidecode", "lxml",
+                    "feedgen", "python-dateutil", "PyYAML", "python-frontmatter", "tzdata")
+
+
 @lru_cache(maxsize=1)
 def code_key() -> str:
-    """A hash of Broadsheet's own code, the libraries' versions and which fast paths are on: an
-    upgrade (or a local change) never reuses old results, nor templates another Jinja compiled."""
+    """A hash of Broadsheet's own code, the Python running it, the versions of OUTPUT_LIBRARIES and
+    the fast paths on: an upgrade of any (or a local change to Broadsheet, or BROADSHEET_SPEEDUPS)
+    never reuses old results, nor templates compiled by another Jinja or code generator."""
     h = hashlib.sha256(speedups.signature().encode())
     for path in sorted(Path(__file__).parent.glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
+    h.update(repr((sys.implementation.name, sys.version, library_versions())).encode())
     return h.hexdigest()
+
+
+def library_versions() -> tuple[tuple[str, str], ...]:
+    """(name, version) of each of OUTPUT_LIBRARIES as importlib.metadata.version() gives it ('' if
+    not installed): see speedups.versions()."""
+    return tuple((name, version or "") for name, version in speedups.versions(OUTPUT_LIBRARIES).items())
+
+
+@lru_cache(maxsize=8)
+def zone_key(name: str) -> str:
+    """A hash of the time zone data for `name` that zoneinfo reads (the system's, else the tzdata
+    package's): new rules for a zone change the dates of stories written in it."""
+    for folder in zoneinfo.TZPATH:
+        data = _read_if_file(os.path.join(folder, name))
+        if data is not None:
+            return hashlib.sha256(data).hexdigest()
+    import importlib.util
+    spec = importlib.util.find_spec("tzdata")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        data = _read_if_file(os.path.join(folder, "zoneinfo", *name.split("/")))
+        if data is not None:
+            return hashlib.sha256(data).hexdigest()
+    return ""
+
+
+def _read_if_file(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def fingerprint(*parts: Any) -> str:
@@ -178,6 +219,24 @@ class BuildCache:
         next build. A stamp is kept only if its file had settled then (see Stamp.settled)."""
         self.new_stamps = {s.path: (s.stamp, s.digest) for s in sources
                            if s.stamp is not None and s.stamp.settled(read_ns)}
+
+    def digests(self, files: dict[str, Path], read_ns: int) -> list[tuple[str, str]]:
+        """(name, digest of the bytes) of each file (static files), known as sources are: a file
+        is read only if its stamp is not the settled one the last build recorded for it."""
+        if self.new_stamps is None:
+            self.new_stamps = {}
+        out = []
+        for rel, path in files.items():
+            where = str(path)
+            stamp = Stamp.of(os.stat(where))
+            digest = self.unchanged(where, stamp)
+            if digest is None:
+                with open(where, "rb") as f:
+                    digest = hashlib.sha256(f.read()).hexdigest()
+            if stamp.settled(read_ns):
+                self.new_stamps[where] = (stamp, digest)
+            out.append((rel, digest))
+        return out
 
     def save(self, articles: dict[str, tuple[str, Any]] | None, output: Path | None,
              pages: dict[str, PageRecord] | None, build: Any = None) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from . import __version__
 from .build import BuildOptions, build_site, held_back
 from .cache import clean as clean_cache
+from .content import printable
 from .problems import BuildError
 
 
@@ -81,6 +83,18 @@ def _fail(exc: BuildError, what: str) -> int:
     return 1
 
 
+def _undecodable(args: argparse.Namespace) -> str | None:
+    """What is wrong with a text argument that is not UTF-8 (Python passes its bytes on as lone
+    surrogates, which no file can be written with), or None. Paths may hold such bytes."""
+    for name, value in vars(args).items():
+        if isinstance(value, str) and _SURROGATE.search(value):
+            return f"argument {name}: '{printable(value)}' is not UTF-8 text (set the terminal to UTF-8, or retype it)"
+    return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line; never a traceback for a problem outside Broadsheet's own code (set
     BROADSHEET_TRACEBACK=1 to see one for a bug in it)."""
@@ -99,7 +113,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    undecodable = _undecodable(args)
+    if undecodable:
+        parser.error(undecodable)     # a usage error: exit status 2
     try:
         if args.command == "build":
             options = BuildOptions(output=args.output, drafts=args.drafts, future=args.future, base_url=args.base_url,

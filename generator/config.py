@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .complexity import DEFAULT_MAX_WORK
 from .problems import BuildError, Problem, key_name, show
-from .urls import check_base_url, check_url
+from .urls import check_base_url, check_url, too_long
 
 CONFIG_NAME = "site.toml"
 # Invisible control characters (and the two non-characters) that XML cannot hold and HTML calls errors.
@@ -55,6 +56,7 @@ class MarkdownSettings:
     unsafe_html: bool = False                          # True: raw HTML is kept as written (trusted newsrooms only)
     embed_hosts: tuple[str, ...] = DEFAULT_EMBED_HOSTS  # <iframe src> hosts that are kept
     max_file_size: int = DEFAULT_MAX_FILE_MB * MB      # bytes; larger sources are refused, never loaded
+    max_work: int = DEFAULT_MAX_WORK                   # a body Markdown would take longer over is refused (complexity.py)
 
 
 DEFAULT_PERMALINK = "/{section}/{slug}/"
@@ -102,7 +104,7 @@ TOP_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "app_promo": (dict, "[app_promo] table (heading, text, url, label): shows the app banner."),
     "menu": (list, "[[menu]] entries (name, url): the site navigation; default: one link per section."),
     "permalinks": (dict, "[permalinks] table: article = \"/{section}/{year}/{month}/{day}/{slug}/\"."),
-    "markdown": (dict, "[markdown] table: unsafe_html, embed_hosts, max_file_size."),
+    "markdown": (dict, "[markdown] table: unsafe_html, embed_hosts, max_file_size, max_work."),
 }
 PUBLISHER_KEYS = {"name": "Publisher's name", "url": "Publisher's home page", "logo": "Logo path or URL"}
 MENU_KEYS = {"name": "Link text", "url": "Link target: a site path like /world/ or a full URL"}
@@ -111,6 +113,7 @@ MARKDOWN_KEYS = {
     "unsafe_html": "true keeps raw HTML in bodies as written (default false: sanitised)",
     "embed_hosts": "host names whose <iframe> embeds are kept, e.g. [\"player.vimeo.com\"]",
     "max_file_size": "largest Markdown source, in MB (default 5)",
+    "max_work": f"most work a body may give Markdown, in units of about 10 ns (default {DEFAULT_MAX_WORK:,}: about 1 s)",
 }
 PROMO_KEYS = {"heading": "Block heading", "text": "Block text", "url": "Link target", "label": "Link text"}
 # The keys of each table that hold a URL, and whether a path relative to the site root
@@ -235,6 +238,11 @@ def _markdown(path: str, raw: dict[str, Any], problems: list[Problem]) -> Markdo
                 problems.append(Problem(path, None, where, hosts))
             else:
                 values[key] = hosts
+        elif key == "max_work":
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                problems.append(Problem(path, None, where, f"must be a whole number above 0, not {value!r}"))
+            else:
+                values[key] = value
         else:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 10_000:
                 problems.append(Problem(path, None, where, f"must be a number of MB between 0 and 10000, not {value!r}"))
@@ -275,6 +283,15 @@ def check_permalink(pattern: str) -> str:
         fields = [name for _, name, spec, conv in string.Formatter().parse(pattern) if name is not None]
     except ValueError as exc:
         return f"error: {pattern!r} is not a valid pattern ({exc})"
+    shaped = [f"{{{name}{'!' + conv if conv else ''}{':' + spec if spec else ''}}}"
+              for _, name, spec, conv in string.Formatter().parse(pattern) if name is not None and (spec or conv)]
+    if shaped:
+        return f"error: placeholders take no format or conversion ({shaped[0]}): write them as {{slug}}, {{year}}…"
+    longest = pattern.format(section="s" * 120, slug="s" * 120, year="2024", month="01", day="01") if not \
+        [f for f in fields if f not in PERMALINK_FIELDS] else ""
+    long = too_long(longest.strip("/") + "/index.html")
+    if long:
+        return f"error: {pattern[:60]!r}… gives output paths too long for a file system: {long}"
     unknown = [f for f in fields if f not in PERMALINK_FIELDS]
     if unknown:
         return f"error: unknown placeholder {{{unknown[0]}}} (use {', '.join('{' + f + '}' for f in PERMALINK_FIELDS)})"
@@ -295,7 +312,10 @@ def load_config(site: Path, base_url: str | None = None) -> SiteConfig:
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"line (\d+)", str(exc))
         line = getattr(exc, "lineno", None) or (int(found.group(1)) if found else None)
-        raise BuildError([Problem(CONFIG_NAME, line, "", f"not valid TOML: {exc}")]) from None
+        message = re.sub(r" \(at line \d+, column \d+\)$", "", str(exc))   # (the line is the problem's)
+        if message.startswith(("Cannot overwrite a value", "Cannot declare")):
+            message += ": a key or table given twice? Each may appear once"
+        raise BuildError([Problem(CONFIG_NAME, line, "", f"not valid TOML: {message}")]) from None
     except UnicodeDecodeError:
         raise BuildError([Problem(CONFIG_NAME, None, "", "not UTF-8 text")]) from None
     return parse_config(data, CONFIG_NAME, base_url)

@@ -9,16 +9,20 @@ from typing import Any, Callable
 
 from frontmatter.default_handlers import YAMLHandler
 
-from .markup import render_markdown
+from .markup import BodyError, render_markdown
 from .config import DEFAULT_PERMALINK, MarkdownSettings
 from .model import Article, Correction, Image
 from .problems import Problem
-from .urls import alias_file, article_path, check_url, slugify
-from .yamlread import DATE_HELP, clean_values, field_name, load_yaml, show
+from .urls import alias_file, article_path, check_url, output_file, slugify, too_long
+from .yamlread import DATE_HELP, clean_values, field_name, load_yaml, one_line, show
 
 KNOWN = ("title", "published", "updated", "byline", "dateline", "source", "copyright",
          "section", "tags", "summary", "image", "slug", "draft", "aliases", "corrections")
 IMAGE_KEYS = ("src", "alt", "caption", "credit")
+# Each tag and author has pages and a feed that show the story with all its tags and authors:
+# 20,000 tags on one story made 20,000 pages of 20,000 links each (minutes). No story needs more.
+MOST_TAGS = 100
+MOST_BYLINES = 50
 _HANDLER = YAMLHandler()
 
 
@@ -120,7 +124,7 @@ class _Fields:
             return ""
         return text
 
-    def text_list(self, field: str) -> tuple[str, ...]:
+    def text_list(self, field: str, most: int | None = None) -> tuple[str, ...]:
         value = self.data.get(field)
         if value is None:
             return ()
@@ -128,6 +132,9 @@ class _Fields:
             value = [value]
         if not isinstance(value, list):
             self.problem(field, f"must be a list of text, not {_kind(value)}")
+            return ()
+        if most is not None and len(value) > most:
+            self.problem(field, f"has {len(value):,} items; a story may have at most {most}")
             return ()
         out = []
         for i, item in enumerate(value):
@@ -164,7 +171,10 @@ class _Fields:
         out = []
         for i, alias in enumerate(self.text_list("aliases")):
             rel = alias_file(alias)
-            if rel is None:
+            long = too_long(output_file(alias.strip().lstrip("/")))
+            if long:
+                self.problem("aliases", f"item {i + 1} ({show(alias)}) is too long for a file path: {long}")
+            elif rel is None:
                 self.problem("aliases", f"item {i + 1} ({show(alias)}) must be a path on this site, like /2019/05/old-story/")
             else:
                 out.append(rel)
@@ -257,6 +267,24 @@ def section_title(name: str) -> str:
     return name.replace("-", " ").replace("_", " ").strip().title() if name.islower() else name
 
 
+def _body_html(path: str, text: str, body: str, base_path: str,
+               markdown: MarkdownSettings) -> tuple[str, None] | tuple[None, Problem]:
+    """The body as HTML, or the problem that stops it: the one place a body is converted, so no
+    text Python-Markdown, nh3 or lxml fail on can stop a build with a traceback."""
+    try:
+        return render_markdown(body, base_path, markdown), None
+    except BodyError as exc:
+        offset, message = exc.offset, exc.message
+    except RecursionError:
+        offset, message = 0, ("is nested too deeply for Markdown to convert: lists, quotes or HTML hundreds of levels "
+                           "deep, or thousands of definitions without a blank line")
+    except Exception as exc:    # a text one of the libraries cannot take: this file's problem, not the build's end
+        offset, message = 0, f"cannot be converted from Markdown ({type(exc).__name__}: {one_line(str(exc))}); simplify its markup"
+    if not offset:
+        offset = len(body) - len(body.lstrip())     # (the line the text starts on)
+    return None, Problem(path, text.count("\n", 0, len(text) - len(body) + offset) + 1, "body", message)
+
+
 def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
                   permalink: str = DEFAULT_PERMALINK, *,
                   markdown: MarkdownSettings = MarkdownSettings(),
@@ -297,15 +325,17 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
         f.problem("draft", f"must be true or false, not {show(draft)}")
         draft = False
     article_fields = dict(
-        byline=f.text_list("byline"), dateline=f.text("dateline"), source=f.text("source"),
-        copyright=f.text("copyright"), tags=_unique_tags(f.text_list("tags")), summary=f.text("summary"),
+        byline=f.text_list("byline", MOST_BYLINES), dateline=f.text("dateline"), source=f.text("source"),
+        copyright=f.text("copyright"), tags=_unique_tags(f.text_list("tags", MOST_TAGS)), summary=f.text("summary"),
         image=f.image(), aliases=f.aliases(), corrections=f.corrections(zone),
     )
     if f.problems:
         return None, f.problems
     extra = {k: v for k, v in raw.items() if k not in KNOWN}
     url_path = article_path(permalink, section, slug, published.astimezone(zone))
-    html = render_markdown(body, base_path, markdown)
+    html, problem = _body_html(path, text, body, base_path, markdown)
+    if problem is not None:
+        return None, [problem]
     return Article(
         path=path, title=title, published=published, updated=updated, section=section,
         section_name=section_title(section_raw), slug=slug, draft=draft,

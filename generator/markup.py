@@ -24,6 +24,7 @@ from markdown.extensions.tables import TableExtension
 from markdown.treeprocessors import Treeprocessor
 
 from . import speedups
+from .complexity import markdown_work
 from .config import CONTROL_CHARS, MarkdownSettings
 from .prose import prose_html
 from .typography import SmartPunctuation
@@ -82,8 +83,17 @@ class _SitePaths(Treeprocessor):
 _converters: dict[str, markdown.Markdown] = {}
 
 
+class BodyError(ValueError):
+    """A body that is not converted: why, and where in the text (an offset)."""
+
+    def __init__(self, message: str, offset: int = 0):
+        super().__init__(message)
+        self.message, self.offset = message, offset
+
+
 def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings = MarkdownSettings()) -> str:
-    """A Markdown body as HTML, sanitised unless settings.unsafe_html."""
+    """A Markdown body as HTML, sanitised unless settings.unsafe_html. Raises BodyError for a
+    body that would take Markdown more than settings.max_work (see complexity.py)."""
     # Control characters are invisible, break feeds (XML cannot hold them) and could forge
     # Markdown's own \x02…\x03 placeholders: gone from the text, and from what entities made.
     text = strip_controls(text)
@@ -93,9 +103,16 @@ def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings 
     if html is not None and "[" not in text and plain:
         return html     # no link: its tags have no attributes and its text no entity, so plain_html() (tested)
     if html is None:
+        excess = markdown_work(text, settings.max_work)
+        if excess is not None:
+            raise BodyError(excess.message, excess.offset)
         md = _converters.get(base_path) or _converter(base_path)
         md.reset()
-        html = md.convert(text)
+        try:
+            html = md.convert(text)
+        except BaseException:
+            del _converters[base_path]   # stopped half-way through a document: its state is not reused
+            raise
     if settings.unsafe_html:
         return strip_controls(html)
     if plain and "<" not in text and plain_html(html):

@@ -80,10 +80,12 @@ class DiskSink:
     PATCH_SHARE = 0.2     # patch in place when at most this share of the files change
 
     def __init__(self, output: Path, existing: Callable[[], set[str]] | None = None,
-                 touched: Callable[[], set[str]] | None = None):
+                 touched: Callable[[], set[str]] | None = None, durable: bool = True):
         """`existing()` lists the files in OUTPUT (default: files_in(), when commit() asks);
         `touched()` names those of the last build's records that are not as it left them, for
-        carry() to answer from (default: carry() looks at each file itself)."""
+        carry() to answer from (default: carry() looks at each file itself). `durable=False`
+        (the dev server's folder, made again on its next start): nothing is synced to the disk."""
+        self.durable = durable
         self.output = real_output(output)      # a link to the output is written through, never replaced
         self.existing = existing or (lambda: files_in(self.output))
         self.touched = touched
@@ -176,9 +178,9 @@ class DiskSink:
                 raise BuildError([Problem(str(self.output), None, "", "the output folder was removed during the "
                                           "build; nothing was written. Build again")])
             (self.stage / MARKER).write_bytes(MARKER_TEXT)
-            sync_tree(self.stage)
+            self._sync(self.stage)
             self.stage.rename(self.output)
-            sync_folder(self.parent)
+            self._sync(self.parent, renames=True)
             self.mode = "new"
             return
         old = self.existing()
@@ -203,11 +205,11 @@ class DiskSink:
         journal = "".join(f"delete {rel}\n" for rel in stale) + "".join(f"replace {rel}\n" for rel in staged)
         tmp = self.stage / ".journal.tmp"
         tmp.write_text(journal, encoding="utf-8")
-        sync_tree(self.stage)
+        self._sync(self.stage)
         os.replace(tmp, self.stage / JOURNAL)          # from here on, the change is committed
-        sync_folder(self.stage)
+        self._sync(self.stage, renames=True)
         self.mode = "committing"
-        failed = _apply(self.stage, self.output)
+        failed = _apply(self.stage, self.output, self.durable)
         self.mode = "patch"
         if failed:   # (a folder made by hand where a page goes, say: the build's own outputs never clash)
             raise BuildError([Problem(str(self.output / failed[0].partition(" ")[2]), None, "",
@@ -223,12 +225,17 @@ class DiskSink:
             except OSError:
                 shutil.copy2(self.output / rel, target)
         (self.stage / MARKER).write_bytes(MARKER_TEXT)
-        sync_tree(self.stage)
+        self._sync(self.stage)
         self.output.rename(self.old)
         self.stage.rename(self.output)
-        sync_folder(self.parent)
+        self._sync(self.parent, renames=True)
         shutil.rmtree(self.old)
         self.mode = "swap"
+
+    def _sync(self, folder: Path, renames: bool = False) -> None:
+        """Before a commit point: the files under `folder` (or, `renames`, what was renamed in it) on the disk."""
+        if self.durable:
+            (sync_folder if renames else sync_tree)(folder)
 
     def abort(self) -> None:
         if self.mode == "committing":
@@ -325,7 +332,7 @@ def files_in(root: Path) -> set[str]:
     return found
 
 
-def _apply(stage: Path, output: Path) -> list[str]:
+def _apply(stage: Path, output: Path, durable: bool = True) -> list[str]:
     """Carry out a committed journal; safe to repeat after a crash part-way through. Returns the
     lines that could not be carried out (the rest are done all the same)."""
     failed = []
@@ -347,7 +354,8 @@ def _apply(stage: Path, output: Path) -> list[str]:
                 _prune(target.parent, output)
         except OSError:
             failed.append(line)
-    sync_tree(output)
+    if durable:
+        sync_tree(output)
     shutil.rmtree(stage, ignore_errors=True)
     return failed
 

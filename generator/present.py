@@ -59,15 +59,15 @@ class Presenter:
         else:
             nav = tuple(Link(s.name, self.urls.href(f"{s.slug}/")) for s in tax.sections.values())
         self.publisher = structured.organization(
-            config.publisher.name or config.title, config.publisher.url or config.base_url,
+            config.publisher.name or config.title, self.urls.resource_absolute(config.publisher.url) or config.base_url,
             self.urls.resource_absolute(config.publisher.logo))
         self._site = SiteView(
             title=config.title, description=config.description, language=config.language,
             home_url=self.urls.href(""),
             publisher_name=config.publisher.name or config.title,
-            publisher_url=config.publisher.url or config.base_url,
+            publisher_url=self.urls.resource(config.publisher.url) or config.base_url,
             publisher_logo=self.urls.resource(config.publisher.logo),
-            nav=nav, newsletter=_promo(config.newsletter), app_promo=_promo(config.app_promo),
+            nav=nav, newsletter=self._promo(config.newsletter), app_promo=self._promo(config.app_promo),
             feeds=(Feed(f"{config.title} (RSS)", self.urls.href("feed.xml"), RSS),
                    Feed(f"{config.title} (Atom)", self.urls.href("atom.xml"), ATOM),
                    Feed(f"{config.title} (JSON Feed)", self.urls.href("feed.json"), JSON_FEED)),
@@ -108,6 +108,10 @@ class Presenter:
         if not src or urlsplit(src).scheme or src.startswith("//"):
             return None
         return self.image_sizes.get(urlsplit(src).path.lstrip("/"))
+
+    def _promo(self, p: PromoConfig | None) -> Promo | None:
+        """A call-out whose link, a site path, is under the site's base path like every other."""
+        return Promo(p.heading, p.text, self.urls.resource(p.url), p.label) if p is not None else None
 
     def section_link(self, slug: str) -> Link:
         return Link(self.tax.sections[slug].name, self.urls.href(f"{slug}/"))
@@ -176,7 +180,7 @@ class Presenter:
     def profile(self, slug: str) -> AuthorView:
         a = self.tax.authors[slug]
         return AuthorView(name=a.shown_name, url=self.urls.href(f"authors/{slug}/"), bio=a.bio,
-                          photo=self.urls.resource(a.photo), website=a.url,
+                          photo=self.urls.resource(a.photo), website=self.urls.resource(a.url),
                           links=tuple(Link(_site_name(u), u) for u in a.links),
                           feed_url=self.urls.href(f"authors/{slug}/feed.xml"))
 
@@ -246,10 +250,6 @@ class Presenter:
                         url=self.urls.href(a.url_path), canonical=canonical, feeds=self.section_feeds(a.section),
                         section=a.section, og=tuple(og), twitter=tuple(twitter),
                         jsonld=(structured.script_json(article), structured.script_json(crumbs)))
-
-
-def _promo(p: PromoConfig | None) -> Promo | None:
-    return Promo(p.heading, p.text, p.url, p.label) if p is not None else None
 
 
 def _locale(language: str) -> str:

@@ -18,13 +18,13 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Sequence
 from urllib.parse import unquote
 
-from .build import BuildOptions, build_site, parse_key
+from .build import BuildOptions, Clock, build_site, parse_key
 from .cache import BuildCache
 from .config import load_config
 from .frontmatter import parse_article
@@ -50,6 +50,7 @@ class ChangeKind(Enum):
     STATIC = "static"           # copied as is
     DATA = "data"               # data/ (authors)
     CONFIG = "config"           # site.toml: everything is rebuilt
+    CLOCK = "clock"             # no file: the time came when a story falls due (see BuildResult.clock)
     IGNORED = "ignored"         # editor backups, hidden files, anything the build does not read
 
 
@@ -57,9 +58,11 @@ class ChangeKind(Enum):
 class Change:
     kind: ChangeKind
     path: str                   # relative to the site where it is inside it, else absolute
-    action: str = "modified"    # created | modified | deleted | moved
+    action: str = "modified"    # created | modified | deleted | moved; for the clock, what the story does
 
     def describe(self) -> str:
+        if self.kind is ChangeKind.CLOCK:
+            return f"clock: {self.path} {self.action}"
         return f"{self.path} {'changed' if self.action == 'modified' else self.action}"
 
 
@@ -296,10 +299,11 @@ class DevServer:
     rebuild() is the whole rebuild path and can be called without starting anything."""
 
     def __init__(self, site: Path, host: str = "127.0.0.1", port: int = 8000, drafts: bool = True,
-                 now: datetime | None = None, debounce: float = DEBOUNCE_SECONDS,
+                 now: datetime | Callable[[], datetime] | None = None, debounce: float = DEBOUNCE_SECONDS,
                  log: Callable[[str], None] | None = None, workers: int | None = None,
                  allow_hosts: Iterable[str] = ()):
-        """`allow_hosts`: Host names accepted besides this machine's (see host_allowed())."""
+        """`now`: the time each build is made at (a fixed time, or a clock to ask; default: the
+        system's). `allow_hosts`: Host names accepted besides this machine's (see host_allowed())."""
         self.site = site.absolute()
         self.output = self.site / SERVE_DIR
         self.host, self.port = host, port
@@ -324,12 +328,33 @@ class DevServer:
         self.overlay: dict[str, bytes] = {}     # output path -> page, served before the rebuild ends
         self._env = None
         self._failed = True                     # the last rebuild failed (or none ran): reload every page
+        self.clock: Clock | None = None         # when the clock next changes the site (from the last build)
 
     # -- building --
 
     def options(self) -> BuildOptions:
-        return BuildOptions(output=self.output, drafts=self.drafts, future=True, preview=True, now=self.now,
+        return BuildOptions(output=self.output, drafts=self.drafts, future=True, preview=True, now=self.time(),
                             workers=self.workers)
+
+    def time(self) -> datetime:
+        """What counts as now for a build (and for the clock's next change)."""
+        if callable(self.now):
+            return self.now()
+        return self.now or datetime.now(timezone.utc)
+
+    def clock_changes(self) -> list[Change]:
+        """A change of kind CLOCK if the time the last build said the clock changes the site has come."""
+        clock = self.clock
+        if clock is None or self.time() < clock.when:
+            return []
+        return [Change(ChangeKind.CLOCK, clock.path, clock.what)]
+
+    def wait_seconds(self) -> float:
+        """How long the loop may wait for a file event: until the clock's next change, at most a
+        second (a clock handed in may jump; a stop is noticed at once anyway)."""
+        if self.clock is None:
+            return 1.0
+        return min(1.0, max(0.0, (self.clock.when - self.time()).total_seconds()))
 
     def rebuild(self, changes: Sequence[Change] = ()) -> Rebuild:
         """Build once; never raises, whatever goes wrong (a problem in the site, or a bug: shown
@@ -367,7 +392,9 @@ class DevServer:
                 self.overlay = early
                 preview_ms = (time.perf_counter() - started) * 1000
                 self.events.publish("reload", self._url_paths(early))
+            self.clock = None      # (until a build says when)
             result = self._build()
+            self.clock = result.clock
             self.last_site = result.site or self.last_site
             return (Rebuild(changes, True, result.rendered, result.pages, result.sources - result.articles_cached,
                             previewed=len(early), preview_ms=preview_ms), result.changed, early)
@@ -525,7 +552,7 @@ class DevServer:
         """The rebuild thread: it must outlive anything, or the server silently stops rebuilding."""
         while not self.debouncer.closed:
             try:
-                changes = relevant(self.debouncer.take(timeout=1.0))
+                changes = relevant(self.debouncer.take(timeout=self.wait_seconds())) or self.clock_changes()
                 if changes:
                     self.rebuild(changes)
             except Exception as exc:   # noqa: BLE001 - rebuild() catches everything; this is the last net

@@ -14,6 +14,7 @@ import os
 import re
 import sys
 from functools import lru_cache
+from typing import Iterable
 
 # Each list: the releases at which that fast path's equivalence tests passed with the fast path
 # forced on (BROADSHEET_SPEEDUPS=verify), one release at a time; see docs/versions.md.
@@ -43,40 +44,42 @@ VERIFIED: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+def versions(names: Iterable[str]) -> dict[str, str | None]:
+    """{name: its version as importlib.metadata.version() gives it, None if not installed}, for
+    distribution names. Read from the names of the .dist-info folders on sys.path, the first one
+    of a name winning as it does for importlib.metadata (which costs ~30 ms to import and ask, on
+    the path of a build that finds nothing changed); it is asked only about a name not found so."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            listed = os.listdir(entry or ".")
+        except OSError:     # not a folder (a zip file, say), or gone
+            continue
+        for name in listed:
+            stem, _, kind = name.rpartition(".")
+            if kind in ("dist-info", "egg-info"):
+                project, _, version = stem.partition("-")
+                # (an .egg-info's name need not hold its version: importlib.metadata is asked then)
+                found.setdefault(_normal(project), version if kind == "dist-info" else "")
+    return {name: found.get(_normal(name)) or _metadata_version(name) for name in names}
+
+
 @lru_cache(maxsize=None)
 def installed(distribution: str) -> str | None:
-    """The installed version of a distribution, or None: what importlib.metadata.version() says,
-    read where it can be off the name of the first '{name}-{version}.dist-info' folder on sys.path
-    (where importlib.metadata finds it), as a build that converts and renders nothing does not
-    import importlib.metadata, nor the email package it reads METADATA with (~25 ms)."""
-    wanted = _normalized(distribution)
-    for entry in sys.path:
-        for name in _listing(entry or "."):
-            project, _, rest = name.partition("-")
-            if rest.endswith((".dist-info", ".egg-info")) and _normalized(project) == wanted:
-                if name.endswith(".dist-info"):
-                    return rest[:-len(".dist-info")]
-                return _from_metadata(distribution)     # an egg's folder may name a Python version too
-    return _from_metadata(distribution)
+    """The installed version of a distribution, or None (see versions())."""
+    return versions((distribution,))[distribution]
 
 
-def _normalized(project: str) -> str:
-    return re.sub(r"[-_.]+", "_", project).lower()
+def _normal(name: str) -> str:
+    """A project name as a .dist-info folder spells it (PEP 503 normalised, '_' for the separators)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
 
 
-@lru_cache(maxsize=None)
-def _listing(folder: str) -> tuple[str, ...]:
+def _metadata_version(name: str) -> str | None:
+    import importlib.metadata
     try:
-        return tuple(name for name in os.listdir(folder) if name.endswith(("-info")))
-    except OSError:     # not a folder (a zip file, say), or gone
-        return ()
-
-
-def _from_metadata(distribution: str) -> str | None:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version(distribution)
-    except PackageNotFoundError:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
         return None
 
 
@@ -90,7 +93,6 @@ def enabled(name: str) -> bool:
 
 
 def signature() -> str:
-    """The installed versions of the libraries behind the fast paths, and which paths are on:
-    what a build's output depends on besides Broadsheet's own code."""
-    dists = sorted({dist for needs in VERIFIED.values() for dist in needs})
-    return repr(([(dist, installed(dist)) for dist in dists], [name for name in VERIFIED if enabled(name)]))
+    """The fast paths that are on: what a build's output depends on besides Broadsheet's own code
+    and the libraries' versions (cache.code_key() holds both)."""
+    return repr([name for name in VERIFIED if enabled(name)])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
-from typing import Callable
+from typing import Callable, Iterator
 
 from markdown import Extension, Markdown
 from markdown.treeprocessors import Treeprocessor
@@ -52,23 +52,43 @@ def smarten(text: str, before: str) -> str:
     return "".join(out)
 
 
-def smarten_tree(el: etree.Element, before: str = " ", curl: Callable[[str, str], str] = smarten) -> str:
-    """curl() every text under el, outside code, each with the character before it in the
-    document (a block starts after a space); returns the last character."""
-    if el.tag in BLOCKS:
-        before = " "
-    if el.tag in SKIP:
-        content = "".join(el.itertext())
-        return content[-1] if content else before
-    if el.text:
-        el.text = curl(el.text, before)
-        before = el.text[-1]
-    for child in el:
-        before = smarten_tree(child, before, curl)
-        if child.tail:
-            child.tail = curl(child.tail, before)
-            before = child.tail[-1]
-    return " " if el.tag in BLOCKS else before
+def smarten_tree(root: etree.Element, before: str = " ", curl: Callable[[str, str], str] = smarten) -> str:
+    """curl() every text under root, outside code, each with the character before it in the
+    document (a block starts after a space); returns the last character.
+
+    A walk with a stack of its own, not recursion: a body of 2,000 '*' nests elements
+    deeper than Python's recursion limit."""
+    stack: list[tuple[etree.Element, Iterator[etree.Element]]] = []
+    entering: etree.Element | None = root
+    while True:
+        if entering is not None:
+            el, entering = entering, None
+            if el.tag in BLOCKS:
+                before = " "
+            if el.tag in SKIP:
+                content = "".join(el.itertext())
+                before = content[-1] if content else before
+            else:
+                if el.text:
+                    el.text = curl(el.text, before)
+                    before = el.text[-1]
+                stack.append((el, iter(el)))
+                continue
+        else:
+            el, children = stack[-1]
+            child = next(children, None)
+            if child is not None:
+                entering = child
+                continue
+            stack.pop()
+            if el.tag in BLOCKS:
+                before = " "
+        # el is done: its tail is text of its parent's, next in the document
+        if not stack:
+            return before
+        if el.tail:
+            el.tail = curl(el.tail, before)
+            before = el.tail[-1]
 
 
 class _Smarten(Treeprocessor):

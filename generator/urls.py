@@ -51,6 +51,25 @@ def article_path(pattern: str, section: str, slug: str, published: datetime) -> 
 MAX_NAME_BYTES = 200   # a folder or file name in the output; file systems stop at 255 bytes
 
 
+MAX_PATH_BYTES = 800   # a whole path in the output: macOS refuses paths over 1,024 bytes, Linux 4,096,
+                       # and the output folder's own path comes in front of it
+
+
+def too_long(rel: str) -> str | None:
+    """What makes an output path made from content too long for a file system (a name over
+    MAX_NAME_BYTES, the whole over MAX_PATH_BYTES, in UTF-8), or None."""
+    if len(rel) <= MAX_NAME_BYTES // 4:     # (UTF-8 takes at most 4 bytes a character)
+        return None
+    size = len(rel.encode("utf-8", "surrogatepass"))
+    if size > MAX_PATH_BYTES:
+        return f"{size:,} bytes long, over the {MAX_PATH_BYTES:,} an output path may have"
+    longest = max(rel.split("/"), key=lambda part: len(part.encode("utf-8", "surrogatepass")))
+    if len(longest.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
+        return (f"holds a name of {len(longest.encode('utf-8', 'surrogatepass')):,} bytes, over the "
+                f"{MAX_NAME_BYTES} a folder or file name may have")
+    return None
+
+
 def alias_file(alias: str) -> str | None:
     """The file an old path redirects from ('/old/story/' -> 'old/story/index.html'), or None if
     it is not a plain path on this site."""

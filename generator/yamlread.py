@@ -45,6 +45,9 @@ def load_yaml_with_loader(path: str, fm: str) -> tuple[dict[str, Any], dict[str,
         for key_node, _ in node.value:
             if isinstance(key_node, yaml.ScalarNode):
                 lines.setdefault(key_node.value, _file_line(fm, key_node.start_mark))
+        duplicates = _duplicate_keys(path, fm, node)
+        if duplicates:
+            return {}, {}, duplicates
         data = loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -61,6 +64,34 @@ def load_yaml_with_loader(path: str, fm: str) -> tuple[dict[str, Any], dict[str,
         bad = next(k for k in data if not isinstance(k, str))
         return {}, {}, [Problem(path, 2, show(bad), "field names must be text")]
     return data, lines, []
+
+
+def _duplicate_keys(path: str, fm: str, node: yaml.MappingNode) -> list[Problem]:
+    """A problem for each key given twice in one mapping, however deep. YAML 1.2 says keys are
+    unique; PyYAML keeps the last silently, so a second 'title:' would win unnoticed."""
+    problems = []
+    stack: list[tuple[yaml.Node, str]] = [(node, "")]
+    seen: set[int] = set()      # an anchor's node is visited once
+    while stack:
+        item, where = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, yaml.SequenceNode):
+            stack.extend((child, f"{where}[{i + 1}]") for i, child in enumerate(item.value))
+        elif isinstance(item, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key_node, value_node in item.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue    # ('<<: *base' may override what it merges: that is what it is for)
+                field = f"{where}.{field_name(key_node.value)}" if where else field_name(key_node.value)
+                line = _file_line(fm, key_node.start_mark)
+                if key_node.value in first:
+                    problems.append(Problem(path, line, field, f"duplicate key (also on line {first[key_node.value]}): give each key once"))
+                else:
+                    first[key_node.value] = line
+                stack.append((value_node, field))
+    return problems
 
 
 class _Values(yaml.constructor.SafeConstructor, yaml.resolver.Resolver):

@@ -96,6 +96,24 @@ def snapshot(folder: Path) -> dict[str, tuple[str, int]]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+def replace_keeping_stamp(path: Path, data: str) -> None:
+    """Other bytes of the same size, the modification time set back: what cp -p or rsync -t leave."""
+    before = path.stat()
+    assert len(data.encode()) == before.st_size
+    path.write_text(data)
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_mtime_ns == before.st_mtime_ns
+
+
+def fake_distribution(folder: Path, name: str, version: str) -> str:
+    """A folder that, first on sys.path, makes importlib.metadata report `name` at `version`
+    (the .dist-info an upgrade leaves); the folder, as a sys.path entry."""
+    dist = folder / f"{name.lower()}-{version}.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    return str(folder)
+
+
 @pytest.fixture(params=["scan", "walk"])
 def listing(request, monkeypatch):
     """Builds list the output's files in a process of their own from the start ("scan", forced

@@ -448,7 +448,7 @@ STORY = "---\ntitle: T\npublished: 2024-02-03 09:54\n{}\n---\nBody.\n"
     # an image URL that urlsplit cannot parse crashed the page
     ('image: {src: "https://[x", alt: A}', "content/world/a.md:4: image.src: 'https://[x' is not a URL that parses (Invalid IPv6 URL)"),
     # an alias longer than a file name may be failed only when the output was written
-    ("aliases: [/" + "x" * 300 + "/]", "content/world/a.md:4: aliases: item 1 ('/" + "x" * 77 + "…) must be a path on this site, like /2019/05/old-story/"),
+    ("aliases: [/" + "x" * 300 + "/]", "content/world/a.md:4: aliases: item 1 ('/" + "x" * 77 + "…) is too long for a file path: holds a name of 300 bytes, over the 200 a folder or file name may have"),
     # NUL cannot be written into a page; an invisible control character alone is no title
     ('kicker: {a: ["\\0"]}', "content/world/a.md:4: kicker: contains a NUL character; retype that part"),
 ])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import article, cli, leftovers, mounted, needs_mount, remount, snapshot, write_site
+from conftest import NOW, article, cli, leftovers, mounted, needs_mount, remount, snapshot, write_site
 
 STORY = "content/world/a.md"
 
@@ -98,7 +98,7 @@ def test_a_journal_is_finished_before_a_content_problem_can_stop_the_build(tmp_p
     finished = contents(_clean(site, tmp_path, "finished"))
     killed = subprocess.run([sys.executable, "-c", textwrap.dedent("""
         import os, sys, generator.output as output
-        def killed(stage, out):
+        def killed(stage, out, durable=True):
             os._exit(9)          # as a SIGKILL right after the journal was committed
         output._apply = killed
         from generator.cli import run
@@ -209,7 +209,7 @@ def test_an_output_on_its_own_file_system_survives_a_kill_inside_the_journal(tmp
         write_site(site, {STORY: article("A story, edited", "2024-02-03 09:54:00")}, site_toml=None)
         killed = subprocess.run([sys.executable, "-c", textwrap.dedent("""
             import os, sys, generator.output as output
-            output._apply = lambda stage, out: os._exit(9)
+            output._apply = lambda *args: os._exit(9)
             from generator.cli import run
             sys.argv = ["broadsheet", "build", sys.argv[1]]
             run()
@@ -307,3 +307,17 @@ def test_staged_files_reach_the_disk_before_the_output_changes(tmp_path, monkeyp
     else:                   # the whole new folder before it takes the output's place
         assert events[0] == ("sync", stage) and events[1][0] == "rename"
     assert {rel: (out / rel).read_bytes() for rel in files} == files
+
+
+def test_the_dev_servers_folder_is_not_synced(make_site, monkeypatch):
+    """It is made again whenever the server starts: syncing it would only slow every rebuild."""
+    import generator.output as output
+    from generator.build import BuildOptions, build_site
+    synced = []
+    monkeypatch.setattr(output, "sync_tree", synced.append)
+    monkeypatch.setattr(output, "sync_folder", synced.append)
+    site = make_site(site_files())
+    build_site(site, BuildOptions(now=NOW, output=site / ".broadsheet/serve", preview=True))
+    assert synced == [] and (site / ".broadsheet/serve/world/a/index.html").is_file()
+    build_site(site, BuildOptions(now=NOW))
+    assert synced

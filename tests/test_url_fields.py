@@ -265,3 +265,23 @@ def test_serve_shows_a_bad_menu_entry_and_rebuilds_once_it_is_fixed(tmp_path):
         assert status == 200 and lxml.html.fromstring(page).xpath('//nav[@aria-label="Sections"]//a/@href') == ["/world/"]
     finally:
         server.stop()
+
+
+def test_site_paths_from_settings_and_data_are_under_the_base_path(tmp_path):
+    """A site served under a sub-path: a promo's, an author's and the publisher's site paths get
+    the base path, as menu links and pages do (else they point at another site on the host)."""
+    toml = (SITE_TOML.replace('base_url = "https://news.example/"', 'base_url = "https://news.example/paper/"')
+            .replace('url = "https://news.example/"', 'url = "/about/"')
+            + '\n[newsletter]\nheading = "Morning brief"\ntext = "Daily."\nurl = "/nl/"\nlabel = "Sign up"\n')
+    site = write_site(tmp_path / "site", {
+        "content/world/a.md": article("A", "2024-02-01", byline="Asha Rao"),
+        "data/authors.toml": '["Asha Rao"]\nbio = "Reporter."\nurl = "/about/asha/"\n'}, site_toml=toml)
+    done = cli("build", str(site))
+    assert done.returncode == 0, done.stderr
+    story = lxml.html.fromstring((site / "output/world/a/index.html").read_bytes())
+    assert "/paper/nl/" in story.xpath("//a/@href") and "/nl/" not in story.xpath("//a/@href")
+    profile = lxml.html.fromstring((site / "output/authors/asha-rao/index.html").read_bytes())
+    assert "/paper/about/asha/" in profile.xpath("//a/@href")
+    ld = [json.loads(s) for s in story.xpath("//script[@type='application/ld+json']/text()")]
+    publishers = [item["publisher"] for item in ld if "publisher" in item]
+    assert publishers and all(p["url"] == "https://news.example/paper/about/" for p in publishers)
