@@ -736,16 +736,20 @@ def _unchanged_build(last: LastBuild, inputs: str, untouched: Callable[[], bool]
 def _refresh_clock_files(config: SiteConfig, published: list[Article], now: datetime, output: Path,
                          cache: BuildCache, parsed: dict, last: LastBuild) -> BuildResult:
     """The no-change build: rewrite the news sitemap if the clock moved a story out of (or into)
-    its 48-hour window — atomically, in place — and leave every other file alone."""
+    its 48-hour window — through the sink, as every write — and leave every other file alone."""
     records = dict(cache.previous_pages(output))
     body = build_news_sitemap(config.base_url, config.publisher.name or config.title, config.language, published, now)
-    target = output / "news-sitemap.xml"
-    if target.read_bytes() != body:
-        tmp = output / ".news-sitemap.xml.tmp"
-        tmp.write_bytes(body)
-        os.replace(tmp, target)
-        st = target.stat()
-        records["news-sitemap.xml"] = PageRecord("", st.st_size, st.st_mtime_ns)
+    if (output / "news-sitemap.xml").read_bytes() != body:
+        files = set(records) | {MARKER}     # the output is as the last build left it: the caller saw so
+        sink = DiskSink(output, lambda: files)
+        try:
+            sink.write("news-sitemap.xml", body)
+            sink.commit(files)
+        except BaseException:
+            sink.abort()
+            raise
+        written = sink.stat("news-sitemap.xml")
+        records["news-sitemap.xml"] = PageRecord("", written.size, written.mtime_ns)
     cache.save(parsed, output, records, last)
     return _result(output, last.counts, rendered=0)
 

@@ -171,6 +171,32 @@ def test_a_no_change_rebuild_only_refreshes_what_the_clock_changes(make_site, tm
     assert changed == {"news-sitemap.xml"}
 
 
+def test_the_clock_driven_rewrite_goes_through_the_sink(make_site, tmp_path, monkeypatch):
+    """The no-change build's news sitemap is written as every file is: a crash while writing it
+    leaves the published folder as it was (no temporary file in it), and the next build finishes."""
+    from datetime import timedelta
+    import generator.output as output
+    recent = (NOW - timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S+00:00")
+    site = make_site({**corpus(), "content/world/fresh.md": article("Fresh story", recent)})
+    build_site(site, BuildOptions(now=NOW))
+    before = contents(site / "output")
+    written = []
+    real_write = output.DiskSink.write
+    monkeypatch.setattr(output.DiskSink, "write", lambda self, rel, data: (written.append(rel), real_write(self, rel, data))[1])
+    killed_after_the_journal(site, monkeypatch, now=NOW + timedelta(days=3))
+    assert written == ["news-sitemap.xml"]
+    assert set(contents(site / "output")) == set(before)      # nothing of the killed build's in the output
+    build_site(site, BuildOptions(now=NOW + timedelta(days=3)))
+    assert "Fresh story" not in (site / "output/news-sitemap.xml").read_text() and not leftovers(site)
+    assert contents(site / "output") == contents(_clean_at(site, tmp_path, NOW + timedelta(days=3)))
+
+
+def _clean_at(site, tmp_path, now):
+    out = tmp_path / "clean-at"
+    build_site(site, BuildOptions(now=now, output=out, cache=False))
+    return out
+
+
 def test_sources_unchanged_since_the_last_build_are_not_read_again(make_site, tmp_path, monkeypatch):
     from generator import content
     monkeypatch.setattr(content, "RACY_NS", 0)     # trust a stamp however recent (files here are seconds old)
@@ -307,7 +333,7 @@ def test_cached_rebuilds_through_every_edit_equal_clean_builds_with_the_output_l
     assert (kind == "scan") == (len(made) == len(EDITS))
 
 
-def killed_after_the_journal(site, monkeypatch) -> None:
+def killed_after_the_journal(site, monkeypatch, now=NOW) -> None:
     """A build of the site killed right after its patch's journal was written, before applying it."""
     import generator.output as output
     real_apply = output._apply
@@ -316,7 +342,7 @@ def killed_after_the_journal(site, monkeypatch) -> None:
         raise KeyboardInterrupt
     monkeypatch.setattr(output, "_apply", crash)
     with pytest.raises(KeyboardInterrupt):
-        build_site(site, BuildOptions(now=NOW))
+        build_site(site, BuildOptions(now=now))
     monkeypatch.setattr(output, "_apply", real_apply)
 
 
