@@ -313,7 +313,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
     theme = find_theme(site_dir, config.theme)
     output = (options.output or site_dir / "output").absolute()
     cache = kept.begin(parse_key(config)) if kept else BuildCache.open(site_dir, options.cache, parse_key(config))
-    scan = _scan_output(output, cache) if sink is None and kept is None else None
+    scan = _scan_output(output, cache) if sink is None else None
     try:
         read_ns = time.time_ns()
         sources, source_problems = read_sources(site_dir, config.markdown.max_file_size, cache.unchanged)
@@ -360,7 +360,6 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         last_build = LastBuild(inputs, {}, same_sources, clock and clock.when, held, settings, marks=marks)
 
         # nothing changed since the last build of this output? then only the clock can change a file
-        # (not taken by the dev server, which renders from the Site of its last build)
         last = cache.builds.get(str(output)) if scan is not None else None
         if last is not None:
             unchanged = _unchanged_build(last, inputs, scan.untouched)

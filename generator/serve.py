@@ -284,6 +284,7 @@ class Rebuild:
     previewed: int = 0          # pages of edited stories shown before the full rebuild
     preview_ms: float = 0.0     # from the rebuild's start to those pages being served
     reloaded: list[str] | None = None   # the URL paths told to reload (None: every open page)
+    planned: int = 0            # pages planned (the rest show no story that changed: see plan.plan())
 
     def log_line(self) -> str:
         if not self.ok:
@@ -397,7 +398,7 @@ class DevServer:
             self.clock = result.clock
             self.last_site = result.site or self.last_site
             return (Rebuild(changes, True, result.rendered, result.pages, result.sources - result.articles_cached,
-                            previewed=len(early), preview_ms=preview_ms), result.changed, early)
+                            previewed=len(early), preview_ms=preview_ms, planned=result.planned), result.changed, early)
         except BuildError as exc:
             return Rebuild(changes, False, problems=list(exc.problems)), None, early
         except Exception as exc:   # noqa: BLE001 - a bug must not stop the writer's loop: show it, keep serving
