@@ -40,7 +40,11 @@ class Site:
 
     def page_key(self, template: str, *parts: Any) -> str:
         """The key of a page rendered from `template`: site-wide facts, the template's own files,
-        and what the page shows (`parts`)."""
+        and what the page shows (`parts`). A template missing from the keys (not in PAGE_TEMPLATES)
+        is a bug that would leave its pages unrendered after an edit to it: it fails loudly."""
+        if self.template_keys and template not in self.template_keys:
+            raise LookupError(f"page template {template!r} is not in plan.PAGE_TEMPLATES: its pages would "
+                              "never be rendered again when it changes")
         return fingerprint(self.key, template, self.template_keys.get(template, ""), *parts)
 
     def digest(self, a: Article) -> str:

@@ -160,3 +160,20 @@ def test_the_sitemaps_pages_worked_out_without_a_plan_are_the_plans(make_site, t
     site = build_site(site_dir, BuildOptions(now=NOW)).site
     from_plan = [(job.url_path, job.modified) for job in plan(site) if job.in_sitemap]
     assert len(from_plan) > 40 and sitemap_entries(site) == from_plan
+
+
+def test_every_page_template_the_plan_uses_is_keyed_and_an_unkeyed_one_fails_loudly(make_site, monkeypatch):
+    """A page template missing from PAGE_TEMPLATES would never render again when edited (its
+    pages' keys would not hold its files): planning such a page is an error, not a stale page."""
+    import generator.plan as plan_module
+    site_dir = make_site({**corpus(), "content/world/s00.md": story(0, aliases="[/old/zero/]")})
+    result = build_site(site_dir, BuildOptions(now=NOW))
+    used = {job.template for job in plan(result.site)}
+    assert used <= plan_module.PAGE_TEMPLATES and {"article.html", "list.html", "redirect.html"} <= used
+    monkeypatch.setattr(plan_module, "PAGE_TEMPLATES", plan_module.PAGE_TEMPLATES - {"archive.html"})
+    import generator.build as build_module
+    monkeypatch.setattr(build_module, "PAGE_TEMPLATES", plan_module.PAGE_TEMPLATES)
+    (site_dir / "templates").mkdir()
+    (site_dir / "templates/archive.html").write_text('{% extends "base.html" %}{% block content %}<h1>Archive</h1>{% endblock %}')
+    with pytest.raises(LookupError, match="archive.html"):
+        build_site(site_dir, BuildOptions(now=NOW))
