@@ -21,7 +21,7 @@ from .data import load_authors
 from .deps import template_keys
 from .feeds import absolutize, build_feeds
 from .jsonfeed import build_json_feed
-from .sitemaps import NEWS_WINDOW, build_news_sitemap, build_robots, build_sitemaps, sitemap_files
+from .sitemaps import build_news_sitemap, build_robots, build_sitemaps, news_window_changes, sitemap_files
 from .images import image_sizes
 from .lock import output_lock, site_lock
 from .listings import build_taxonomy, duplicate_urls, newest_first, select
@@ -710,7 +710,7 @@ class Clock(NamedTuple):
     """When the clock alone next changes a build's output, and why."""
     when: datetime
     path: str       # the story
-    what: str       # "is due" | "leaves the news sitemap"
+    what: str       # "is due" | "enters the news sitemap" | "leaves the news sitemap"
 
 
 def clock_next(articles: list[Article], published: list[Article], now: datetime, options: BuildOptions) -> Clock | None:
@@ -719,10 +719,8 @@ def clock_next(articles: list[Article], published: list[Article], now: datetime,
     waiting = options.preview or not options.future
     due = [Clock(a.published, a.path, "is due") for a in articles
            if waiting and a.published > now and (options.drafts or not a.draft) and not (options.preview and a.draft)]
-    cutoff = (now.astimezone(timezone.utc) - NEWS_WINDOW).astimezone(now.tzinfo)    # 48 hours, not 48 on the wall clock
-    leaving = [Clock(a.published.astimezone(timezone.utc) + NEWS_WINDOW, a.path, "leaves the news sitemap")
-               for a in published if a.published >= cutoff]
-    return min(due + leaving, default=None)
+    window = [Clock(when, a.path, what) for when, a, what in news_window_changes(published, now)]
+    return min(due + window, key=lambda c: (c.when, c.what != "is due"), default=None)   # "is due" says more
 
 
 def _unchanged_build(last: LastBuild, inputs: str, untouched: Callable[[], bool]) -> dict[str, int] | None:

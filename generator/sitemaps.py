@@ -102,10 +102,26 @@ def news_language(tag: str) -> str:
     return "zh"
 
 
+def in_news_window(a: Article, now: datetime) -> bool:
+    """Published in the 48 hours up to now (48 hours, whatever the wall clocks did meanwhile)."""
+    return now.astimezone(timezone.utc) - NEWS_WINDOW <= a.published <= now
+
+
+def news_window_changes(articles: Sequence[Article], now: datetime) -> list[tuple[datetime, Article, str]]:
+    """When the clock alone next moves each story into or out of the news window: the one rule
+    in_news_window() says, seen from `now`."""
+    changes = []
+    for a in articles:
+        if a.published > now:
+            changes.append((a.published, a, "enters the news sitemap"))
+        elif in_news_window(a, now):
+            changes.append((a.published.astimezone(timezone.utc) + NEWS_WINDOW, a, "leaves the news sitemap"))
+    return changes
+
+
 def news_articles(articles: Sequence[Article], now: datetime) -> list[Article]:
     """What belongs in the news sitemap: published in the 48 hours up to now, newest first, at most 1,000."""
-    start = now.astimezone(timezone.utc) - NEWS_WINDOW      # 48 hours, whatever the wall clocks did meanwhile
-    recent = [a for a in articles if start <= a.published <= now]
+    recent = [a for a in articles if in_news_window(a, now)]
     recent.sort(key=lambda a: a.published, reverse=True)   # stable: ties keep the given order
     return recent[:NEWS_MAX_URLS]
 

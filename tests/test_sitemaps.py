@@ -190,3 +190,21 @@ def test_robots_names_every_sitemap():
         "User-agent: *\nAllow: /\n\n"
         "Sitemap: https://news.example/edition/sitemap.xml\n"
         "Sitemap: https://news.example/edition/news-sitemap.xml\n")
+
+
+def test_a_story_built_ahead_of_its_time_enters_the_news_sitemap_by_the_clock(make_site, tmp_path):
+    """With --future a story is on the site before its time but in the news sitemap only from its
+    time on: the clock must say so, or a no-change build after that time keeps it out."""
+    from generator.build import build_site
+    from conftest import article
+    soon = NOW + timedelta(hours=1)
+    site = make_site({"content/world/soon.md": article("Soon", soon.strftime("%Y-%m-%d %H:%M:%S+00:00")),
+                      "content/world/old.md": article("Old", "2024-01-01 10:00:00")})
+    first = build_site(site, BuildOptions(now=NOW, future=True))
+    assert first.clock is not None and first.clock.when == soon and first.clock.what == "enters the news sitemap"
+    later = soon + timedelta(minutes=1)
+    build_site(site, BuildOptions(now=later, future=True))
+    clean = tmp_path / "clean"
+    build_site(site, BuildOptions(now=later, future=True, output=clean, cache=False))
+    assert "world/soon/" in (site / "output/news-sitemap.xml").read_text()
+    assert (site / "output/news-sitemap.xml").read_bytes() == (clean / "news-sitemap.xml").read_bytes()
