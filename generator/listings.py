@@ -17,13 +17,20 @@ from .urls import slugify
 T = TypeVar("T")
 
 
+# The one statement of how listings are ordered: (field, newest/largest first?), most significant
+# first. Every listing keeps this order (it filters the site's list, never sorts it again), and a
+# rebuild plans only the changed stories' pages only while the site's list is in the same order
+# as at the last build (build.changed_stories()): a rule added here needs nothing else.
+LISTING_ORDER: tuple[tuple[str, bool], ...] = (("published", True), ("path", False))
+
+
 def newest_first(articles: Iterable[Article]) -> list[Article]:
     """Newest first; ties broken by path so the order never depends on the file system.
-    (Two stable sorts: by path, then by time, newest first. Times in one zone compare quickly.)"""
-    return sorted(sorted(articles, key=_path), key=_published, reverse=True)
-
-
-_path, _published = attrgetter("path"), attrgetter("published")
+    (One stable sort per LISTING_ORDER field, least significant first. Times in one zone compare quickly.)"""
+    ordered = list(articles)
+    for name, descending in reversed(LISTING_ORDER):
+        ordered.sort(key=attrgetter(name), reverse=descending)
+    return ordered
 
 
 def select(articles: Iterable[Article], now: datetime, drafts: bool, future: bool) -> list[Article]:

@@ -3,6 +3,8 @@
 one of them. Its output and its pages' keys must be a full plan's, always."""
 import shutil
 
+import lxml.html
+
 import pytest
 
 from generator.build import BuildOptions, build_site, parse_key
@@ -177,3 +179,21 @@ def test_every_page_template_the_plan_uses_is_keyed_and_an_unkeyed_one_fails_lou
     (site_dir / "templates/archive.html").write_text('{% extends "base.html" %}{% block content %}<h1>Archive</h1>{% endblock %}')
     with pytest.raises(LookupError, match="archive.html"):
         build_site(site_dir, BuildOptions(now=NOW))
+
+
+def test_a_new_ordering_rule_reaches_partial_rebuilds_without_touching_the_planner(make_site, tmp_path, monkeypatch):
+    """Listings ordered by when a story last changed (a rule a newsroom may choose): an `updated:`
+    edit moves a story up every listing. The rule is stated once (listings.LISTING_ORDER), and a
+    rebuild plans only what changed only while the site's list keeps its order, so the new rule
+    needs nothing in the planner: a clean build and a cached one agree."""
+    import generator.listings as listings
+    monkeypatch.setattr(listings, "LISTING_ORDER", (("modified", True), ("path", False)))
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    edit(13, updated="2024-05-20 09:00:00")(site)          # an old story, updated: now the newest
+    build_site(site, BuildOptions(now=NOW))
+    clean = tmp_path / "clean"
+    build_site(site, BuildOptions(now=NOW, output=clean, cache=False))
+    assert contents(site / "output") == contents(clean)
+    first_card = lxml.html.parse(str(clean / "index.html")).xpath("//h2//a/text()")
+    assert first_card and first_card[0] == "Story 13"
