@@ -7,6 +7,7 @@ previous output, so it keeps its modification time and sync tools skip it.
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import stat
@@ -399,29 +400,29 @@ def recover(output: Path) -> bool:
 
 # ---- Durability: what a build says it wrote is on the disk ----
 
+@functools.lru_cache(maxsize=1)
 def _syncfs():
     """libc's syncfs(fd) where there is one (Linux): one call writes out a whole file system,
-    far cheaper than an fsync() per file. Else None (os.sync() is used)."""
+    far cheaper than an fsync() per file. Else None (os.sync() is used). Looked up on first use:
+    a build that writes nothing never pays for importing ctypes."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return None
     try:
         import ctypes
-        import ctypes.util
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        return libc.syncfs
+        return ctypes.CDLL(None, use_errno=True).syncfs     # the process's own symbols hold libc's
     except (OSError, AttributeError):
         return None
 
 
-_SYNCFS = _syncfs() if hasattr(os, "O_DIRECTORY") else None
-
-
 def sync_tree(folder: Path) -> None:
     """Write every file under `folder` (and all else on its file system) out to the disk."""
-    if _SYNCFS is None:
+    syncfs = _syncfs()
+    if syncfs is None:
         os.sync()
         return
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        if _SYNCFS(fd) != 0:
+        if syncfs(fd) != 0:
             os.sync()
     finally:
         os.close(fd)
