@@ -69,8 +69,8 @@ def test_a_symlink_out_of_the_site_is_refused(make_site, tmp_path):
 
 
 def test_a_symlink_inside_the_site_is_followed_once(make_site):
-    site = make_site({"content/world/a.md": article("A"), "shared/sport/b.md": article("B")})
-    os.symlink("../shared/sport", site / "content/sport")           # a folder kept elsewhere in the site
+    site = make_site({"content/world/a.md": article("A"), "kept/sport/b.md": article("B")})
+    os.symlink("../kept/sport", site / "content/sport")           # a folder kept elsewhere in the site
     os.symlink("world", site / "content/again")                      # the same stories twice
     sources, problems = read_sources(site)
     assert [s.path for s in sources] == ["content/sport/b.md", "content/world/a.md"]
@@ -84,10 +84,10 @@ def test_a_fifo_named_like_a_story_is_refused_not_read(make_site):
 
 
 def test_a_content_folder_that_links_out_of_the_site_is_refused(tmp_path):
-    (tmp_path / "shared/world").mkdir(parents=True)
-    (tmp_path / "shared/world/a.md").write_text(article())
+    (tmp_path / "kept/world").mkdir(parents=True)
+    (tmp_path / "kept/world/a.md").write_text(article())
     site = write_site(tmp_path / "site", {})
-    os.symlink(tmp_path / "shared", site / "content")
+    os.symlink(tmp_path / "kept", site / "content")
     sources, [p] = read_sources(site)
     assert sources == [] and p.path == "content" and "outside the site folder" in p.message
 
