@@ -359,12 +359,14 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         marks = frozenset(a.path for a in published if not a.draft and a.published > at) if options.preview else frozenset()
         last_build = LastBuild(inputs, {}, same_sources, clock and clock.when, held, settings, marks=marks)
 
+        durable = not options.preview       # (the dev server's folder is made again whenever it starts: not synced)
+
         # nothing changed since the last build of this output? then only the clock can change a file
         last = cache.builds.get(str(output)) if scan is not None else None
         if last is not None:
             unchanged = _unchanged_build(last, inputs, scan.untouched)
             if unchanged is not None:
-                result = _refresh_clock_files(config, published, now, output, cache, parsed,
+                result = _refresh_clock_files(config, published, now, output, cache, parsed, durable,
                                               last._replace(inputs=inputs, sources=same_sources, until=last_build.until,
                                                             scheduled=held))
                 result.phases, result.seconds = phases, time.perf_counter() - started
@@ -391,7 +393,6 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         # render and write: unchanged outputs are carried over, the rest made (in parallel): the feeds
         # in a process of their own while this one plans the pages, then the pages in workers
         own_sink = sink is None
-        durable = not options.preview       # the dev server's folder is made again whenever it starts
         sink = sink or (DiskSink(output, scan.files, scan.touched, durable) if scan is not None
                         else DiskSink(output, durable=durable))
         previous = cache.previous_pages(output) if own_sink else {}
@@ -731,14 +732,14 @@ def _unchanged_build(last: LastBuild, inputs: str, untouched: Callable[[], bool]
 
 
 def _refresh_clock_files(config: SiteConfig, published: list[Article], now: datetime, output: Path,
-                         cache: BuildCache, parsed: dict, last: LastBuild) -> BuildResult:
+                         cache: BuildCache, parsed: dict, durable: bool, last: LastBuild) -> BuildResult:
     """The no-change build: rewrite the news sitemap if the clock moved a story out of (or into)
     its 48-hour window — through the sink, as every write — and leave every other file alone."""
     records = dict(cache.previous_pages(output))
     body = build_news_sitemap(config.base_url, config.publisher.name or config.title, config.language, published, now)
     if (output / "news-sitemap.xml").read_bytes() != body:
         files = set(records) | {MARKER}     # the output is as the last build left it: the caller saw so
-        sink = DiskSink(output, lambda: files)
+        sink = DiskSink(output, lambda: files, durable=durable)
         try:
             sink.write("news-sitemap.xml", body)
             sink.commit(files)

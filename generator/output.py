@@ -175,7 +175,7 @@ class DiskSink:
         expected = set(staged) if expected is None else set(expected)
         expected.add(MARKER)
         if not self.output.is_dir():
-            if self.replacing or self.inside:   # the files this build kept as they were went with it
+            if self.replacing:   # the files this build kept as they were went with it
                 raise BuildError([Problem(str(self.output), None, "", "the output folder was removed during the "
                                           "build; nothing was written. Build again")])
             (self.stage / MARKER).write_bytes(MARKER_TEXT)
@@ -300,9 +300,13 @@ def stages_inside(output: Path) -> bool:
         return False
     try:
         return (os.path.ismount(output) or os.stat(output.parent).st_dev != os.stat(output).st_dev
-                or not os.access(output.parent, os.W_OK | os.X_OK))
+                or not _parent_writable(output))
     except OSError:
         return True
+
+
+def _parent_writable(output: Path) -> bool:
+    return os.access(output.parent, os.W_OK | os.X_OK)
 
 
 def stage_folder(output: Path, inside: bool) -> Path:
@@ -448,6 +452,6 @@ def lock_path(output: Path) -> Path:
     """Where the output's lock lives: beside the output, or inside it where its parent cannot be
     written (a read-only bind mount around a writable output)."""
     output = real_output(output)
-    if output.is_dir() and not os.access(output.parent, os.W_OK | os.X_OK):
+    if output.is_dir() and not _parent_writable(output):
         return output / LOCK_NAME
     return output.parent / f".{output.name}.broadsheet-lock"

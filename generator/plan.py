@@ -108,13 +108,6 @@ class PageJob:
     def context(self) -> dict[str, Any]:
         return self.make_context()
 
-    def owner(self) -> str:
-        """Who writes this file, for error messages."""
-        if self.template == "redirect.html":
-            return f"a redirect (aliases) from {self.inputs[0]}"
-        return f"the {self.template.removesuffix('.html')} page /{self.url_path}" + (
-            f" ({self.inputs[0]})" if self.template == "article.html" else "")
-
 
 _path, _second, _modified_of = attrgetter("path"), itemgetter(1), attrgetter("modified")
 
