@@ -49,8 +49,16 @@ def versions(names: Iterable[str]) -> dict[str, str | None]:
     distribution names. Read from the names of the .dist-info folders on sys.path, the first one
     of a name winning as it does for importlib.metadata (which costs ~30 ms to import and ask, on
     the path of a build that finds nothing changed); it is asked only about a name not found so."""
+    found = _distributions(tuple(sys.path))
+    return {name: found.get(_normal(name)) or _metadata_version(name) for name in names}
+
+
+@lru_cache(maxsize=4)
+def _distributions(path: tuple[str, ...]) -> dict[str, str]:
+    """{normalised project name: version ('' for an .egg-info)} of the first .dist-info or
+    .egg-info of each name on `path`: listed once per sys.path, not once per library asked about."""
     found: dict[str, str] = {}
-    for entry in sys.path:
+    for entry in path:
         try:
             listed = os.listdir(entry or ".")
         except OSError:     # not a folder (a zip file, say), or gone
@@ -61,7 +69,7 @@ def versions(names: Iterable[str]) -> dict[str, str | None]:
                 project, _, version = stem.partition("-")
                 # (an .egg-info's name need not hold its version: importlib.metadata is asked then)
                 found.setdefault(_normal(project), version if kind == "dist-info" else "")
-    return {name: found.get(_normal(name)) or _metadata_version(name) for name in names}
+    return found
 
 
 @lru_cache(maxsize=None)
