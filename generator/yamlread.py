@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .config import CONTROL_CHARS
-from .problems import Problem, show  # show: re-exported, where it was first
+from .problems import Problem, key_name, show  # show: re-exported, where it was first
 
 try:
     _Loader = yaml.CSafeLoader
@@ -284,5 +284,5 @@ def clean_values(path: str, data: dict[str, Any], lines: dict[str, int]) -> tupl
 
 
 def field_name(key: Any) -> str:
-    """A key as it can appear in a problem's field: printable text as it is, anything else shown."""
-    return key if isinstance(key, str) and key.isprintable() and len(key) <= 80 else show(key)
+    """A key as it can appear in a problem's field: problems.key_name() for text, else shown."""
+    return key_name(key) if isinstance(key, str) else show(key)
