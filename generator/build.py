@@ -230,8 +230,11 @@ def _collisions(jobs: list[PageJob], static: dict[str, Path], data: list[str], s
     for job in jobs:
         owners.setdefault(job.path, []).append(_owner(job, sections))
     for rel, path in static.items():
-        shown = path.relative_to(site_dir).as_posix() if path.is_relative_to(site_dir) else str(path)
-        owners.setdefault(rel, []).append(Owner(shown, "", f"the static file {shown}"))
+        if path.is_relative_to(site_dir):
+            shown = path.relative_to(site_dir).as_posix()
+            owners.setdefault(rel, []).append(Owner(shown, "", f"the static file {shown}"))
+        else:       # the bundled theme's, whose folder is wherever Broadsheet is installed
+            owners.setdefault(rel, []).append(Owner(str(path), "", f"the theme's static file {rel}"))
     for rel in data:
         owners.setdefault(rel, []).append(Owner("", "", f"the generated file /{rel}"))
     problems = []

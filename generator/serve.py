@@ -262,7 +262,7 @@ def error_page(problems: Sequence[Problem]) -> bytes:
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>Build failed: {count} problem{'s' if count != 1 else ''}</title>\n"
             "<style>body{font:1rem/1.5 system-ui,sans-serif;margin:2rem;color:#1a1a1a;background:#fff}"
-            "h1{color:#a3151b;font-size:1.5rem}pre{white-space:pre-wrap;background:#f5f3ef;padding:1rem;"
+            "h1{color:#a3151b;font-size:1.5rem}pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f5f3ef;padding:1rem;"
             "border-left:4px solid #a3151b}</style>\n</head>\n<body>\n"
             f"<main>\n<h1>Build failed: {count} problem{'s' if count != 1 else ''}</h1>\n"
             f"<pre class=\"problems\">{lines}</pre>\n"
