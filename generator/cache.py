@@ -44,8 +44,9 @@ def code_key() -> str:
     the fast paths on: an upgrade of any (or a local change to Broadsheet, or BROADSHEET_SPEEDUPS)
     never reuses old results, nor templates compiled by another Jinja or code generator."""
     h = hashlib.sha256(speedups.signature().encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     h.update(repr((sys.implementation.name, sys.version, library_versions())).encode())
     return h.hexdigest()
 

@@ -223,3 +223,23 @@ def find_sources(site: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Source]
     if problems:
         raise BuildError(problems)
     return sources
+
+
+def static_files(site: Path, theme: Path) -> dict[str, Path]:
+    """Theme's static/ then the site's static/: the site's file wins. A symbolic link that leads
+    outside its static/ folder is not followed (a link to ~/.ssh must never be published)."""
+    files: dict[str, Path] = {}
+    for root in (theme / "static", site / "static"):
+        if not root.is_dir():
+            continue
+        real_root = os.path.realpath(root)
+        for folder, dirs, names in os.walk(root, followlinks=False):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(names):
+                f = Path(folder) / name
+                if name.startswith(".") or not f.is_file():
+                    continue
+                if f.is_symlink() and os.path.commonpath([real_root, os.path.realpath(f)]) != real_root:
+                    continue
+                files[f.relative_to(root).as_posix()] = f
+    return files

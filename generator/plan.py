@@ -4,15 +4,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property, partial
+from functools import cached_property, lru_cache, partial
 from operator import attrgetter, itemgetter
 from typing import AbstractSet, Any, Callable
 
 from .cache import fingerprint
 from .config import SiteConfig
+from .feeds import build_feeds
+from .jsonfeed import build_json_feed
 from .listings import Related, Taxonomy, paginate
 from .model import Article
 from .present import Presenter, preview_status
+from .sitemaps import build_news_sitemap, build_robots, build_sitemaps, sitemap_files
 from .urls import output_file, page_path
 from .views import ArchiveMonth, ArchiveYear, Pagination, SectionBlock
 
@@ -319,3 +322,59 @@ def _const(context: dict[str, Any]) -> Callable[[], dict[str, Any]]:
 
 def _article_context(p: Presenter, a: Article, rel: list[Article]) -> dict[str, Any]:
     return {"site": p.site(a.section), "page": p.article_meta(a), "article": p.article(a, rel)}
+
+
+@dataclass(frozen=True)
+class DataJob:
+    """A generated file (feed, sitemap): made only when its key changed since the last build."""
+    path: str
+    key: str
+    make: Callable[[], bytes]
+
+
+def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
+    """The feeds: RSS, Atom and JSON Feed of the site, RSS of each section and author (or, given
+    `touching`, those of them that show one of these stories: see plan()). They need the
+    stories, not the pages, so they can be made while the pages are planned."""
+    config, tax = site.config, site.tax
+    size = config.feed_size
+    shows = Shown(site, touching)
+
+    def feed_key(path: str, items: list[Article]) -> str:
+        return fingerprint(site.key, path, site.digests_of(items[:size]))
+
+    def feeds(title: str, items: list[Article], home: str, rss: str, atom: str | None = None) -> list[DataJob]:
+        if not shows(items[:size]):
+            return []
+        made = lru_cache(maxsize=1)(partial(build_feeds, config, items, title, home, rss, atom))   # RSS and Atom from one pass
+        out = [DataJob(rss, feed_key(rss, items), lambda: made()[rss])]
+        if atom:
+            out.append(DataJob(atom, feed_key(atom, items), lambda: made()[atom]))
+        return out
+
+    out = feeds(config.title, site.articles, "", "feed.xml", "atom.xml")
+    if shows(site.articles[:size]):
+        out.append(DataJob("feed.json", feed_key("feed.json", site.articles),
+                           partial(build_json_feed, config.base_url, config.title, config.description,
+                                   config.language, site.articles, "", "feed.json", size)))
+    for slug, section in tax.sections.items():
+        out += feeds(f"{config.title}: {section.name}", tax.section_articles[slug], f"{slug}/", f"{slug}/feed.xml")
+    for slug, author in tax.authors.items():
+        out += feeds(f"{config.title}: {author.shown_name}", tax.author_articles[slug],
+                     f"authors/{slug}/", f"authors/{slug}/feed.xml")
+    return out
+
+
+def site_files(site: Site, entries: list[tuple[str, datetime | None]] | None, now: datetime) -> list[DataJob]:
+    """Sitemaps of these pages (see sitemap_entries(); None: as the last build wrote them), the
+    news sitemap and robots.txt: cheap to make, and they depend on every page or on the clock."""
+    config = site.config
+    out = []
+    if entries is not None:
+        made = lru_cache(maxsize=1)(partial(build_sitemaps, config.base_url, entries))
+        key = fingerprint(site.key, "sitemaps", entries)
+        out += [DataJob(name, key, partial(lambda name: made()[name], name)) for name in sitemap_files(len(entries))]
+    out.append(DataJob("news-sitemap.xml", "", partial(build_news_sitemap, config.base_url,
+                       config.publisher.name or config.title, config.language, site.articles, now)))
+    out.append(DataJob("robots.txt", "", partial(build_robots, config.base_url, ["sitemap.xml", "news-sitemap.xml"])))
+    return out

@@ -12,22 +12,7 @@ from jinja2.compiler import CodeGenerator, optimizeconst
 
 from . import speedups
 from .problems import BuildError, Problem
-
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def bundled_themes() -> Path:
-    """Themes shipped with broadsheet: inside the installed package, or the source checkout's."""
-    inside = PACKAGE_DIR / "themes"
-    return inside if inside.is_dir() else PACKAGE_DIR.parent / "themes"
-
-
-def find_theme(site: Path, name: str) -> Path:
-    """A site's own themes/NAME first, else a bundled theme."""
-    for root in (site / "themes", bundled_themes()):
-        if (root / name / "templates").is_dir():
-            return root / name
-    raise BuildError([Problem("site.toml", None, "theme", f"no theme named {name!r} in {site / 'themes'} or among the bundled themes")])
+from .theme import template_folders
 
 
 def make_environment(site: Path, theme: Path, compiled: Path | None = None) -> jinja2.Environment:
@@ -35,7 +20,7 @@ def make_environment(site: Path, theme: Path, compiled: Path | None = None) -> j
     lacks (say, a page kind added in a later version) comes from the bundled default theme.
     `compiled`: a folder to keep compiled templates in between builds (Jinja checks each one
     against its template's source); compiling the default theme costs ~0.15 s per process."""
-    folders = [site / "templates", theme / "templates", bundled_themes() / "default" / "templates"]
+    folders = template_folders(site, theme)
     loaders = [jinja2.FileSystemLoader(str(d)) for d in dict.fromkeys(folders) if d.is_dir()]
     # Jinja's own, unless its code generation is verified for the installed Jinja (see _Environment)
     environment = _Environment if speedups.enabled("jinja_codegen") else jinja2.Environment

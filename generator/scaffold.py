@@ -111,7 +111,7 @@ def _argument(field: str, value: str) -> Problem | None:
 
 def new_theme(site: Path, name: str) -> Path:
     """Copy the bundled default theme into SITE/themes/NAME for full customisation."""
-    from .render import bundled_themes
+    from .theme import bundled_themes
     slug = slugify(name)
     if not slug or slug != name:
         raise BuildError([Problem(name, None, "theme", f"use a plain lower-case name such as {slug or 'my-theme'!r}")])

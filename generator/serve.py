@@ -31,7 +31,8 @@ from .frontmatter import parse_article
 from .plan import Site, article_preview
 from .lock import LOCK
 from .problems import BuildError, Problem
-from .render import bundled_themes, find_theme, make_environment, render
+from .render import make_environment, render
+from .theme import bundled_themes, find_theme
 from .serve_guard import host_allowed, location
 from .urls import Urls
 

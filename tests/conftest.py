@@ -118,20 +118,20 @@ def fake_distribution(folder: Path, name: str, version: str) -> str:
 def listing(request, monkeypatch):
     """Builds list the output's files in a process of their own from the start ("scan", forced
     on here for small sites), or walk it when they commit ("walk"); the records of the scans made."""
-    import generator.build as build
+    import generator.incremental.outputs as outputs
     made = []
     if request.param == "scan":
-        monkeypatch.setattr(build, "SCAN_OUTPUT_FROM", 0)
-        real = build._Scan
+        monkeypatch.setattr(outputs, "SCAN_OUTPUT_FROM", 0)
+        real = outputs.OutputScan
 
         class Recorded(real):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
                 if self.background is not None:     # looked at in a process of its own
                     made.append(self)
-        monkeypatch.setattr(build, "_Scan", Recorded)
+        monkeypatch.setattr(outputs, "OutputScan", Recorded)
     else:
-        monkeypatch.setattr(build, "SCAN_OUTPUT_FROM", 10**9)
+        monkeypatch.setattr(outputs, "SCAN_OUTPUT_FROM", 10**9)
     return request.param, made
 
 

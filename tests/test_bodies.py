@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from generator import bodies, cache as cache_module
-from generator.build import BuildOptions, build_site, parse_all, parse_key
+from generator.build import BuildOptions, build_site, parse_key
+from generator.phases import parse_all
 from generator.cache import BuildCache
 from generator.config import load_config
 from generator.content import Source

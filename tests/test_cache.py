@@ -373,14 +373,15 @@ def test_what_recovery_writes_is_not_taken_for_the_last_builds_output(make_site,
 
 
 def test_a_build_that_cannot_fork_to_list_the_output_lists_it_itself(make_site, tmp_path, monkeypatch):
-    import generator.build as build
+    import generator.incremental.outputs as outputs
+    from generator.parallel import Background
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
-    monkeypatch.setattr(build, "SCAN_OUTPUT_FROM", 0)
+    monkeypatch.setattr(outputs, "SCAN_OUTPUT_FROM", 0)
 
     def no_fork(self, fn):
         raise BlockingIOError(11, "Resource temporarily unavailable")
-    monkeypatch.setattr(build.Background, "__init__", no_fork)
+    monkeypatch.setattr(Background, "__init__", no_fork)
     (site / "output/stray.html").write_text("left here by hand")
     EDITS[0][1](site)
     build_site(site, BuildOptions(now=NOW))

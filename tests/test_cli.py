@@ -20,7 +20,7 @@ def test_build_prints_one_summary_line(tmp_path):
     assert cli("build", str(site), "-q").stdout == ""
     verbose = cli("build", str(site), "-v", "--no-cache").stdout
     phases = [line.split()[0] for line in verbose.splitlines() if line.startswith("  ") and " ms" in line]
-    assert phases == ["load", "parse", "plan", "render", "feeds", "write"]
+    assert phases == ["load", "parse", "model", "plan", "render", "feeds", "write"]
 
 
 def test_build_defaults_to_the_current_folder_and_honours_output(tmp_path):

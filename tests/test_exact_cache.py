@@ -151,3 +151,22 @@ def zone_file(name: str) -> bytes:
             with open(os.path.join(folder, name), "rb") as f:
                 return f.read()
     return importlib.resources.files("tzdata.zoneinfo").joinpath(name).read_bytes()
+
+
+def test_the_code_key_covers_every_module_of_the_package_subpackages_included(tmp_path):
+    """A change to the incremental engine (generator/incremental/) decides what is stale: an old
+    cache must not be trusted by new engine code, as by any other module of Broadsheet."""
+    import shutil
+    package = os.path.dirname(cache.__file__)
+    copy = tmp_path / "pkg"
+    shutil.copytree(package, copy / "generator", ignore=shutil.ignore_patterns("__pycache__", "themes"))
+
+    def key() -> str:
+        env = {**os.environ, "PYTHONPATH": str(copy)}
+        return subprocess.run([sys.executable, "-c", "from generator.cache import code_key; print(code_key())"],
+                              env=env, cwd=tmp_path, capture_output=True, text=True, check=True).stdout.strip()
+
+    before = key()
+    with open(copy / "generator/incremental/last.py", "a") as f:
+        f.write("\n# a change to the engine\n")
+    assert key() != before

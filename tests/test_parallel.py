@@ -77,7 +77,8 @@ def test_a_background_process_returns_its_value_or_raises_its_error():
 
 
 def test_a_feed_that_fails_in_its_own_process_fails_the_build_and_leaves_the_output(make_site, monkeypatch):
-    import generator.build as build
+    import generator.phases as build
+    import generator.plan as planner
     from generator.problems import BuildError
     files = {f"content/world/story-{i:03d}.md": article(f"Story {i}", f"2024-01-{1 + i % 28:02d} 10:00:00")
              for i in range(build.BACKGROUND_FEEDS_FROM)}
@@ -91,7 +92,7 @@ def test_a_feed_that_fails_in_its_own_process_fails_the_build_and_leaves_the_out
     def broken(*args, **kwargs):
         where.write_text(str(os.getpid()))
         raise OSError(28, "No space left on device", "feed.xml")
-    monkeypatch.setattr(build, "build_feeds", broken)       # the forked process inherits it
+    monkeypatch.setattr(planner, "build_feeds", broken)       # the forked process inherits it
     try:
         build_site(site, BuildOptions(now=NOW, workers=2))
     except BuildError as exc:
@@ -105,7 +106,8 @@ def test_a_feed_that_fails_in_its_own_process_fails_the_build_and_leaves_the_out
 
 @pytest.mark.parametrize("why", ["no fork", "fork fails"])
 def test_without_fork_the_feeds_are_made_in_this_process(make_site, tmp_path, monkeypatch, why):
-    import generator.build as build
+    import generator.phases as build
+    import generator.plan as planner
     from generator.parallel import Background
     if why == "no fork":
         monkeypatch.setattr(Background, "available", staticmethod(lambda: False))

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import NOW, article, cli, text_of, write_site
 from generator.build import BuildOptions, build_site
-from generator.render import bundled_themes
+from generator.theme import bundled_themes
 from generator.serve import (Change, ChangeKind, Debouncer, DevServer, EVENTS_PATH, classify, error_page, inject,
                              relevant, reload_kind)
 from generator.problems import Problem

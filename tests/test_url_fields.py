@@ -182,7 +182,7 @@ def test_a_control_character_in_a_settings_table_is_a_problem(make_site, toml, f
 @pytest.mark.parametrize("name", ["{outside}", "../outside", "..", "", "a\\\\b"])
 def test_a_theme_is_a_folder_name_not_a_path(tmp_path, name):
     import shutil
-    from generator.render import bundled_themes
+    from generator.theme import bundled_themes
     shutil.copytree(bundled_themes() / "default", tmp_path / "outside")    # a theme outside the site
     name = name.format(outside=tmp_path / "outside")
     site = write_site(tmp_path / "site", {"content/world/a.md": STORY}, f"theme = {toml_string(name)}\n" + SITE_TOML)

@@ -1,0 +1,58 @@
+"""Keys of a build's inputs: equal keys, equal output (see cache.fingerprint())."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..cache import code_key, files_fingerprint, fingerprint, zone_key
+from ..config import SiteConfig
+from ..content import Source
+from ..model import Article
+from ..theme import template_folders
+
+
+def made_with(config: SiteConfig) -> tuple[str, str, str]:
+    """What shapes every output besides the site's files: the settings, Broadsheet's code and the
+    libraries it runs on (code_key()), and the rules of the site's time zone."""
+    return repr(config), code_key(), zone_key(config.timezone)
+
+
+def parse_key(config: SiteConfig) -> str:
+    """Everything besides a file's bytes that shapes its parsed article: the settings and
+    Broadsheet's own code, so a cache from another version is never trusted."""
+    return fingerprint(*made_with(config))
+
+
+def templates_key(site_dir: Path, theme: Path) -> str:
+    """Every template a page may be rendered from: the site's, the theme's, the default theme's."""
+    return files_fingerprint(*template_folders(site_dir, theme))
+
+
+def settings_key(config: SiteConfig, templates: str, flags: tuple[bool, ...], authors: dict,
+                 static: list[tuple[str, str]]) -> str:
+    """Everything a build is made from besides its stories: settings, templates, data, static files
+    (by their bytes: BuildCache.digests()), and the build's flags (drafts, future, preview)."""
+    return fingerprint(*made_with(config), templates, repr(sorted(authors.items())), static, *flags)
+
+
+def sources_key(settings: str, sources: list[Source]) -> str:
+    """Everything a build is made from, as known before parsing: with the same settings_key() and
+    sources (bytes, by their stamps), only the clock can change the output."""
+    return fingerprint(settings, [(s.path, s.digest) for s in sources])
+
+
+def inputs_key(sources: str, published: list[Article], now: datetime, preview: bool) -> str:
+    """Everything a build's output is made from, except the clock's effect on the news sitemap: its
+    sources_key() and which stories are published (and, in a preview, which are drafts or scheduled)."""
+    marks = [(a.path, a.draft, a.published > now) for a in published] if preview else []
+    return fingerprint(sources, [a.path for a in published], marks)
+
+
+def site_key(config: SiteConfig, authors: dict, tax: Any, newest: datetime | None,
+             sizes: dict[str, tuple[int, int]], preview: bool = False) -> str:
+    """Everything site-wide that a page may show: when it changes, every page is rendered again.
+    (Templates are not in it: each page's key has the files of its own template; see deps.py.)"""
+    return fingerprint(*made_with(config), repr(sorted(authors.items())), list(tax.sections.items()),
+                       list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None,
+                       sorted(sizes.items()), preview)

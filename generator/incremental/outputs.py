@@ -1,0 +1,112 @@
+"""What the last build left in the output folder, and whether the folder is still as it was left.
+
+Each file a build writes is recorded (PageRecord: the key it was made from, its size and
+modification time). The next build of the same output compares: a file changed, removed or
+added by hand is made again, never taken for the build's own.
+"""
+from __future__ import annotations
+
+import os
+from functools import partial
+from pathlib import Path
+from stat import S_ISREG
+from typing import Any, Iterable
+
+from ..cache import PageRecord
+from ..output import MARKER, DiskSink, files_in
+from ..parallel import Background
+
+SCAN_OUTPUT_FROM = 2000     # files in the last output: below this, listing them costs less than a fork
+
+
+class OutputScan:
+    """What the output holds: its files, and which of the last build's files are not as that build
+    left them (gone, or of another size or modification time). Looked at in a process of its own
+    from the start of a build when the output is big (~0.15 s at 10,000 stories, on a core the
+    build leaves idle until it renders); else, or where no process can be forked, when first
+    asked. Read-only: callers do not change what it returns."""
+
+    def __init__(self, output: Path, records: dict[str, PageRecord], fork: bool):
+        self.output, self.records = output, records
+        self.background = Background.start(partial(look, output, records)) if fork else None
+        self.looked: tuple[set[str], set[str]] | None = None
+
+    @classmethod
+    def start(cls, output: Path, records: dict[str, PageRecord]) -> "OutputScan":
+        """Start looking at the output, in a process of its own if a big output is there."""
+        return cls(output, records, fork=len(records) >= SCAN_OUTPUT_FROM and output.is_dir())
+
+    def _result(self) -> tuple[set[str], set[str]]:
+        if self.looked is None:
+            if self.background is not None:
+                self.looked, self.background = self.background.result(), None
+            else:
+                self.looked = look(self.output, self.records)
+        return self.looked
+
+    def files(self) -> set[str]:
+        return self._result()[0]
+
+    def touched(self) -> set[str]:
+        return self._result()[1]
+
+    def untouched(self) -> bool:
+        """The output holds exactly the files the last build recorded, each as it was left."""
+        return bool(self.records) and not self.touched() and self.files() == set(self.records) | {MARKER}
+
+    def cancel(self) -> None:
+        if self.background is not None:
+            self.background.cancel()
+            self.background = None
+
+
+def look(output: Path, records: dict[str, PageRecord]) -> tuple[set[str], set[str]]:
+    """The files in the output, and those of `records` that are not as recorded."""
+    files = files_in(output) if output.is_dir() else set()
+    root = str(output)
+    touched = set()
+    for rel, record in records.items():
+        try:
+            st = os.lstat(f"{root}/{rel}")
+        except OSError:
+            touched.add(rel)
+            continue
+        if not S_ISREG(st.st_mode) or st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
+            touched.add(rel)
+    return files, touched
+
+
+def carry(sink: Any, path: str, key: str, record: PageRecord | None) -> bool:
+    """Carry an unchanged file over from the previous output instead of making it again."""
+    if not key or record is None or record.key != key or not isinstance(sink, DiskSink):
+        return False
+    return sink.carry(path, record.size, record.mtime_ns)
+
+
+def carried(sink: Any, jobs: Iterable[Any], previous: dict[str, PageRecord]) -> dict[str, PageRecord]:
+    """The previous build's records of the jobs whose files are kept as they are."""
+    return {job.path: previous[job.path] for job in jobs if carry(sink, job.path, job.key, previous.get(job.path))}
+
+
+def records_after(output: Path, keyed: Iterable[tuple[str, str]], kept: dict[str, PageRecord],
+                  sink: Any) -> dict[str, PageRecord]:
+    """What the output holds after a build: each file's key, size and modification time, for the
+    (path, key) pairs it made or copied. A file carried over keeps its record (`kept`); the sink
+    knows the files it wrote."""
+    records = {}
+    root = str(output)
+    written = sink.stat if isinstance(sink, DiskSink) else lambda rel: None
+    for path, key in keyed:
+        if path in kept:
+            records[path] = kept[path]
+            continue
+        done = written(path)
+        if done is not None:
+            records[path] = PageRecord(key, done.size, done.mtime_ns)
+            continue
+        try:
+            st = os.stat(f"{root}/{path}")
+        except OSError:
+            continue
+        records[path] = PageRecord(key, st.st_size, st.st_mtime_ns)
+    return records

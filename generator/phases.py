@@ -1,0 +1,217 @@
+"""The phases of a build that make something: parse the stories, render the pages, write the data
+files, check that every output can be written. (build.py calls them in order; a build that
+finds nothing changed never imports this module, nor the template engine, Markdown or lxml.)"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import AbstractSet, NamedTuple, Protocol
+
+import jinja2
+
+from . import bodies
+from .cache import BuildCache, PageRecord
+from .config import SiteConfig
+from .content import Source
+from .model import Article
+from .output import MARKER, DiskSink, Written, clashes
+from .parallel import Background, release_memory, run_chunks
+from .plan import DataJob, PageJob
+from .feeds import absolutize
+from .problems import Problem
+from .sitemaps import build_news_sitemap
+from .render import render
+from .urls import Urls
+
+
+class Sink(Protocol):
+    def write(self, rel: str, data: bytes) -> None: ...
+    def commit(self, expected: set[str] | None = None) -> None: ...
+    def abort(self) -> None: ...
+
+
+ParseResult = tuple[Article | None, list[Problem]]
+
+
+def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None], start: int, stop: int) -> list[ParseResult]:
+    from .frontmatter import parse_article     # (YAML and Markdown: imported only where something is parsed)
+    sources, config, store = shared
+    zone, base_path = config.zone, Urls(config.base_url).base_path
+    # the bodies go to a file of the cache, and only where each is goes back (see bodies.py)
+    writer = bodies.Writer(store[0], bodies.new_name(store[1])) if store is not None else None
+    results = [parse_article(s.path, s.bytes(), zone, base_path, config.permalink, markdown=config.markdown,
+                             keep_body=writer and writer.add)
+               for s in sources[start:stop]]
+    if writer is not None and not writer.close():     # the cache cannot be written: the bodies stay in memory
+        results = [(replace(a, body_html=writer.recall(a.body_html)) if a is not None else None, found)
+                   for a, found in results]
+    return results
+
+
+def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
+              cache: BuildCache | None = None) -> tuple[list[Article], list[Problem], dict[str, tuple[str, ParseResult]]]:
+    """Every source -> its article or its problems, from the cache where the bytes are unchanged;
+    the rest spread over `workers` processes. Also returns what the next build's cache holds."""
+    results: dict[str, ParseResult] = {}
+    misses = []
+    for source in sources:
+        hit = cache.parsed(source.path, source.digest) if cache else None
+        if hit is not None:
+            results[source.path] = hit
+        else:
+            misses.append(source)
+    store = cache.body_store() if cache else None
+    parsed = [r for chunk in run_chunks(_parse_range, (misses, config, store), len(misses), workers) for r in chunk] if misses else []
+    for source, result in zip(misses, parsed):
+        results[source.path] = result
+    articles, problems = [], []
+    for source in sources:
+        article, found = results[source.path]
+        problems += found
+        if article is not None:
+            articles.append(article)
+    keep = {s.path: (s.digest, results[s.path]) for s in sources}
+    return articles, problems, keep
+
+
+def _render_range(shared: tuple[jinja2.Environment, list[PageJob], Sink], start: int, stop: int) -> dict[str, Written]:
+    env, jobs, sink = shared
+    for job in jobs[start:stop]:
+        sink.write(job.path, render(env, job.template, job.context).encode("utf-8"))
+    return sink.drain() if isinstance(sink, DiskSink) else {}
+
+
+def render_pages(env: jinja2.Environment, jobs: list[PageJob], sink: Sink, workers: int,
+                 data: list[DataJob] = ()) -> float:
+    """Render every page job and hand it to the sink, in worker processes for a disk sink (which
+    then learns what its workers wrote). The data jobs (feeds, sitemaps) are made here meanwhile:
+    in a worker, their memory would come on top of what rendering has grown it to by then.
+    Returns the seconds spent on the data jobs."""
+    spent = 0.0
+
+    def make_data() -> None:
+        nonlocal spent
+        started = time.perf_counter()
+        write_data(sink, data)
+        if data:
+            absolutize.cache_clear()
+            release_memory()
+        spent = time.perf_counter() - started
+
+    disk = isinstance(sink, DiskSink)
+    for written in run_chunks(_render_range, (env, jobs, sink), len(jobs), workers if disk else 1, meanwhile=make_data):
+        if disk:
+            sink.absorb(written)
+    return spent
+
+
+class Owner(NamedTuple):
+    """Who writes an output file, for a problem that names the file to change and its field."""
+    path: str       # a content file, a static file, or '' for a page or file the build makes itself
+    field: str
+    what: str
+
+
+def _owner(job: PageJob, sections: AbstractSet[str]) -> Owner:
+    if job.template == "redirect.html":
+        return Owner(job.inputs[0], "aliases", f"the redirect from /{job.path.removesuffix('index.html')}")
+    if job.template == "article.html":
+        return Owner(job.inputs[0], "slug", f"the page of {job.inputs[0]}")
+    section = job.url_path.partition("/")[0]
+    if job.template == "list.html" and section in sections and job.inputs and (
+            job.url_path == f"{section}/" or job.url_path.startswith(f"{section}/page/")):
+        return Owner(job.inputs[0], "section", f"the page of section '{section}' /{job.url_path}")
+    return Owner("", "", f"the {job.template.removesuffix('.html')} page /{job.url_path}")
+
+
+def _blame_first(owner: Owner) -> int:
+    """Which owner a clash is reported against: an alias (it can name any path), then a story's
+    own page, then its section's, then a static file, then what the build makes by itself."""
+    return ("aliases", "slug", "section").index(owner.field) if owner.field else 3 if owner.path else 4
+
+
+def collisions(jobs: list[PageJob], static: dict[str, Path], data: list[str], site_dir: Path,
+                sections: AbstractSet[str]) -> list[Problem]:
+    """Outputs that cannot all be written: one file twice, a file where another output needs a
+    folder, or a name the output folder keeps for itself. Found before anything is written."""
+    found = clashes([*(job.path for job in jobs), *static, *data])
+    if not found:
+        return []
+    owners: dict[str, list[Owner]] = {}
+    for job in jobs:
+        owners.setdefault(job.path, []).append(_owner(job, sections))
+    for rel, path in static.items():
+        if path.is_relative_to(site_dir):
+            shown = path.relative_to(site_dir).as_posix()
+            owners.setdefault(rel, []).append(Owner(shown, "", f"the static file {shown}"))
+        else:       # the bundled theme's, whose folder is wherever Broadsheet is installed
+            owners.setdefault(rel, []).append(Owner(str(path), "", f"the theme's static file {rel}"))
+    for rel in data:
+        owners.setdefault(rel, []).append(Owner("", "", f"the generated file /{rel}"))
+    problems = []
+    for rel, other in found:
+        mine = owners[rel]
+        theirs = owners[other] if other and other != rel else []
+        blamed = min([*mine, *theirs], key=_blame_first)
+        if other == rel:
+            others = " and ".join(o.what for o in mine if o is not blamed)
+            message = f"{blamed.what} would be written to /{rel}, as {others} is"
+        elif other:
+            message = (f"/{rel} ({' and '.join(o.what for o in mine)}) is a file, but /{other} "
+                       f"({' and '.join(o.what for o in theirs)}) needs it to be a folder")
+        else:
+            message = f"{' and '.join(o.what for o in mine)} would be written to /{rel}, a name the output keeps for itself"
+        problems.append(Problem(blamed.path or rel, None, blamed.field, message))
+    return problems
+
+
+def scheduled(articles: list[Article], now: datetime) -> list[Article]:
+    """Stories held back because their time has not come (drafts are not scheduled), soonest first."""
+    return sorted((a for a in articles if not a.draft and a.published > now), key=lambda a: (a.published, a.path))
+
+
+def write_data(sink: Sink, data: list[DataJob]) -> None:
+    for item in data:
+        sink.write(item.path, item.make())
+
+
+def make_data(sink: DiskSink, data: list[DataJob]) -> tuple[float, dict[str, Written]]:
+    """Make data jobs into a disk sink (in a process of its own): the time it took and what it wrote."""
+    started = time.perf_counter()
+    write_data(sink, data)
+    return time.perf_counter() - started, sink.drain()
+
+
+
+
+BACKGROUND_FEEDS_FROM = 200    # stories: below this, forking for the feeds costs more than it saves
+
+
+def stop(background: Background | None, sink: Sink) -> None:
+    """A failed build: the feeds' process stops before the staged files go."""
+    if background is not None:
+        background.cancel()
+    sink.abort()
+
+
+def refresh_news_sitemap(config: SiteConfig, published: list[Article], now: datetime, output: Path,
+                         previous: dict[str, PageRecord], durable: bool) -> dict[str, PageRecord]:
+    """Rewrite the news sitemap of an output otherwise as the last build left it, if the clock moved
+    a story out of (or into) its 48-hour window — through the sink, as every write. The output's
+    records after that."""
+    records = dict(previous)
+    body = build_news_sitemap(config.base_url, config.publisher.name or config.title, config.language, published, now)
+    if (output / "news-sitemap.xml").read_bytes() != body:
+        files = set(records) | {MARKER}     # the output is as the last build left it: the caller saw so
+        sink = DiskSink(output, lambda: files, durable=durable)
+        try:
+            sink.write("news-sitemap.xml", body)
+            sink.commit(files)
+        except BaseException:
+            sink.abort()
+            raise
+        written = sink.stat("news-sitemap.xml")
+        records["news-sitemap.xml"] = PageRecord("", written.size, written.mtime_ns)
+    return records
