@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, AbstractSet, Any, Callable, NamedTuple, TypeVar
 
 from . import bodies
 from .cache import BuildCache, PageRecord
@@ -96,15 +96,19 @@ def held_back(site_dir: Path, now: datetime) -> list[Article]:
 
 
 def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Any = None,
-               cache: BuildCache | None = None) -> BuildResult:
+               cache: BuildCache | None = None, *, first: AbstractSet[str] = frozenset(),
+               shown: Callable[[str, bytes], None] | None = None) -> BuildResult:
     """Build the site at site_dir. Raises BuildError with every problem; writes nothing then.
     Two builds of one site, or into one output folder, never run at once: the second fails at
     once, saying so. What a killed build left half-done is finished or undone before anything
     else, so no problem found later can leave the output mixed.
-    `cache`: a BuildCache.in_memory() kept between the builds of one process (the dev server)."""
+    `cache`: a BuildCache.in_memory() kept between the builds of one process (the dev server).
+    `first`, `shown`: the pages of the stories at these source paths are rendered before any other
+    page, and each is handed to shown(output path, bytes) as soon as it is made (the dev server
+    serves an edited story's page then, while the rest of the build goes on)."""
     with collection_paused():
         if sink is not None:
-            return _build(site_dir, options, sink, cache)
+            return _build(site_dir, options, sink, cache, first, shown)
         site_dir = site_dir.absolute()
         output = (options.output or site_dir / "output").absolute()
         with site_lock(site_dir) as writable:
@@ -113,7 +117,7 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Any
                 recover(output)
                 if not writable:    # a read-only site folder: no cache can be kept in it
                     options, cache = replace(options, cache=False), None
-                return _build(site_dir, options, None, cache)
+                return _build(site_dir, options, None, cache, first, shown)
 
 
 def _output_lock(output: Path) -> Path:
@@ -166,6 +170,8 @@ class _Build:
         self.sink = sink
         self.now = options.now or datetime.now(timezone.utc)
         self.workers = worker_count(options.workers)
+        self.first: AbstractSet[str] = frozenset()              # see build_site()
+        self.shown: Callable[[str, bytes], None] | None = None
 
     def phase(self, name: str, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args), timed as the phase `name`."""
@@ -286,6 +292,7 @@ class _Build:
                 if background is not None:      # else the feeds are made here, while the pages render
                     fresh_data = []
             jobs = plan(site, changed)
+            early = phases.render_first(env, jobs, self.first, sink, self.shown) if self.first else set()
             if changed is None:
                 entries = [(job.url_path, job.modified) for job in jobs if job.in_sitemap]
             else:   # (the sitemaps show when each page last changed: only a story's update changes that)
@@ -308,7 +315,7 @@ class _Build:
             release_memory()
             kept.update(carried(sink, jobs, previous))
             kept.update(carried(sink, files, previous))
-            fresh = [job for job in jobs if job.path not in kept]
+            fresh = [job for job in jobs if job.path not in kept and job.path not in early]
             fresh_data += [d for d in files if d.path not in kept]
             seconds_on_data = phases.render_pages(env, fresh, sink, self.workers, fresh_data)
             if background is not None:
@@ -332,7 +339,7 @@ class _Build:
             "pages": len(jobs), "articles": len(site.articles), "sections": len(tax.sections), "tags": len(tax.tags),
             "files": len(jobs) + len(data) + len(loaded.static)}
         self.save(loaded, site, changed, parsed, counts, [*jobs, *data], kept, unplanned)
-        return self.result(counts, rendered=len(fresh), planned=len(jobs), sources=loaded.found,
+        return self.result(counts, rendered=len(fresh) + len(early), planned=len(jobs), sources=loaded.found,
                            articles_cached=cache.hits, read=loaded.read, changed=getattr(sink, "changed", None), site=site)
 
     def save(self, loaded: Loaded, site: Any, changed: set[str] | None, parsed: dict, counts: dict[str, int],
@@ -387,8 +394,10 @@ class _Build:
             self.scan.cancel()              # if it was not needed after all
 
 
-def _build(site_dir: Path, options: BuildOptions, sink: Any, kept: BuildCache | None) -> BuildResult:
+def _build(site_dir: Path, options: BuildOptions, sink: Any, kept: BuildCache | None,
+           first: AbstractSet[str], shown: Callable[[str, bytes], None] | None) -> BuildResult:
     build = _Build(site_dir, options, sink, kept)
+    build.first, build.shown = first, shown
     failed = True
     try:
         result = build.run()

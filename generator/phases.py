@@ -7,7 +7,7 @@ import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import AbstractSet, NamedTuple, Protocol
+from typing import AbstractSet, Callable, NamedTuple, Protocol
 
 import jinja2
 
@@ -105,6 +105,22 @@ def render_pages(env: jinja2.Environment, jobs: list[PageJob], sink: Sink, worke
         if disk:
             sink.absorb(written)
     return spent
+
+
+def render_first(env: jinja2.Environment, jobs: list[PageJob], first: AbstractSet[str], sink: Sink, shown: Callable[[str, bytes], None] | None) -> set[str]:
+    """Render, before any other page, the pages of the stories at the source paths `first`, each
+    handed to shown() as soon as it is written. Their paths. (Not asked whether a page could be
+    carried over unchanged: that waits for the look at the output, and rendering one page is cheap.)"""
+    done = set()
+    for job in jobs:
+        if job.template != "article.html" or job.inputs[0] not in first:
+            continue
+        data = render(env, job.template, job.context).encode("utf-8")
+        sink.write(job.path, data)
+        done.add(job.path)
+        if shown is not None:
+            shown(job.path, data)
+    return done
 
 
 class Owner(NamedTuple):

@@ -299,13 +299,6 @@ def _article_job(p: Presenter, site: Site, a: Article, rel: list[Article]) -> Pa
                    a.modified, (a.path, *map(_path, rel)), key=key)
 
 
-def article_preview(site: Site, a: Article, related: tuple[str, ...]) -> PageJob:
-    """The page of one story as the last build's `site` would show it, for the dev server to show
-    an edit at once, before the full rebuild (which may still change it: say, a new related story)."""
-    p = site.presenter()
-    return _article_job(p, site, a, site.articles_at(related))
-
-
 def related_key(articles: list[Article]) -> str:
     """Everything the choice of related stories depends on: each story's place, section and tags."""
     return fingerprint([(a.path, a.section, a.tags) for a in articles])

@@ -27,11 +27,8 @@ from urllib.parse import unquote
 from .build import BuildOptions, Clock, build_site, parse_key
 from .cache import BuildCache
 from .config import load_config
-from .frontmatter import parse_article
-from .plan import Site, article_preview
 from .lock import LOCK
 from .problems import BuildError, Problem
-from .render import make_environment, render
 from .theme import bundled_themes, find_theme
 from .serve_guard import host_allowed, location
 from .urls import Urls
@@ -324,11 +321,9 @@ class DevServer:
         self._observer = None
         self._watched: set[Path] = set()
         self._threads: list[threading.Thread] = []
-        # kept between rebuilds: the cache (in memory), the last build's site, pages shown early
+        # kept between rebuilds: the cache (in memory); during one, the pages it has shown early
         self.cache: BuildCache | None = None
-        self.last_site: Site | None = None
         self.overlay: dict[str, bytes] = {}     # output path -> page, served before the rebuild ends
-        self._env = None
         self._failed = True                     # the last rebuild failed (or none ran): reload every page
         self.clock: Clock | None = None         # when the clock next changes the site (from the last build)
 
@@ -361,9 +356,9 @@ class DevServer:
     def rebuild(self, changes: Sequence[Change] = ()) -> Rebuild:
         """Build once; never raises, whatever goes wrong (a problem in the site, or a bug: shown
         as a problem too). Logs one line and tells open pages.
-        An edit to stories already on the site is shown first: their pages are rendered from the
-        last build's site and served (open tabs showing them reload) while the full rebuild runs;
-        every other page is served from the last build meanwhile."""
+        The rebuild is build_site()'s, as `broadsheet build`'s, asked to render the pages of edited
+        stories first: each is served as soon as it is made (open tabs showing it reload) while the
+        rest of the rebuild goes on; every other page is served from the last build meanwhile."""
         changes = list(changes)
         started = time.perf_counter()
         self._idle.clear()
@@ -386,20 +381,23 @@ class DevServer:
         """The rebuild itself: (its record, the output files it changed, the pages shown early)."""
         early: dict[str, bytes] = {}
         try:
-            if any(c.kind in (ChangeKind.TEMPLATE, ChangeKind.CONFIG) for c in changes):
-                self._env = None
-            early = self._preview(changes)
-            preview_ms = 0.0
-            if early:
-                self.overlay = early
-                preview_ms = (time.perf_counter() - started) * 1000
-                self.events.publish("reload", self._url_paths(early))
+            shown_ms = 0.0
+
+            def shown(rel: str, page: bytes) -> None:
+                """An edited story's page, rendered first by the rebuild: served (open tabs showing
+                it reload) while the rest of the rebuild goes on."""
+                nonlocal shown_ms
+                early[rel] = self.overlay[rel] = page
+                shown_ms = shown_ms or (time.perf_counter() - started) * 1000
+                self.events.publish("reload", self._url_paths([rel]))
+
             self.clock = None      # (until a build says when)
-            result = self._build()
+            # (after a failed rebuild every open page reloads anyway: none is shown early)
+            first = frozenset() if self._failed else frozenset(c.path for c in changes if c.kind is ChangeKind.ARTICLE)
+            result = self._build(first, shown)
             self.clock = result.clock
-            self.last_site = result.site or self.last_site
             return (Rebuild(changes, True, result.rendered, result.pages, result.sources - result.articles_cached,
-                            previewed=len(early), preview_ms=preview_ms, planned=result.planned), result.changed, early)
+                            previewed=len(early), preview_ms=shown_ms, planned=result.planned), result.changed, early)
         except BuildError as exc:
             return Rebuild(changes, False, problems=list(exc.problems)), None, early
         except Exception as exc:   # noqa: BLE001 - a bug must not stop the writer's loop: show it, keep serving
@@ -431,36 +429,7 @@ class DevServer:
         """Output files -> the URL paths browsers show them at ('world/x/index.html' -> '/world/x/')."""
         return sorted(self.base_path + rel.removesuffix("index.html") for rel in rels)
 
-    def _preview(self, changes: Sequence[Change]) -> dict[str, bytes]:
-        """The pages of edited stories as the last build's site shows them, or {} when the change is
-        of another kind (a new or deleted story, a template, settings) or the story has a problem:
-        then the full rebuild decides, and reports."""
-        site = self.last_site
-        if site is None or self._failed or not changes or any(c.kind is not ChangeKind.ARTICLE for c in changes):
-            return {}
-        try:
-            config = site.config
-            base_path = Urls(config.base_url).base_path
-            related = self.cache.related[1] if self.cache else {}
-            pages = {}
-            for change in changes:
-                old = site.by_path.get(change.path)
-                if old is None or change.path not in related:
-                    return {}
-                data = (self.site / change.path).read_bytes()
-                article, problems = parse_article(change.path, data, config.zone, base_path, config.permalink,
-                                                  markdown=config.markdown)
-                if problems or article is None or article.url_path != old.url_path or article.draft != old.draft:
-                    return {}
-                if self._env is None:
-                    self._env = make_environment(self.site, find_theme(self.site, config.theme))
-                job = article_preview(site, article, related[change.path])
-                pages[job.path] = render(self._env, job.template, job.context).encode("utf-8")
-            return pages
-        except Exception:   # noqa: BLE001 - an early look is a courtesy: the full rebuild reports problems
-            return {}
-
-    def _build(self):
+    def _build(self, first: frozenset[str] = frozenset(), shown: Callable[[str, bytes], None] | None = None):
         if self.cache is None:
             try:
                 key = parse_key(load_config(self.site))
@@ -469,12 +438,12 @@ class DevServer:
             self.cache = BuildCache.in_memory(self.site, key)
         for _ in range(50):   # a `broadsheet build` of the same site may hold the lock for a moment
             try:
-                return build_site(self.site, self.options(), cache=self.cache)
+                return build_site(self.site, self.options(), cache=self.cache, first=first, shown=shown)
             except BuildError as exc:
                 if not (len(exc.problems) == 1 and exc.problems[0].path.endswith(str(LOCK))):
                     raise
                 time.sleep(0.2)
-        return build_site(self.site, self.options(), cache=self.cache)
+        return build_site(self.site, self.options(), cache=self.cache, first=first, shown=shown)
 
     def _refresh_site_facts(self, report: bool = True) -> None:
         """The base path pages link with, and the theme to watch (site.toml may change either).

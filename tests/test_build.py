@@ -258,3 +258,29 @@ def test_feed_dates_come_from_the_newest_story_not_the_clock(build):
     assert atom.feed.updated_parsed[:5] == (2024, 2, 3, 4, 24)
     assert "lastBuildDate" in (out / "feed.xml").read_text()
     assert json.loads((out / "feed.json").read_text())["items"][0]["date_modified"] == "2024-02-03T09:54:00+05:30"
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_pages_asked_for_first_are_rendered_before_any_other_and_handed_over_at_once(make_site, workers):
+    """The dev server's way of showing an edit at once: the same build, with the edited story's
+    page rendered first and handed to `shown` the moment it is made (the rest comes after)."""
+    from generator.output import MemorySink
+    from conftest import NOW
+    files = {f"content/world/s{i:03d}.md": article(f"Story {i}", f"2024-01-{1 + i % 28:02d} 10:00:00", tags="[t]")
+             for i in range(450)}       # enough for the pages to be rendered by worker processes
+    site = make_site(files)
+    order: list[str] = []
+
+    class Recording(MemorySink):
+        def write(self, rel: str, data: bytes) -> None:
+            order.append(rel)
+            super().write(rel, data)
+
+    handed: list[tuple[str, bytes, int]] = []
+    sink = Recording()
+    build_site(site, BuildOptions(now=NOW, workers=workers), sink=sink, first={"content/world/s123.md"},
+               shown=lambda rel, data: handed.append((rel, data, len(order))))
+    [(rel, data, written_before)] = handed
+    assert rel == "world/s123/index.html" and sink.files[rel] == data and b"Story 123" in data
+    assert written_before == 1 and order[0] == rel      # nothing was written before it
+    assert order.count(rel) == 1                        # and it is not rendered again
