@@ -165,7 +165,8 @@ class _Build:
         self.output = (options.output or self.site_dir / "output").absolute()
         self.cache = kept.begin(parse_key(self.config)) if kept else BuildCache.open(self.site_dir, options.cache, parse_key(self.config))
         self.own_sink = sink is None    # (a sink handed in: a test's, in memory; no last build then)
-        self.scan = outputs.OutputScan.start(self.output, self.cache.previous_pages(self.output)) if self.own_sink else None
+        self.scan = (outputs.OutputScan.start(self.output, self.cache.previous_pages(self.output),
+                                              self.cache.previous_folders(self.output)) if self.own_sink else None)
         self.last: LastBuild | None = self.cache.builds.get(str(self.output)) if self.own_sink else None
         self.sink = sink
         self.now = options.now or datetime.now(timezone.utc)
@@ -209,7 +210,7 @@ class _Build:
 
     def unchanged(self, loaded: Loaded) -> BuildResult:
         """The build that finds nothing changed: it only keeps the stamps of files read again."""
-        self.cache.save(None, None, None)
+        self.cache.save(None, self.output, None, folders=self.scan.folders())   # (stamped afresh if it was listed)
         last = self.last
         return self.result(last.counts, scheduled=[] if self.options.future else list(last.scheduled),
                            sources=loaded.found, articles_cached=loaded.found, read=loaded.read,
@@ -234,11 +235,12 @@ class _Build:
         """The same stories published as last time, and the output as left: only the news sitemap
         can change (a story moved out of, or into, its 48-hour window), through the sink as every write."""
         from .phases import refresh_news_sitemap
-        records = refresh_news_sitemap(self.config, published.articles, self.now, self.output,
-                                       self.cache.previous_pages(self.output), durable=not self.options.preview)
+        records, folders = refresh_news_sitemap(self.config, published.articles, self.now, self.output,
+                                                self.cache.previous_pages(self.output), self.scan.folders,
+                                                durable=not self.options.preview)
         last = self.last._replace(inputs=published.inputs, sources=loaded.sources_key,
                                   until=published.clock and published.clock.when, scheduled=published.held)
-        self.cache.save(parsed, self.output, records, last)
+        self.cache.save(parsed, self.output, records, last, folders)
         return self.result(last.counts, rendered=0, sources=loaded.found, articles_cached=self.cache.hits,
                            read=loaded.read, scheduled=published.held, clock=published.clock)
 
@@ -274,7 +276,7 @@ class _Build:
         from .plan import feed_jobs, plan, related_of, sitemap_entries, site_files
         cache, output, durable = self.cache, self.output, not self.options.preview
         # (the dev server's folder is made again whenever it starts: not synced)
-        sink = self.sink = self.sink or (DiskSink(output, self.scan.files, self.scan.touched, durable)
+        sink = self.sink = self.sink or (DiskSink(output, self.scan.files, self.scan.touched, durable, self.scan.folders)
                                          if self.scan is not None else DiskSink(output, durable=durable))
         previous = cache.previous_pages(output) if self.own_sink else {}
         unplanned = as_left(self.last, site.key, site.related is not None, sink, previous) if changed is not None else None
@@ -359,7 +361,7 @@ class _Build:
                          loaded.settings, site.key, self.related,
                          stories_after(self.last if changed is not None else None, changed, site.articles, parsed, shape),
                          this.marks)
-        self.cache.save(parsed, self.output, records, last)
+        self.cache.save(parsed, self.output, records, last, self.sink.folder_stamps)
 
     def check(self, loaded: Loaded, articles: list[Article], problems: list[Problem]) -> None:
         """Every problem of every story at once, or none."""

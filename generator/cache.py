@@ -122,6 +122,7 @@ class BuildCache:
     builds: dict[str, Any] = field(default_factory=dict)      # output -> what build.py keeps to spot a no-change build
     related: tuple[str, dict[str, tuple[str, ...]]] = ("", {})   # (related key, path -> related paths)
     template_deps: tuple[str, dict[str, str]] = ("", {})   # (templates key, page template -> its files' hash)
+    folders: dict[str, dict[str, tuple[int, int, int]]] = field(default_factory=dict)  # output -> its folders' stamps (output.FolderStamp)
     hits: int = 0
     prefix: str = ""        # the names of this build's body files start with it
     new_stamps: dict[str, tuple[Stamp, str]] | None = None
@@ -144,6 +145,8 @@ class BuildCache:
         cache.builds = saved.get("builds", {})
         cache.related = saved.get("related", ("", {}))
         cache.template_deps = saved.get("template_deps", ("", {}))
+        cache.folders = _typed(lambda folders: {output: dict(stamps) for output, stamps in folders.items()},
+                               saved.get("folders"))
         return cache
 
     @property
@@ -240,9 +243,11 @@ class BuildCache:
         return out
 
     def save(self, articles: dict[str, tuple[str, Any]] | None, output: Path | None,
-             pages: dict[str, PageRecord] | None, build: Any = None) -> None:
+             pages: dict[str, PageRecord] | None, build: Any = None,
+             folders: dict[str, tuple[int, int, int]] | None = None) -> None:
         """Write the cache atomically; a failure to write it never fails the build. Only the
-        article shards that changed are rewritten (None: the articles were not even looked at)."""
+        article shards that changed are rewritten (None: the articles were not even looked at).
+        `folders`: the stamps of the output's folders, kept with its records (see output.DiskSink)."""
         if self.folder is None:
             return
         stamps = self.new_stamps if self.new_stamps is not None else self.stamps
@@ -254,7 +259,12 @@ class BuildCache:
         elif articles is not None:
             self._articles = dict(articles)
         self.stamps = dict(stamps)
+        if output is not None and pages is None and folders is not None and self.folders.get(str(output)) != folders:
+            self.folders[str(output)] = folders     # (the output is as the last build left it: its records hold)
+            if self.persist:
+                _dump(self.folder / "pages.pickle", self._pages_file())
         if output is not None and pages is not None:
+            self.folders[str(output)] = folders or {}
             self.pages[str(output)] = pages
             if build is not None:
                 self.builds[str(output)] = build
@@ -281,7 +291,8 @@ class BuildCache:
     # one (13,502 page records at 10k stories cost ~70 ms to write that way, plain ones ~5 ms)
     def _pages_file(self) -> dict[str, Any]:
         pages = {output: dict(zip(records, map(tuple, records.values()))) for output, records in self.pages.items()}
-        return {"pages": pages, "builds": self.builds, "related": self.related, "template_deps": self.template_deps}
+        return {"pages": pages, "builds": self.builds, "related": self.related, "template_deps": self.template_deps,
+                "folders": self.folders}
 
     def _stamps_file(self, stamps: dict[str, tuple[Stamp, str]]) -> dict[str, Any]:
         return {"parse_key": self.parse_key, "stamps": {path: (tuple(stamp), digest) for path, (stamp, digest) in stamps.items()}}
@@ -324,6 +335,9 @@ class BuildCache:
 
     def previous_pages(self, output: Path) -> dict[str, PageRecord]:
         return self.pages.get(str(output), {})
+
+    def previous_folders(self, output: Path) -> dict[str, tuple[int, int, int]]:
+        return self.folders.get(str(output), {})
 
 
 def _body(entry: tuple[str, Any]) -> Any:

@@ -11,6 +11,7 @@ import functools
 import os
 import shutil
 import stat
+import threading
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -81,11 +82,14 @@ class DiskSink:
     PATCH_SHARE = 0.2     # patch in place when at most this share of the files change
 
     def __init__(self, output: Path, existing: Callable[[], set[str]] | None = None,
-                 touched: Callable[[], set[str]] | None = None, durable: bool = True):
+                 touched: Callable[[], set[str]] | None = None, durable: bool = True,
+                 folders: Callable[[], dict[str, FolderStamp]] | None = None):
         """`existing()` lists the files in OUTPUT (default: files_in(), when commit() asks);
         `touched()` names those of the last build's records that are not as it left them, for
         carry() to answer from (default: carry() looks at each file itself). `durable=False`
-        (the dev server's folder, made again on its next start): nothing is synced to the disk."""
+        (the dev server's folder, made again on its next start): nothing is synced to the disk.
+        `folders()`: the stamps of OUTPUT's folders, if it is as the last build left it (see
+        folder_stamps)."""
         self.durable = durable
         self.output = real_output(output)      # a link to the output is written through, never replaced
         self.existing = existing or (lambda: files_in(self.output))
@@ -108,6 +112,10 @@ class DiskSink:
                                       "the previous output is unchanged")]) from None
         self.folders: set[str] = {str(self.stage)}
         self.written: dict[str, Written] = {}     # rel -> its output file after commit()
+        self.before = folders or dict
+        # after commit: the stamp of each folder of the output, each taken where the folder was
+        # seen to hold what this build left in it ({}: not known; the next build lists the output)
+        self.folder_stamps: dict[str, FolderStamp] = {}
 
     def write(self, rel: str, data: bytes) -> None:
         """Stage a file, unless the output already holds exactly these bytes."""
@@ -179,10 +187,11 @@ class DiskSink:
                 raise BuildError([Problem(str(self.output), None, "", "the output folder was removed during the "
                                           "build; nothing was written. Build again")])
             (self.stage / MARKER).write_bytes(MARKER_TEXT)
-            self._sync(self.stage)
+            stamps = self._sync_and_stamp(expected)
             self.stage.rename(self.output)
             self._sync(self.parent, renames=True)
             self.mode = "new"
+            self.folder_stamps = self._with_root(stamps, expected)
             return
         old = self.existing()
         stale = sorted(old - expected)
@@ -195,6 +204,7 @@ class DiskSink:
             (self.stage / MARKER).write_bytes(MARKER_TEXT)
             staged.add(MARKER)
         self.changed = (staged | set(stale)) - {MARKER}
+        self.expected = expected
         if self.inside or len(staged) + len(stale) <= self.PATCH_SHARE * len(expected):
             self._patch(sorted(staged), stale)
         else:
@@ -212,6 +222,8 @@ class DiskSink:
         self.mode = "committing"
         failed = _apply(self.stage, self.output, self.durable)
         self.mode = "patch"
+        if not failed and not self.inside:      # (a stage inside the output changes its stamp as it goes)
+            self.folder_stamps = _restamped(self.output, self.before(), [*staged, *stale], self.expected)
         if failed:   # (a folder made by hand where a page goes, say: the build's own outputs never clash)
             raise BuildError([Problem(str(self.output / failed[0].partition(" ")[2]), None, "",
                                       f"could not be {failed[0].partition(' ')[0]}d in the output "
@@ -226,12 +238,44 @@ class DiskSink:
             except OSError:
                 shutil.copy2(self.output / rel, target)
         (self.stage / MARKER).write_bytes(MARKER_TEXT)
-        self._sync(self.stage)
+        stamps = self._sync_and_stamp(self.expected)
         self.output.rename(self.old)
         self.stage.rename(self.output)
         self._sync(self.parent, renames=True)
         shutil.rmtree(self.old)
         self.mode = "swap"
+        self.folder_stamps = self._with_root(stamps, self.expected)
+
+    def _sync_and_stamp(self, expected: set[str]) -> dict[str, FolderStamp]:
+        """Sync the stage (in a thread: syncfs() waits for the disk without holding the GIL) while
+        stamping each of its folders but the top one, all of whose files are written by now."""
+        outcome: list[BaseException] = []
+
+        def sync() -> None:
+            try:
+                self._sync(self.stage)
+            except BaseException as exc:    # raised here, below
+                outcome.append(exc)
+        worker = threading.Thread(target=sync)
+        worker.start()
+        try:
+            stamps = {}
+            root = str(self.stage)
+            for folder in {folder for rel in expected for folder in _folders(rel)}:
+                stamp = folder_stamp(f"{root}/{folder}")
+                if stamp is not None:
+                    stamps[folder] = stamp
+        finally:
+            worker.join()
+        if outcome:
+            raise outcome[0]
+        return stamps
+
+    def _with_root(self, stamps: dict[str, FolderStamp], expected: set[str]) -> dict[str, FolderStamp]:
+        """The stamps of the stage's folders, now the output's, with the top folder's: its stamp is
+        taken after the rename, and holds only if the folder holds nothing but this build's files."""
+        root = _stamp_if_holding(str(self.output), {rel.partition("/")[0] for rel in expected})
+        return {**stamps, "": root} if root is not None else {}
 
     def _sync(self, folder: Path, renames: bool = False) -> None:
         """Before a commit point: the files under `folder` (or, `renames`, what was renamed in it) on the disk."""
@@ -315,15 +359,75 @@ def stage_folder(output: Path, inside: bool) -> Path:
     return output.parent / f".{output.name}.broadsheet-new-{os.getpid()}"
 
 
-def files_in(root: Path) -> set[str]:
+FolderStamp = tuple[int, int, int]     # a folder's (mtime_ns, ctime_ns, inode): an entry added, removed
+                                        # or renamed in it changes it, and no one can set the ctime back
+
+
+def folder_stamp(path: str) -> FolderStamp | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+
+
+def _stamp_if_holding(path: str, names: set[str]) -> FolderStamp | None:
+    """The folder's stamp, if it holds exactly these names (taken before it is listed: a change
+    after the listing changes the stamp)."""
+    stamp = folder_stamp(path)
+    try:
+        held = {entry.name for entry in os.scandir(path)} - {JOURNAL, JOURNAL + ".tmp", LOCK_NAME}
+    except OSError:
+        return None
+    return stamp if stamp is not None and held == names else None
+
+
+def _restamped(output: Path, before: dict[str, FolderStamp], changed: list[str],
+               expected: set[str]) -> dict[str, FolderStamp]:
+    """The output's folder stamps after a patch: those valid before it (`before`: {} if none were),
+    with the folders the patch changed (those of the `changed` files, and theirs up to the top)
+    stamped again, each where it holds only what `expected` puts in it ({} if one holds more)."""
+    if not before:
+        return {}
+    need = {""} | {folder for rel in changed for folder in _folders(rel)}
+    names: dict[str, set[str]] = {folder: set() for folder in need}
+    for rel in expected:
+        head, _, name = rel.rpartition("/")
+        while True:
+            if head in names:
+                names[head].add(name)
+            if not head:
+                break
+            head, _, name = head.rpartition("/")
+    after = dict(before)
+    for folder in need:
+        if not names[folder]:           # gone with the files it held
+            after.pop(folder, None)
+            continue
+        stamp = _stamp_if_holding(f"{output}/{folder}" if folder else str(output), names[folder])
+        if stamp is None:
+            return {}
+        after[folder] = stamp
+    return after
+
+
+def files_in(root: Path, stamps: dict[str, FolderStamp] | None = None) -> set[str]:
     """Every file under root, as POSIX paths relative to it (the journal, an inner stage and the
-    lock excluded)."""
+    lock excluded). `stamps`: filled with each folder's stamp ('' for root), taken just before
+    the folder is listed, so a later change to what it holds changes the stamp."""
     found: set[str] = set()
 
     def walk(folder: str, prefix: str) -> None:
+        if stamps is not None:
+            stamp = folder_stamp(folder)
+            if stamp is None:
+                return
+            stamps[prefix[:-1]] = stamp
         try:
             entries = list(os.scandir(folder))
         except OSError:     # gone, or unreadable: as os.walk, skip it
+            if stamps is not None:
+                del stamps[prefix[:-1]]
             return
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):

@@ -16,7 +16,7 @@ from .cache import BuildCache, PageRecord
 from .config import SiteConfig
 from .content import Source
 from .model import Article
-from .output import MARKER, DiskSink, Written, clashes
+from .output import MARKER, DiskSink, FolderStamp, Written, clashes
 from .parallel import Background, release_memory, run_chunks
 from .plan import DataJob, PageJob
 from .feeds import absolutize
@@ -213,15 +213,16 @@ def stop(background: Background | None, sink: Sink) -> None:
 
 
 def refresh_news_sitemap(config: SiteConfig, published: list[Article], now: datetime, output: Path,
-                         previous: dict[str, PageRecord], durable: bool) -> dict[str, PageRecord]:
+                         previous: dict[str, PageRecord], folders: Callable[[], dict[str, FolderStamp]],
+                         durable: bool) -> tuple[dict[str, PageRecord], dict[str, FolderStamp]]:
     """Rewrite the news sitemap of an output otherwise as the last build left it, if the clock moved
     a story out of (or into) its 48-hour window — through the sink, as every write. The output's
-    records after that."""
+    records and folder stamps after that (`folders()`: its folder stamps before)."""
     records = dict(previous)
     body = build_news_sitemap(config.base_url, config.publisher.name or config.title, config.language, published, now)
     if (output / "news-sitemap.xml").read_bytes() != body:
         files = set(records) | {MARKER}     # the output is as the last build left it: the caller saw so
-        sink = DiskSink(output, lambda: files, durable=durable)
+        sink = DiskSink(output, lambda: files, durable=durable, folders=folders)
         try:
             sink.write("news-sitemap.xml", body)
             sink.commit(files)
@@ -230,4 +231,5 @@ def refresh_news_sitemap(config: SiteConfig, published: list[Article], now: date
             raise
         written = sink.stat("news-sitemap.xml")
         records["news-sitemap.xml"] = PageRecord("", written.size, written.mtime_ns)
-    return records
+        return records, sink.folder_stamps
+    return records, folders()

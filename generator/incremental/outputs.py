@@ -3,6 +3,12 @@
 Each file a build writes is recorded (PageRecord: the key it was made from, its size and
 modification time). The next build of the same output compares: a file changed, removed or
 added by hand is made again, never taken for the build's own.
+
+A file added by hand is found by listing the output, ~0.14 s at 10,000 stories. Unless every
+folder's stamp is as recorded (output.FolderStamp: a folder's modification and change times
+move whenever an entry is added, removed or renamed in it): then it holds what it held, ~0.05 s
+to tell. Folder stamps are recorded only where the folder's listing matched what the build
+left in it (see output.DiskSink.folder_stamps), so a stamp never vouches for a stray file.
 """
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from stat import S_ISREG
 from typing import Any, Iterable
 
 from ..cache import PageRecord
-from ..output import MARKER, DiskSink, files_in
+from ..output import MARKER, DiskSink, FolderStamp, files_in, folder_stamp, real_output
 from ..parallel import Background
 
 SCAN_OUTPUT_FROM = 2000     # files in the last output: below this, listing them costs less than a fork
@@ -26,23 +32,29 @@ class OutputScan:
     build leaves idle until it renders); else, or where no process can be forked, when first
     asked. Read-only: callers do not change what it returns."""
 
-    def __init__(self, output: Path, records: dict[str, PageRecord], fork: bool):
-        self.output, self.records = output, records
-        self.background = Background.start(partial(look, output, records)) if fork else None
-        self.looked: tuple[set[str], set[str]] | None = None
+    def __init__(self, output: Path, records: dict[str, PageRecord], fork: bool,
+                 folders: dict[str, FolderStamp] | None = None):
+        self.output, self.records, self.recorded_folders = output, records, folders or {}
+        self.background = Background.start(partial(look, output, records, folders)) if fork else None
+        self.looked: tuple[set[str], set[str], dict[str, FolderStamp]] | None = None
 
     @classmethod
-    def start(cls, output: Path, records: dict[str, PageRecord]) -> "OutputScan":
+    def start(cls, output: Path, records: dict[str, PageRecord],
+              folders: dict[str, FolderStamp] | None = None) -> "OutputScan":
         """Start looking at the output, in a process of its own if a big output is there."""
-        return cls(output, records, fork=len(records) >= SCAN_OUTPUT_FROM and output.is_dir())
+        return cls(output, records, fork=len(records) >= SCAN_OUTPUT_FROM and output.is_dir(), folders=folders)
 
-    def _result(self) -> tuple[set[str], set[str]]:
+    def _result(self) -> tuple[set[str], set[str], dict[str, FolderStamp]]:
         if self.looked is None:
             if self.background is not None:
                 self.looked, self.background = self.background.result(), None
             else:
-                self.looked = look(self.output, self.records)
+                self.looked = look(self.output, self.records, self.recorded_folders)
         return self.looked
+
+    def folders(self) -> dict[str, FolderStamp]:
+        """The output's folder stamps, if it is untouched ({} otherwise: it is listed next time)."""
+        return self._result()[2]
 
     def files(self) -> set[str]:
         return self._result()[0]
@@ -60,10 +72,17 @@ class OutputScan:
             self.background = None
 
 
-def look(output: Path, records: dict[str, PageRecord]) -> tuple[set[str], set[str]]:
-    """The files in the output, and those of `records` that are not as recorded."""
-    files = files_in(output) if output.is_dir() else set()
+def look(output: Path, records: dict[str, PageRecord],
+         folders: dict[str, FolderStamp] | None = None) -> tuple[set[str], set[str], dict[str, FolderStamp]]:
+    """The files in the output, those of `records` that are not as recorded, and the stamps of
+    its folders if it is untouched. Listed only if a folder's stamp is not as in `folders`."""
+    output = real_output(output)    # (the folder a link to the output leads to, as the sink writes it)
     root = str(output)
+    if folders and all(folder_stamp(f"{root}/{rel}" if rel else root) == stamp for rel, stamp in folders.items()):
+        files, stamps = set(records) | {MARKER}, folders       # (a stamp is kept only for such a listing)
+    else:
+        stamps = {}
+        files = files_in(output, stamps) if output.is_dir() else set()
     touched = set()
     for rel, record in records.items():
         try:
@@ -73,7 +92,8 @@ def look(output: Path, records: dict[str, PageRecord]) -> tuple[set[str], set[st
             continue
         if not S_ISREG(st.st_mode) or st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
             touched.add(rel)
-    return files, touched
+    untouched = not touched and len(files) == len(records) + 1 and files == set(records) | {MARKER}
+    return files, touched, stamps if untouched else {}
 
 
 def carry(sink: Any, path: str, key: str, record: PageRecord | None) -> bool:
