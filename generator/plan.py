@@ -15,7 +15,7 @@ from .jsonfeed import build_json_feed
 from .listings import Related, Taxonomy, paginate
 from .model import Article
 from .present import Presenter, preview_status
-from .sitemaps import build_news_sitemap, build_robots, build_sitemaps, sitemap_files
+from .sitemaps import build_news_sitemap, build_robots, build_sitemaps, in_news_window, sitemap_files
 from .urls import output_file, page_path
 from .views import ArchiveMonth, ArchiveYear, Pagination, SectionBlock
 
@@ -319,10 +319,13 @@ def _article_context(p: Presenter, a: Article, rel: list[Article]) -> dict[str, 
 
 @dataclass(frozen=True)
 class DataJob:
-    """A generated file (feed, sitemap): made only when its key changed since the last build."""
+    """A generated file (feed, sitemap, robots.txt): made only when its key changed since the last
+    build. Plain data but for `make`, as a PageJob is."""
     path: str
     key: str
     make: Callable[[], bytes]
+    inputs: tuple[str, ...] = ()    # source paths of the articles it shows
+    clock: bool = False             # the time of the build alone changes it (the news sitemap)
 
 
 def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
@@ -340,16 +343,18 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
         if not shows(items[:size]):
             return []
         made = lru_cache(maxsize=1)(partial(build_feeds, config, items, title, home, rss, atom))   # RSS and Atom from one pass
-        out = [DataJob(rss, feed_key(rss, items), lambda: made()[rss])]
+        shown = tuple(map(_path, items[:size]))
+        out = [DataJob(rss, feed_key(rss, items), lambda: made()[rss], shown)]
         if atom:
-            out.append(DataJob(atom, feed_key(atom, items), lambda: made()[atom]))
+            out.append(DataJob(atom, feed_key(atom, items), lambda: made()[atom], shown))
         return out
 
     out = feeds(config.title, site.articles, "", "feed.xml", "atom.xml")
     if shows(site.articles[:size]):
         out.append(DataJob("feed.json", feed_key("feed.json", site.articles),
                            partial(build_json_feed, config.base_url, config.title, config.description,
-                                   config.language, site.articles, "", "feed.json", size)))
+                                   config.language, site.articles, "", "feed.json", size),
+                           tuple(map(_path, site.articles[:size]))))
     for slug, section in tax.sections.items():
         out += feeds(f"{config.title}: {section.name}", tax.section_articles[slug], f"{slug}/", f"{slug}/feed.xml")
     for slug, author in tax.authors.items():
@@ -363,11 +368,16 @@ def site_files(site: Site, entries: list[tuple[str, datetime | None]] | None, no
     news sitemap and robots.txt: cheap to make, and they depend on every page or on the clock."""
     config = site.config
     out = []
-    if entries is not None:
+    if entries is not None:     # (every page's date: made from every published story)
         made = lru_cache(maxsize=1)(partial(build_sitemaps, config.base_url, entries))
         key = fingerprint(site.key, "sitemaps", entries)
-        out += [DataJob(name, key, partial(lambda name: made()[name], name)) for name in sitemap_files(len(entries))]
+        everything = tuple(map(_path, site.articles))
+        out += [DataJob(name, key, partial(lambda name: made()[name], name), everything)
+                for name in sitemap_files(len(entries))]
+    # only the stories in its window are handed to it: it reads no other
+    window = [a for a in site.articles if in_news_window(a, now)]
     out.append(DataJob("news-sitemap.xml", "", partial(build_news_sitemap, config.base_url,
-                       config.publisher.name or config.title, config.language, site.articles, now)))
+                       config.publisher.name or config.title, config.language, window, now),
+                       tuple(map(_path, window)), clock=True))
     out.append(DataJob("robots.txt", "", partial(build_robots, config.base_url, ["sitemap.xml", "news-sitemap.xml"])))
     return out
