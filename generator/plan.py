@@ -101,7 +101,7 @@ class PageJob:
     path: str                       # output file, relative to the output root
     url_path: str                   # site-relative URL
     template: str
-    make_context: Callable[[], dict[str, Any]]    # built when rendered (in a worker, for article pages)
+    make_context: Callable[[], dict[str, Any]]    # built when rendered (in a worker), so a carried-over page's never is
     modified: datetime | None       # newest change among the articles shown
     inputs: tuple[str, ...] = field(default=())   # source paths of the articles it shows
     in_sitemap: bool = True
@@ -175,18 +175,22 @@ def _listing_context(p: Presenter, site_title: str, kind: str, heading: str, bas
 
 def _home(p: Presenter, site: Site) -> PageJob:
     arts, tax = site.articles, site.tax
+    shown = arts[: 1 + HOME_LATEST] + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
+    key = site.page_key("home.html", site.digests_of(shown))
+    return PageJob("index.html", "", "home.html", partial(_home_context, p, site), site.newest,
+                   tuple(sorted({a.path for a in shown})), key=key)
+
+
+def _home_context(p: Presenter, site: Site) -> dict[str, Any]:
+    arts, tax = site.articles, site.tax
     blocks = tuple(SectionBlock(p.section_link(slug), tuple(p.card(a) for a in tax.section_articles[slug][:BLOCK_SIZE]))
                    for slug in tax.sections)
-    context = {
+    return {
         "site": p.site(), "page": p.meta("home", site.config.title, ""),
         "lead": p.card(arts[0]) if arts else None,
         "latest": tuple(p.card(a) for a in arts[1:1 + HOME_LATEST]),
         "blocks": blocks,
     }
-    shown = arts[: 1 + HOME_LATEST] + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
-    key = site.page_key("home.html", site.digests_of(shown))
-    return PageJob("index.html", "", "home.html", _const(context), site.newest,
-                   tuple(sorted({a.path for a in shown})), key=key)
 
 
 def _archive(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
@@ -201,11 +205,14 @@ def _archive(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
         jobs += _listing_jobs(p, site, "archive", name, base, articles, section="archive", shows=shows)
     if not shows.all:               # the index shows no story, only how many each month has
         return jobs
-    context = {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site.config.title}", "archive/"),
-               "heading": "Archive", "years": tuple(ArchiveYear(y, tuple(m)) for y, m in years.items())}
+    make = partial(_archive_context, p, site.config.title, tuple(ArchiveYear(y, tuple(m)) for y, m in years.items()))
     key = site.page_key("archive.html", [(y, m.name, m.count) for y, ms in years.items() for m in ms])
-    return [PageJob("archive/index.html", "archive/", "archive.html", _const(context), site.newest,
-                    key=key)] + jobs
+    return [PageJob("archive/index.html", "archive/", "archive.html", make, site.newest, key=key)] + jobs
+
+
+def _archive_context(p: Presenter, site_title: str, years: tuple[ArchiveYear, ...]) -> dict[str, Any]:
+    return {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site_title}", "archive/"),
+            "heading": "Archive", "years": years}
 
 
 def _redirects(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
@@ -213,11 +220,15 @@ def _redirects(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
     for a in site.articles if shows.all else site.articles_at(tuple(sorted(shows.paths))):
         target = p.urls.absolute(a.url_path)
         for alias in a.aliases:
-            meta = p.meta("redirect", f"{a.title} | {site.config.title}", a.url_path)
-            context = {"site": p.site(), "page": meta, "target": target, "title": a.title}
-            jobs.append(PageJob(alias, alias, "redirect.html", _const(context), None, (a.path,), in_sitemap=False,
+            make = partial(_redirect_context, p, site.config.title, a)
+            jobs.append(PageJob(alias, alias, "redirect.html", make, None, (a.path,), in_sitemap=False,
                                 key=site.page_key("redirect.html", alias, target, a.title)))
     return jobs
+
+
+def _redirect_context(p: Presenter, site_title: str, a: Article) -> dict[str, Any]:
+    meta = p.meta("redirect", f"{a.title} | {site_title}", a.url_path)
+    return {"site": p.site(), "page": meta, "target": p.urls.absolute(a.url_path), "title": a.title}
 
 
 def plan(site: Site, touching: Touching = None) -> list[PageJob]:
@@ -252,9 +263,8 @@ def plan(site: Site, touching: Touching = None) -> list[PageJob]:
     jobs += [_article_job(p, site, a, rel) for a, rel in chosen]
     jobs += _redirects(p, site, shows)
     if shows.all:
-        not_found = {"site": p.site(), "page": p.meta("404", f"Page not found | {site.config.title}", "404.html")}
-        jobs.append(PageJob("404.html", "404.html", "404.html", _const(not_found), None, in_sitemap=False,
-                            key=site.page_key("404.html")))
+        jobs.append(PageJob("404.html", "404.html", "404.html", partial(_not_found_context, p, site.config.title),
+                            None, in_sitemap=False, key=site.page_key("404.html")))
     return jobs
 
 
@@ -309,12 +319,12 @@ def related_of(jobs: list[PageJob]) -> dict[str, tuple[str, ...]]:
     return {job.inputs[0]: job.inputs[1:] for job in jobs if job.template == "article.html"}
 
 
-def _const(context: dict[str, Any]) -> Callable[[], dict[str, Any]]:
-    return lambda: context
-
-
 def _article_context(p: Presenter, a: Article, rel: list[Article]) -> dict[str, Any]:
     return {"site": p.site(a.section), "page": p.article_meta(a), "article": p.article(a, rel)}
+
+
+def _not_found_context(p: Presenter, site_title: str) -> dict[str, Any]:
+    return {"site": p.site(), "page": p.meta("404", f"Page not found | {site_title}", "404.html")}
 
 
 @dataclass(frozen=True)
