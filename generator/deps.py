@@ -12,10 +12,27 @@ from .render import template_problem
 
 
 def template_keys(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
-    """For each page template in `names`: a hash of the source of every template it loads —
-    itself, what it extends, includes and imports, followed to the end — each as the environment
-    finds it (a site's override first). A name built at render time (`{% include var %}`) could be
-    any template: a page using one depends on all of them."""
+    """For each page template in `names`: a hash of the source of every template of its
+    template_closures(), each as the environment finds it (a site's override first)."""
+    closures, sources = _closures(env, names)
+    keys = {}
+    for name in sorted(names):
+        h = hashlib.sha256()
+        for used in sorted(closures[name]):
+            h.update(f"{used}\0{sources.get(used)}\0".encode("utf-8", "surrogatepass"))
+        keys[name] = h.hexdigest()
+    return keys
+
+
+def template_closures(env: jinja2.Environment, names: set[str]) -> dict[str, frozenset[str]]:
+    """For each page template in `names`: the names of every template it may load — itself, what
+    it extends, includes and imports, followed to the end. A name built at render time
+    (`{% include var %}`) could be any template: a page using one may load all of them."""
+    return _closures(env, names)[0]
+
+
+def _closures(env: jinja2.Environment, names: set[str]) -> tuple[dict[str, frozenset[str]], dict[str, str | None]]:
+    """template_closures(), and the source of each template met (None: not found)."""
     sources: dict[str, str | None] = {}
     loads: dict[str, set[str | None]] = {}
 
@@ -39,7 +56,7 @@ def template_keys(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
     for name in sorted(names):
         visit(name)
     everything: list[str] | None = None
-    keys = {}
+    closures = {}
     for name in sorted(names):
         closure, todo = set(), [name]
         dynamic = False
@@ -59,8 +76,5 @@ def template_keys(env: jinja2.Environment, names: set[str]) -> dict[str, str]:
                 for other in everything:
                     visit(other)
             closure |= set(everything)
-        h = hashlib.sha256()
-        for used in sorted(closure):
-            h.update(f"{used}\0{sources.get(used)}\0".encode("utf-8", "surrogatepass"))
-        keys[name] = h.hexdigest()
-    return keys
+        closures[name] = frozenset(closure)
+    return closures, sources

@@ -15,7 +15,7 @@ from .jsonfeed import build_json_feed
 from .listings import Related, Taxonomy, paginate
 from .model import Article
 from .present import Presenter, preview_status
-from .sitemaps import build_news_sitemap, build_robots, build_sitemaps, sitemap_files
+from .sitemaps import build_news_sitemap, build_robots, build_sitemaps, in_news_window, sitemap_files
 from .urls import output_file, page_path
 from .views import ArchiveMonth, ArchiveYear, Pagination, SectionBlock
 
@@ -101,7 +101,7 @@ class PageJob:
     path: str                       # output file, relative to the output root
     url_path: str                   # site-relative URL
     template: str
-    make_context: Callable[[], dict[str, Any]]    # built when rendered (in a worker, for article pages)
+    make_context: Callable[[], dict[str, Any]]    # built when rendered (in a worker), so a carried-over page's never is
     modified: datetime | None       # newest change among the articles shown
     inputs: tuple[str, ...] = field(default=())   # source paths of the articles it shows
     in_sitemap: bool = True
@@ -175,18 +175,22 @@ def _listing_context(p: Presenter, site_title: str, kind: str, heading: str, bas
 
 def _home(p: Presenter, site: Site) -> PageJob:
     arts, tax = site.articles, site.tax
+    shown = arts[: 1 + HOME_LATEST] + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
+    key = site.page_key("home.html", site.digests_of(shown))
+    return PageJob("index.html", "", "home.html", partial(_home_context, p, site), site.newest,
+                   tuple(sorted({a.path for a in shown})), key=key)
+
+
+def _home_context(p: Presenter, site: Site) -> dict[str, Any]:
+    arts, tax = site.articles, site.tax
     blocks = tuple(SectionBlock(p.section_link(slug), tuple(p.card(a) for a in tax.section_articles[slug][:BLOCK_SIZE]))
                    for slug in tax.sections)
-    context = {
+    return {
         "site": p.site(), "page": p.meta("home", site.config.title, ""),
         "lead": p.card(arts[0]) if arts else None,
         "latest": tuple(p.card(a) for a in arts[1:1 + HOME_LATEST]),
         "blocks": blocks,
     }
-    shown = arts[: 1 + HOME_LATEST] + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
-    key = site.page_key("home.html", site.digests_of(shown))
-    return PageJob("index.html", "", "home.html", _const(context), site.newest,
-                   tuple(sorted({a.path for a in shown})), key=key)
 
 
 def _archive(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
@@ -201,11 +205,14 @@ def _archive(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
         jobs += _listing_jobs(p, site, "archive", name, base, articles, section="archive", shows=shows)
     if not shows.all:               # the index shows no story, only how many each month has
         return jobs
-    context = {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site.config.title}", "archive/"),
-               "heading": "Archive", "years": tuple(ArchiveYear(y, tuple(m)) for y, m in years.items())}
+    make = partial(_archive_context, p, site.config.title, tuple(ArchiveYear(y, tuple(m)) for y, m in years.items()))
     key = site.page_key("archive.html", [(y, m.name, m.count) for y, ms in years.items() for m in ms])
-    return [PageJob("archive/index.html", "archive/", "archive.html", _const(context), site.newest,
-                    key=key)] + jobs
+    return [PageJob("archive/index.html", "archive/", "archive.html", make, site.newest, key=key)] + jobs
+
+
+def _archive_context(p: Presenter, site_title: str, years: tuple[ArchiveYear, ...]) -> dict[str, Any]:
+    return {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site_title}", "archive/"),
+            "heading": "Archive", "years": years}
 
 
 def _redirects(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
@@ -213,11 +220,15 @@ def _redirects(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
     for a in site.articles if shows.all else site.articles_at(tuple(sorted(shows.paths))):
         target = p.urls.absolute(a.url_path)
         for alias in a.aliases:
-            meta = p.meta("redirect", f"{a.title} | {site.config.title}", a.url_path)
-            context = {"site": p.site(), "page": meta, "target": target, "title": a.title}
-            jobs.append(PageJob(alias, alias, "redirect.html", _const(context), None, (a.path,), in_sitemap=False,
+            make = partial(_redirect_context, p, site.config.title, a)
+            jobs.append(PageJob(alias, alias, "redirect.html", make, None, (a.path,), in_sitemap=False,
                                 key=site.page_key("redirect.html", alias, target, a.title)))
     return jobs
+
+
+def _redirect_context(p: Presenter, site_title: str, a: Article) -> dict[str, Any]:
+    meta = p.meta("redirect", f"{a.title} | {site_title}", a.url_path)
+    return {"site": p.site(), "page": meta, "target": p.urls.absolute(a.url_path), "title": a.title}
 
 
 def plan(site: Site, touching: Touching = None) -> list[PageJob]:
@@ -252,9 +263,8 @@ def plan(site: Site, touching: Touching = None) -> list[PageJob]:
     jobs += [_article_job(p, site, a, rel) for a, rel in chosen]
     jobs += _redirects(p, site, shows)
     if shows.all:
-        not_found = {"site": p.site(), "page": p.meta("404", f"Page not found | {site.config.title}", "404.html")}
-        jobs.append(PageJob("404.html", "404.html", "404.html", _const(not_found), None, in_sitemap=False,
-                            key=site.page_key("404.html")))
+        jobs.append(PageJob("404.html", "404.html", "404.html", partial(_not_found_context, p, site.config.title),
+                            None, in_sitemap=False, key=site.page_key("404.html")))
     return jobs
 
 
@@ -309,20 +319,23 @@ def related_of(jobs: list[PageJob]) -> dict[str, tuple[str, ...]]:
     return {job.inputs[0]: job.inputs[1:] for job in jobs if job.template == "article.html"}
 
 
-def _const(context: dict[str, Any]) -> Callable[[], dict[str, Any]]:
-    return lambda: context
-
-
 def _article_context(p: Presenter, a: Article, rel: list[Article]) -> dict[str, Any]:
     return {"site": p.site(a.section), "page": p.article_meta(a), "article": p.article(a, rel)}
 
 
+def _not_found_context(p: Presenter, site_title: str) -> dict[str, Any]:
+    return {"site": p.site(), "page": p.meta("404", f"Page not found | {site_title}", "404.html")}
+
+
 @dataclass(frozen=True)
 class DataJob:
-    """A generated file (feed, sitemap): made only when its key changed since the last build."""
+    """A generated file (feed, sitemap, robots.txt): made only when its key changed since the last
+    build. Plain data but for `make`, as a PageJob is."""
     path: str
     key: str
     make: Callable[[], bytes]
+    inputs: tuple[str, ...] = ()    # source paths of the articles it shows
+    clock: bool = False             # the time of the build alone changes it (the news sitemap)
 
 
 def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
@@ -340,16 +353,18 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
         if not shows(items[:size]):
             return []
         made = lru_cache(maxsize=1)(partial(build_feeds, config, items, title, home, rss, atom))   # RSS and Atom from one pass
-        out = [DataJob(rss, feed_key(rss, items), lambda: made()[rss])]
+        shown = tuple(map(_path, items[:size]))
+        out = [DataJob(rss, feed_key(rss, items), lambda: made()[rss], shown)]
         if atom:
-            out.append(DataJob(atom, feed_key(atom, items), lambda: made()[atom]))
+            out.append(DataJob(atom, feed_key(atom, items), lambda: made()[atom], shown))
         return out
 
     out = feeds(config.title, site.articles, "", "feed.xml", "atom.xml")
     if shows(site.articles[:size]):
         out.append(DataJob("feed.json", feed_key("feed.json", site.articles),
                            partial(build_json_feed, config.base_url, config.title, config.description,
-                                   config.language, site.articles, "", "feed.json", size)))
+                                   config.language, site.articles, "", "feed.json", size),
+                           tuple(map(_path, site.articles[:size]))))
     for slug, section in tax.sections.items():
         out += feeds(f"{config.title}: {section.name}", tax.section_articles[slug], f"{slug}/", f"{slug}/feed.xml")
     for slug, author in tax.authors.items():
@@ -363,11 +378,16 @@ def site_files(site: Site, entries: list[tuple[str, datetime | None]] | None, no
     news sitemap and robots.txt: cheap to make, and they depend on every page or on the clock."""
     config = site.config
     out = []
-    if entries is not None:
+    if entries is not None:     # (every page's date: made from every published story)
         made = lru_cache(maxsize=1)(partial(build_sitemaps, config.base_url, entries))
         key = fingerprint(site.key, "sitemaps", entries)
-        out += [DataJob(name, key, partial(lambda name: made()[name], name)) for name in sitemap_files(len(entries))]
+        everything = tuple(map(_path, site.articles))
+        out += [DataJob(name, key, partial(lambda name: made()[name], name), everything)
+                for name in sitemap_files(len(entries))]
+    # only the stories in its window are handed to it: it reads no other
+    window = [a for a in site.articles if in_news_window(a, now)]
     out.append(DataJob("news-sitemap.xml", "", partial(build_news_sitemap, config.base_url,
-                       config.publisher.name or config.title, config.language, site.articles, now)))
+                       config.publisher.name or config.title, config.language, window, now),
+                       tuple(map(_path, window)), clock=True))
     out.append(DataJob("robots.txt", "", partial(build_robots, config.base_url, ["sitemap.xml", "news-sitemap.xml"])))
     return out
