@@ -18,10 +18,9 @@ from .content import Source
 from .model import Article
 from .output import MARKER, DiskSink, FolderStamp, Written, clashes
 from .parallel import Background, release_memory, run_chunks
-from .plan import DataJob, PageJob
+from .plan import DataJob, PageJob, news_sitemap_job
 from .feeds import absolutize
 from .problems import Problem
-from .sitemaps import build_news_sitemap
 from .render import render
 from .urls import Urls
 
@@ -219,17 +218,18 @@ def refresh_news_sitemap(config: SiteConfig, published: list[Article], now: date
     a story out of (or into) its 48-hour window — through the sink, as every write. The output's
     records and folder stamps after that (`folders()`: its folder stamps before)."""
     records = dict(previous)
-    body = build_news_sitemap(config.base_url, config.publisher.name or config.title, config.language, published, now)
-    if (output / "news-sitemap.xml").read_bytes() != body:
+    job = news_sitemap_job(config, published, now)
+    body = job.make()
+    if (output / job.path).read_bytes() != body:
         files = set(records) | {MARKER}     # the output is as the last build left it: the caller saw so
         sink = DiskSink(output, lambda: files, durable=durable, folders=folders)
         try:
-            sink.write("news-sitemap.xml", body)
+            sink.write(job.path, body)
             sink.commit(files)
         except BaseException:
             sink.abort()
             raise
-        written = sink.stat("news-sitemap.xml")
-        records["news-sitemap.xml"] = PageRecord("", written.size, written.mtime_ns)
+        written = sink.stat(job.path)
+        records[job.path] = PageRecord(job.key, written.size, written.mtime_ns)
         return records, sink.folder_stamps
     return records, folders()

@@ -373,6 +373,15 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
     return out
 
 
+def news_sitemap_job(config: SiteConfig, published: list[Article], now: datetime) -> DataJob:
+    """The news sitemap: the stories of the last 48 hours, so the clock alone changes it (the one
+    job a build that finds nothing else changed may still run)."""
+    window = [a for a in published if in_news_window(a, now)]   # handed only these: it reads no other
+    return DataJob("news-sitemap.xml", "", partial(build_news_sitemap, config.base_url,
+                   config.publisher.name or config.title, config.language, window, now),
+                   tuple(map(_path, window)), clock=True)
+
+
 def site_files(site: Site, entries: list[tuple[str, datetime | None]] | None, now: datetime) -> list[DataJob]:
     """Sitemaps of these pages (see sitemap_entries(); None: as the last build wrote them), the
     news sitemap and robots.txt: cheap to make, and they depend on every page or on the clock."""
@@ -384,10 +393,6 @@ def site_files(site: Site, entries: list[tuple[str, datetime | None]] | None, no
         everything = tuple(map(_path, site.articles))
         out += [DataJob(name, key, partial(lambda name: made()[name], name), everything)
                 for name in sitemap_files(len(entries))]
-    # only the stories in its window are handed to it: it reads no other
-    window = [a for a in site.articles if in_news_window(a, now)]
-    out.append(DataJob("news-sitemap.xml", "", partial(build_news_sitemap, config.base_url,
-                       config.publisher.name or config.title, config.language, window, now),
-                       tuple(map(_path, window)), clock=True))
+    out.append(news_sitemap_job(config, site.articles, now))
     out.append(DataJob("robots.txt", "", partial(build_robots, config.base_url, ["sitemap.xml", "news-sitemap.xml"])))
     return out
