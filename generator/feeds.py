@@ -20,10 +20,16 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 @lru_cache(maxsize=8192)   # one story sits in several feeds (site, section, each author)
 def absolutize(html: str, base: str) -> str:
     """Make every link and image URL in an HTML fragment absolute (feed readers have no base)."""
-    from .markup import inner_html, parse_fragment, plain_html     # (and Markdown: not imported by a build
-    #                                                                 that makes no feed, or makes them in a fork)
+    from .markup import plain_html     # (and Markdown: not imported by a build that makes no feed, or makes them in a fork)
     if not html.strip() or speedups.enabled("plain_html") and plain_html(html):
         return html     # no attributes: no link in it (and lxml would write it back unchanged: tested)
+    return absolute_links(html, base)
+
+
+def absolute_links(html: str, base: str) -> str:
+    """absolutize() the long way, whatever the HTML: lxml reads the fragment, makes its links
+    absolute and writes it back."""
+    from .markup import inner_html, parse_fragment
     doc = parse_fragment(html)
     doc.make_links_absolute(base, resolve_base_href=False, handle_failures="ignore")
     return inner_html(doc)

@@ -71,8 +71,20 @@ BLOCK_GATES: dict[str, tuple[str, str, Gate]] = {
 }
 TABLE_GATE: tuple[str, Gate] = ("", ("|",))   # a table's header and separator rows are split on pipes
 
-# block processor name -> (the method that decides, the SHA-256 of its source in Markdown 3.11,
-# the characters a block must start with for it to apply). A method that differs is not gated.
+# Markdown 3.11.4 rewrote these processors without changing what they need, so their gates hold
+# for its sources too: block processor name -> the later releases' pattern (or method digest).
+# The indented list's test (ListIndentProcessor.test, which the definition list's inherits) now
+# also asks whether the stack is near its limit, and still takes only a block that opens with
+# spaces; the abbreviation pattern no longer lets the brackets hold a newline, and still needs '*['.
+LATER_SOURCES: dict[str, tuple[str, ...]] = {
+    "abbr": (r"^[*]\[(?P<abbr>[^\\\n]*?)\][ ]?:[ ]*\n?[ ]*(?P<title>.*)$",),
+    "indent": ("fd6115cf36c431f1e492d347095882cc335cbc5781d98516aa85cf96be2d86de",),
+    "defindent": ("fd6115cf36c431f1e492d347095882cc335cbc5781d98516aa85cf96be2d86de",),
+}
+
+# block processor name -> (the method that decides, the SHA-256 of its source in Markdown 3.11.3,
+# the characters a block must start with for it to apply). A method that differs is not gated
+# (unless LATER_SOURCES knows it).
 METHOD_GATES: dict[str, tuple[str, str, str]] = {
     # md_in_html's test is True; its run() takes only a block starting with a raw-HTML placeholder
     "markdown_block": ("run", "db4eb8da10b76159b3ebe21ffe35806365df73b0cd74bf6c2b30347a329cbb97", util.STX),
@@ -161,6 +173,11 @@ def inline_gate(name: str, pattern: object) -> Gate | None:
     return known[1]
 
 
+def _known(name: str, found: str | None, first: str) -> bool:
+    """Whether a block processor's pattern or method digest is one a gate was read off."""
+    return bool(found) and (found == first or found in LATER_SOURCES.get(name, ()))
+
+
 def block_gate(name: str, processor: object) -> tuple[str, Gate] | None:
     """(The characters a block must start with, or else the text it must hold) for a block
     processor to apply, or None to always try it."""
@@ -168,9 +185,9 @@ def block_gate(name: str, processor: object) -> tuple[str, Gate] | None:
         return TABLE_GATE if type(processor).__name__ == "TableProcessor" else None
     if name in METHOD_GATES:
         method, digest, starts = METHOD_GATES[name]
-        return (starts, ()) if _source_digest(getattr(type(processor), method, None)) == digest else None
+        return (starts, ()) if _known(name, _source_digest(getattr(type(processor), method, None)), digest) else None
     known = BLOCK_GATES.get(name)
-    if known is None or _pattern_source(processor) != known[0]:
+    if known is None or not _known(name, _pattern_source(processor), known[0]):
         return None
     pattern, starts, needles = known
     regex = getattr(processor, "SEARCH_RE", None) or getattr(processor, "RE", None)
@@ -434,9 +451,19 @@ def _can_gate_inline() -> bool:
         _source_digest(getattr(InlineProcessor, name, None)) == digest for name, digest in INLINE_LOOP_SHA256.items())
 
 
-# BlockQuoteProcessor.test asks util.nearing_recursion_limit() about every block holding a '>',
-# which walks the whole stack in Python; sys._getframe() answers the same question in C
-QUOTE_TEST_SHA256 = "342a21ffb26b705245cc325cfa64f5a52499995a314d31afae84257488e81eba"
+# Block processor tests that ask util.nearing_recursion_limit(), which walks the whole stack in
+# Python: the quote's, about every block holding a '>', and from Markdown 3.11.4 the lists' and
+# the definitions', about every block that opens as a list item, an indented block or a
+# definition. sys._getframe() answers the same question in C: each test is replaced by the same
+# test asking it so (see _stack_test), while its source is the one whose digest is here.
+STACK_TESTS: dict[str, str] = {
+    "quote": "342a21ffb26b705245cc325cfa64f5a52499995a314d31afae84257488e81eba",     # a search (3.11.3 and 3.11.4)
+    "deflist": "8e8703ca6738f8d92a14b19e9fb14b1eb9fdcecaf6eb928d5ab8b7b2b73cb497",   # a search (3.11.4)
+    "olist": "af56a04b5eba57b206c60828bc2b579a1fa9e1d55afaf9c990cdeefda0145f01",     # a match (3.11.4; ulist inherits it)
+    "ulist": "af56a04b5eba57b206c60828bc2b579a1fa9e1d55afaf9c990cdeefda0145f01",
+    "indent": "fd6115cf36c431f1e492d347095882cc335cbc5781d98516aa85cf96be2d86de",    # ListIndentProcessor's (3.11.4)
+    "defindent": "fd6115cf36c431f1e492d347095882cc335cbc5781d98516aa85cf96be2d86de",
+}
 RECURSION_SHA256 = {"nearing_recursion_limit": "5dcde55d4463d6b7f34fe3259736aed970cc72796c75da41c4df00b080ad053b",
                     "_get_stack_depth": "05a77f3e1b209368415d341dca610a1d49767ad42e0ffce4d9629134a88521f7"}
 
@@ -451,9 +478,16 @@ def nearing_recursion_limit() -> bool:
     return True
 
 
-def _quote_test(processor):
-    search = processor.RE.search
-    return lambda parent, block: bool(search(block)) and not nearing_recursion_limit()
+def _stack_test(name: str, processor):
+    """The processor's test (STACK_TESTS), asking nearing_recursion_limit() instead of util's."""
+    if name in ("indent", "defindent"):
+        indent, parser = " " * processor.tab_length, processor.parser
+        items, lists = processor.ITEM_TYPES, processor.LIST_TYPES
+        return lambda parent, block: block.startswith(indent) and not parser.state.isstate("detabbed") and \
+            not nearing_recursion_limit() and \
+            (parent.tag in items or (len(parent) and parent[-1] is not None and (parent[-1].tag in lists)))
+    find = processor.RE.match if name in ("olist", "ulist") else processor.RE.search
+    return lambda parent, block: bool(find(block)) and not nearing_recursion_limit()
 
 
 def _only_when(holds, run, otherwise):
@@ -487,10 +521,12 @@ class GatedPatterns(Extension):
             md.preprocessors.register(_NormalizeWhitespace(md), "normalize_whitespace", NORMALIZE_PRIORITY)
         if _can_gate_inline() and "inline" in md.treeprocessors:
             md.treeprocessors.register(_GatedInlineProcessor(md), "inline", INLINE_PRIORITY)
-        quote = md.parser.blockprocessors["quote"] if "quote" in md.parser.blockprocessors else None
-        if _source_digest(getattr(type(quote), "test", None)) == QUOTE_TEST_SHA256 and \
-                all(_source_digest(getattr(util, name, None)) == digest for name, digest in RECURSION_SHA256.items()):
-            quote.test = _quote_test(quote)
+        if all(_source_digest(getattr(util, name, None)) == digest for name, digest in RECURSION_SHA256.items()):
+            blocks = md.parser.blockprocessors
+            for name, digest in STACK_TESTS.items():
+                processor = blocks[name] if name in blocks else None
+                if _source_digest(getattr(type(processor), "test", None)) == digest:
+                    processor.test = _stack_test(name, processor)
         for name, (cls, digest, gate) in SOURCE_GATES.items():
             processor = md.treeprocessors[name] if name in md.treeprocessors else None
             if type(processor).__name__ == cls and _source_digest(type(processor).run) == digest:

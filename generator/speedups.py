@@ -19,19 +19,20 @@ from typing import Iterable
 # Each list: the releases at which that fast path's equivalence tests passed with the fast path
 # forced on (BROADSHEET_SPEEDUPS=verify), one release at a time; see docs/versions.md.
 MARKDOWN = ("3.5", "3.5.1", "3.5.2", "3.6", "3.7", "3.8", "3.8.1", "3.8.2", "3.9", "3.10", "3.10.1", "3.10.2",
-            "3.10.3", "3.11", "3.11.1", "3.11.2", "3.11.3")
+            "3.10.3", "3.11", "3.11.1", "3.11.2", "3.11.3", "3.11.4")
 JINJA = ("3.1.0", "3.1.1", "3.1.2", "3.1.3", "3.1.4", "3.1.5", "3.1.6")
 MARKUPSAFE = ("3.0.0", "3.0.1", "3.0.2", "3.0.3", "3.0.4")     # 2.x has no _escape_inner
 NH3 = ("0.3.0", "0.3.1", "0.3.2", "0.3.3", "0.3.4", "0.3.5", "0.3.6", "0.3.7", "0.3.8")
 LXML = ("5.0.0", "5.0.1", "5.0.2", "5.1.0", "5.1.1", "5.2.0", "5.2.1", "5.2.2", "5.3.0", "5.3.1", "5.3.2", "5.4.0",
-        "6.0.0", "6.0.1", "6.0.2", "6.0.3", "6.0.4", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0")
+        "6.0.0", "6.0.1", "6.0.2", "6.0.3", "6.0.4", "6.1.0", "6.1.1", "6.1.2", "6.1.3", "6.2.0", "6.2.1")
 
 # fast path -> {distribution: the versions it is verified for}
 VERIFIED: dict[str, dict[str, tuple[str, ...]]] = {
     # markdown_gates.py: processors skipped where they cannot apply; Markdown's block and inline
-    # loops replaced; its serializer copied. Its digests are 3.11.3's: at 3.10.3 to 3.11.2 the
-    # equivalence tests pass too, but not every gate applies, so those releases run plain Markdown.
-    "markdown_gates": {"markdown": ("3.11.3",)},
+    # loops replaced; its serializer copied. Its digests are 3.11.3's and, where 3.11.4 changed a
+    # gated processor, 3.11.4's too: at 3.10.3 to 3.11.2 the equivalence tests pass too, but not
+    # every gate applies, so those releases run plain Markdown.
+    "markdown_gates": {"markdown": ("3.11.3", "3.11.4")},
     # prose.py: plain prose written out as the HTML Python-Markdown makes of it
     "prose": {"markdown": MARKDOWN},
     # markup.plain_html(): HTML that nh3 and lxml give back unchanged skips them

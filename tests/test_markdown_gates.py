@@ -14,7 +14,8 @@ from markdown.serializers import to_html_string
 
 from generator import speedups
 from generator.markdown_gates import (BLOCK_GATES, INLINE_GATES, METHOD_GATES, PLACEHOLDER_POSTPROCESSORS, SOURCE_GATES,
-                                     GatedPatterns, _can_copy_serializer, block_gate, html_string, inline_gate)
+                                     GatedPatterns, _can_copy_serializer, _source_digest, block_gate, html_string,
+                                     inline_gate)
 from generator.markup import extensions
 from generator.typography import SmartPunctuation
 
@@ -133,10 +134,10 @@ def test_the_serializer_writes_any_tree_as_the_stock_one():
     assert html_string(root) == to_html_string(root)
 
 
-def test_the_quote_test_asks_about_the_stack_as_markdown_does():
+def test_the_stack_tests_ask_about_the_stack_as_markdown_does():
     import sys
     from markdown import util
-    from generator.markdown_gates import nearing_recursion_limit
+    from generator.markdown_gates import STACK_TESTS, nearing_recursion_limit
     from generator.markup import _converters, render_markdown
 
     def at_depth(depth):
@@ -153,5 +154,29 @@ def test_the_quote_test_asks_about_the_stack_as_markdown_does():
     assert all(ours == theirs for ours, theirs in answers)
     assert {ours for ours, _ in answers} == {True, False}       # both answers were met
     render_markdown("> `quoted`")      # (code: not prose, so Markdown converts it)
-    quote = _converters["/"].parser.blockprocessors["quote"]
-    assert ("test" in vars(quote)) == speedups.enabled("markdown_gates")   # replaced where the gates are on
+    blocks = _converters["/"].parser.blockprocessors
+    assert ("test" in vars(blocks["quote"])) == speedups.enabled("markdown_gates")   # replaced where the gates are on
+    if speedups.enabled("markdown_gates"):   # and each of the others where its test is the one it copies
+        assert {name for name in STACK_TESTS if "test" in vars(blocks[name])} == {
+            name for name in STACK_TESTS if _source_digest(type(blocks[name]).test) == STACK_TESTS[name]}
+
+
+# Lists, quotes and definitions nested until Python-Markdown stops nesting them (3.11.4 and
+# quotes: where the stack nears its limit) or fails (lists and definitions before 3.11.4).
+DEEP = ["".join("    " * i + "- x\n" for i in range(300)), "".join("    " * i + "1. x\n" for i in range(300)),
+        "> " * 400 + "x", "> - " * 300 + "x", "- > " * 300 + "x", "a\n: b\n" * 1200, "".join("    " * i + ": x\n" for i in range(300))]
+
+
+def outcome(md: markdown.Markdown, text: str) -> str:
+    md.reset()
+    try:
+        return md.convert(text)
+    except RecursionError:
+        return "RecursionError"
+
+
+@pytest.mark.parametrize("text", DEEP, ids=["lists", "ordered", "quotes", "quoted-lists", "listed-quotes", "definitions", "nested-definitions"])
+def test_nesting_stops_where_the_stock_converter_stops_it(text):
+    """The replaced stack tests ask at the same depth as the stock ones: a text nested to the limit
+    stops (or fails) at the same level."""
+    assert outcome(GATED, text) == outcome(STOCK, text)

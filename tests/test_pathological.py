@@ -2,23 +2,35 @@
 problems naming the file and the field, never a traceback (issue 22)."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import lxml.html
 
 import pytest
 
+import failing_markdown
+from failing_markdown import NESTS, RAISES
 from generator.build import BuildOptions, build_site
 from generator.problems import BuildError
 from conftest import NOW, SITE_TOML, article, cli, write_site
 
 FRONT = "---\ntitle: A story\npublished: 2024-02-03 09:54:00\n---\n\n"   # the body starts on line 6
+# the command line, its converters failing on failing_markdown's words
+FAILING_CLI = (f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import failing_markdown; "
+               "failing_markdown.install(); from generator.cli import run; run()")
 
 
-def build_cli(site) -> tuple[int, list[str], float]:
+def build_cli(site, *, failing: bool = False) -> tuple[int, list[str], float]:
     """Build through the command line: (exit code, stderr lines, seconds); never a traceback."""
     started = time.perf_counter()
-    result = cli("build", str(site))
+    if failing:
+        result = subprocess.run([sys.executable, "-c", FAILING_CLI, "build", str(site)],
+                                capture_output=True, text=True, timeout=120)
+    else:
+        result = cli("build", str(site))
     seconds = time.perf_counter() - started
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     return result.returncode, result.stderr.splitlines(), seconds
@@ -40,14 +52,15 @@ def test_long_runs_of_emphasis_marks_build(tmp_path):
 
 
 @pytest.mark.parametrize("body, message", [
-    # Python-Markdown's own recursion: lists inside lists 300 deep
-    ("".join("    " * i + "- x\n" for i in range(300)), "nested too deeply"),
-    # an IndexError inside md_in_html
-    ('<div markdown="1">\n<ul></ul>\n- item\n</div>\n', "cannot be converted from Markdown (IndexError"),
+    # Python-Markdown's own recursion, as lists nested 300 deep gave before 3.11.4
+    (f"A list that {NESTS}.\n", "nested too deeply"),
+    # an IndexError inside Markdown, as md_in_html's on '<div markdown="1">\n<ul></ul>\n- item\n</div>'
+    (f"A bug that {RAISES}.\n", "cannot be converted from Markdown (IndexError"),
 ])
 def test_a_body_markdown_fails_on_is_a_problem_of_its_file(tmp_path, body, message):
+    """Whatever body the installed Markdown fails on (see failing_markdown.py)."""
     site = write_site(tmp_path / "site", {"content/world/bad.md": FRONT + body, "content/world/ok.md": article()})
-    code, err, _ = build_cli(site)
+    code, err, _ = build_cli(site, failing=True)
     assert code == 1
     [problem] = problems_in(err, "content/world/bad.md")
     assert problem.startswith("content/world/bad.md:6: body: ") and message in problem
@@ -98,15 +111,15 @@ def test_a_failing_body_in_a_worker_process_is_a_problem_and_the_cache_recovers(
     """Enough stories for parsing to run in worker processes (see parallel.run_chunks)."""
     files = {f"content/world/s{i}.md": article(f"Story {i}", body=f"Body [link](/x/) {i}.") for i in range(450)}
     files["content/world/s7.md"] = FRONT + "Intro.\n\n*[A]: b\n" + "[" * 20_000 + "\n"
-    files["content/world/s300.md"] = FRONT + '<div markdown="1">\n<ul></ul>\n- item\n</div>\n'
+    files["content/world/s300.md"] = FRONT + f"A bug that {RAISES}.\n"
     site = write_site(tmp_path / "site", files)
     for _ in range(2):      # and again, from the cache
-        code, err, _ = build_cli(site)
+        code, err, _ = build_cli(site, failing=True)
         assert code == 1
         assert [p.split(": body: ")[0] for p in err if ": body: " in p] == ["content/world/s300.md:6", "content/world/s7.md:8"]
     (site / "content/world/s7.md").write_text(article("Fixed"))
     (site / "content/world/s300.md").write_text(article("Fixed too"))
-    code, err, _ = build_cli(site)
+    code, err, _ = build_cli(site, failing=True)
     assert code == 0, err
 
 
@@ -208,11 +221,12 @@ def test_a_story_with_thousands_of_tags_or_authors_is_refused_not_built_for_minu
     assert not problems_in(err, "content/world/fine.md")
 
 
-def test_a_story_converted_after_one_markdown_failed_on_is_whole(tmp_path):
+def test_a_story_converted_after_one_markdown_failed_on_is_whole(tmp_path, monkeypatch):
     """A converter stopped half-way (RecursionError) is not reused: in a process that builds
     again, as the dev server does, the next story converts as ever."""
+    failing_markdown.install(monkeypatch.setattr)
     good = article("Good", body="A [link](/x/) and a note[^1].\n\n[^1]: The note.")
-    site = write_site(tmp_path / "site", {"content/world/a.md": FRONT + "".join("    " * i + "- x\n" for i in range(300))})
+    site = write_site(tmp_path / "site", {"content/world/a.md": FRONT + f"A list that {NESTS}.\n"})
     with pytest.raises(BuildError) as failed:
         build_site(site, BuildOptions(now=NOW, workers=1))
     assert [p.field for p in failed.value.problems] == ["body"]

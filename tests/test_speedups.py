@@ -59,7 +59,16 @@ def test_the_example_site_builds_the_same_bytes_with_every_fast_path_off(example
     assert [path for path in fast if fast[path] != plain[path]] == []
 
 
+def by_the_table(monkeypatch) -> None:
+    """Decide from speedups.VERIFIED, even where BROADSHEET_SPEEDUPS=verify forces every fast path
+    on (as scripts/test-versions does to verify a new release)."""
+    monkeypatch.delenv("BROADSHEET_SPEEDUPS", raising=False)
+    forget()
+
+
 def unverified(monkeypatch, distribution: str) -> None:
+    """As if the installed `distribution` were a release speedups.VERIFIED does not list."""
+    by_the_table(monkeypatch)
     real = speedups.installed
     monkeypatch.setattr(speedups, "installed", lambda dist: "0.0.dev0" if dist == distribution else real(dist))
     forget()
@@ -79,6 +88,7 @@ def test_an_unverified_markdown_runs_plain_markdown(example, fresh):
 
 def test_an_unverified_jinja_gets_jinjas_own_environment(example, tmp_path, fresh):
     fast = built(example)
+    by_the_table(fresh)
     others = {name: speedups.enabled(name) for name in speedups.VERIFIED if "jinja2" not in speedups.VERIFIED[name]}
     unverified(fresh, "jinja2")
     assert type(make_environment(tmp_path, tmp_path)) is jinja2.Environment
