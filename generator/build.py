@@ -214,7 +214,7 @@ class _Build:
         last = self.last
         return self.result(last.counts, scheduled=[] if self.options.future else list(last.scheduled),
                            sources=loaded.found, articles_cached=loaded.found, read=loaded.read,
-                           changed=set())
+                           changed=set(), clock=last.clock)
 
     def publish(self, articles: list[Article], loaded: Loaded) -> Published:
         """What is published at `now` (in the zone of the stories' times: comparing them costs a fraction then)."""
@@ -239,7 +239,8 @@ class _Build:
                                                 self.cache.previous_pages(self.output), self.scan.folders,
                                                 durable=not self.options.preview)
         last = self.last._replace(inputs=published.inputs, sources=loaded.sources_key,
-                                  until=published.clock and published.clock.when, scheduled=published.held)
+                                  until=published.clock and published.clock.when, scheduled=published.held,
+                                  clock=published.clock)
         self.cache.save(parsed, self.output, records, last, folders)
         return self.result(last.counts, rendered=0, sources=loaded.found, articles_cached=self.cache.hits,
                            read=loaded.read, scheduled=published.held, clock=published.clock)
@@ -360,7 +361,7 @@ class _Build:
         last = LastBuild(this.inputs, counts, loaded.sources_key, this.clock and this.clock.when, this.held,
                          loaded.settings, site.key, self.related,
                          stories_after(self.last if changed is not None else None, changed, site.articles, parsed, shape),
-                         this.marks)
+                         this.marks, this.clock)
         self.cache.save(parsed, self.output, records, last, self.sink.folder_stamps)
 
     def check(self, loaded: Loaded, articles: list[Article], problems: list[Problem]) -> None:

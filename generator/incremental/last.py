@@ -34,6 +34,7 @@ class LastBuild(NamedTuple):
     related: str = ""               # plan.related_key()
     stories: dict[str, tuple[str, str, str]] | None = None   # published, newest first: path -> (source digest, shape(), modified)
     marks: frozenset[str] = frozenset()     # in a preview, the stories marked scheduled
+    clock: "Clock | None" = None    # why the clock changes the output at `until`
 
 
 def unchanged_sources(last: LastBuild | None, sources: str, now: datetime, untouched: Callable[[], bool]) -> bool:
