@@ -14,7 +14,7 @@ from typing import AbstractSet, Callable, NamedTuple, Protocol
 import jinja2
 
 from . import bodies
-from .cache import BuildCache, PageRecord, code_key, files_fingerprint, fingerprint, zone_key
+from .cache import BuildCache, PageRecord, bodies_of, code_key, files_fingerprint, fingerprint, zone_key
 from .config import SiteConfig, load_config
 from .content import Source, find_sources, read_sources
 from .data import load_authors
@@ -87,21 +87,21 @@ class BuildResult:
         return f"Next scheduled story: {a.published.isoformat()} {a.path}{more}"
 
 
-ParseResult = tuple[Article | None, list[Problem]]
+ParseResult = tuple[Article | None, list[Problem], bodies.Body]    # the body beside its article (see bodies.py)
 
 
 def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None], start: int, stop: int) -> list[ParseResult]:
     from .frontmatter import parse_article     # (YAML and Markdown: imported only where something is parsed)
     sources, config, store = shared
     zone, base_path = config.zone, Urls(config.base_url).base_path
-    # the bodies go to a file of the cache, and only where each is goes back (see bodies.py)
+    # the bodies go to a file of the cache as they are made, and only where each is goes back (see bodies.py)
     writer = bodies.Writer(store[0], bodies.new_name(store[1])) if store is not None else None
-    results = [parse_article(s.path, s.bytes(), zone, base_path, config.permalink, markdown=config.markdown,
-                             keep_body=writer and writer.add)
-               for s in sources[start:stop]]
+    results: list[ParseResult] = []
+    for s in sources[start:stop]:
+        article, found, body = parse_article(s.path, s.bytes(), zone, base_path, config.permalink, markdown=config.markdown)
+        results.append((article, found, writer.add(body) if writer is not None and article is not None else body))
     if writer is not None and not writer.close():     # the cache cannot be written: the bodies stay in memory
-        results = [(replace(a, body_html=writer.recall(a.body_html)) if a is not None else None, found)
-                   for a, found in results]
+        results = [(a, found, writer.recall(body) if a is not None else body) for a, found, body in results]
     return results
 
 
@@ -135,7 +135,7 @@ def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
         results[source.path] = result
     articles, problems = [], []
     for source in sources:
-        article, found = results[source.path]
+        article, found, _ = results[source.path]
         problems += found
         if article is not None:
             articles.append(article)
@@ -388,7 +388,7 @@ def _build(site_dir: Path, options: BuildOptions, sink: Sink | None, kept: Build
         newest = newest_change(published)
         env = make_environment(site_dir, theme, cache.compiled_templates())
         site = Site(config, published, tax, digests={path: digest for path, (digest, _) in parsed.items()},
-                    key=site_key(config, known_authors, tax, newest, sizes, options.preview),
+                    bodies=bodies_of(parsed), key=site_key(config, known_authors, tax, newest, sizes, options.preview),
                     image_sizes=sizes, preview=options.preview, now=now, related=cache.related_for(chosen),
                     template_keys=cache.template_keys_for(templates) or template_keys(env, PAGE_TEMPLATES),
                     newest=newest)
@@ -777,7 +777,7 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
     def feeds(title: str, items: list[Article], home: str, rss: str, atom: str | None = None) -> list[DataJob]:
         if not shows(items[:size]):
             return []
-        made = lru_cache(maxsize=1)(partial(build_feeds, config, items, title, home, rss, atom))   # RSS and Atom from one pass
+        made = lru_cache(maxsize=1)(partial(build_feeds, config, items, site.bodies, title, home, rss, atom))   # RSS and Atom from one pass
         out = [DataJob(rss, feed_key(rss, items), lambda: made()[rss])]
         if atom:
             out.append(DataJob(atom, feed_key(atom, items), lambda: made()[atom]))
@@ -787,7 +787,7 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
     if shows(site.articles[:size]):
         out.append(DataJob("feed.json", feed_key("feed.json", site.articles),
                            partial(build_json_feed, config.base_url, config.title, config.description,
-                                   config.language, site.articles, "", "feed.json", size)))
+                                   config.language, site.articles, site.bodies, "", "feed.json", size)))
     for slug, section in tax.sections.items():
         out += feeds(f"{config.title}: {section.name}", tax.section_articles[slug], f"{slug}/", f"{slug}/feed.xml")
     for slug, author in tax.authors.items():

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections import ChainMap
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property, partial
 from operator import attrgetter, itemgetter
-from typing import AbstractSet, Any, Callable
+from typing import AbstractSet, Any, Callable, Mapping
 
 from .cache import fingerprint
 from .config import SiteConfig
@@ -23,12 +24,14 @@ BLOCK_SIZE = 4
 
 @dataclass(frozen=True)
 class Site:
-    """Everything one build publishes: config, articles newest first, their taxonomy.
+    """Everything one build publishes: config, articles newest first, their taxonomy, and their
+    bodies (source path -> HTML: the build's store reads each when asked, see bodies.py).
     `digests` (source path -> hash of its bytes) and `key` (everything site-wide a page can
     show: config, templates, author data, sections, the copyright year) make the page keys."""
     config: SiteConfig
     articles: list[Article]
     tax: Taxonomy
+    bodies: Mapping[str, str] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
     key: str = ""
     image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)   # site path -> (width, height)
@@ -71,7 +74,8 @@ class Site:
         digest = self.digests.get(a.path)
         mark = preview_status(a, self.now) if self.preview else ""
         # short (96 bits): page keys repeat it ~12 times per story, and hashing them is a plan's main cost
-        return hashlib.blake2b(f"{a.path}\0{digest or fingerprint(a)}\0{mark}".encode("utf-8", "surrogatepass"),
+        content = digest or fingerprint(a, self.bodies.get(a.path))    # (the body is not in the article)
+        return hashlib.blake2b(f"{a.path}\0{content}\0{mark}".encode("utf-8", "surrogatepass"),
                                digest_size=12).hexdigest()
 
     @cached_property
@@ -83,9 +87,10 @@ class Site:
         by_path = self.by_path
         return [by_path[p] for p in paths if p in by_path]
 
-    def presenter(self) -> Presenter:
+    def presenter(self, bodies: Mapping[str, str] | None = None) -> Presenter:
+        """The presenter of this site's pages (`bodies`: another story's body instead of the site's)."""
         return Presenter(self.config, self.tax, self.newest, self.image_sizes,
-                         now=self.now if self.preview else None)
+                         now=self.now if self.preview else None, bodies=self.bodies if bodies is None else bodies)
 
     @cached_property
     def _digests(self) -> dict[str, tuple[Article, str]]:
@@ -296,10 +301,11 @@ def _article_job(p: Presenter, site: Site, a: Article, rel: list[Article]) -> Pa
                    a.modified, (a.path, *map(_path, rel)), key=key)
 
 
-def article_preview(site: Site, a: Article, related: tuple[str, ...]) -> PageJob:
-    """The page of one story as the last build's `site` would show it, for the dev server to show
-    an edit at once, before the full rebuild (which may still change it: say, a new related story)."""
-    p = site.presenter()
+def article_preview(site: Site, a: Article, body: str, related: tuple[str, ...]) -> PageJob:
+    """The page of one story (with its body's HTML) as the last build's `site` would show it, for
+    the dev server to show an edit at once, before the full rebuild (which may still change it:
+    say, a new related story)."""
+    p = site.presenter(ChainMap({a.path: body}, site.bodies))
     return _article_job(p, site, a, site.articles_at(related))
 
 

@@ -447,13 +447,13 @@ class DevServer:
                 if old is None or change.path not in related:
                     return {}
                 data = (self.site / change.path).read_bytes()
-                article, problems = parse_article(change.path, data, config.zone, base_path, config.permalink,
-                                                  markdown=config.markdown)
+                article, problems, body = parse_article(change.path, data, config.zone, base_path, config.permalink,
+                                                        markdown=config.markdown)
                 if problems or article is None or article.url_path != old.url_path or article.draft != old.draft:
                     return {}
                 if self._env is None:
                     self._env = make_environment(self.site, find_theme(self.site, config.theme))
-                job = article_preview(site, article, related[change.path])
+                job = article_preview(site, article, body, related[change.path])
                 pages[job.path] = render(self._env, job.template, job.context).encode("utf-8")
             return pages
         except Exception:   # noqa: BLE001 - an early look is a courtesy: the full rebuild reports problems

@@ -1,8 +1,7 @@
 """Article bodies kept in the build cache's files (generator/bodies.py): parse workers write them,
-the shards hold only where each is, and a rebuild still equals a clean build whatever happens
+the shards hold only where each is (beside the article, which holds no body), rendering reads
+them back only for the pages it makes, and a rebuild still equals a clean build whatever happens
 to those files."""
-import os
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -30,12 +29,15 @@ def cached_articles(site):
 def test_a_cached_story_keeps_only_where_its_body_is_and_reads_it_back(make_site, tmp_path):
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
-    plain = {a.path: a for a in build_site(site, BuildOptions(now=NOW, output=tmp_path / "plain", cache=False)).site.articles}
+    plain = build_site(site, BuildOptions(now=NOW, output=tmp_path / "plain", cache=False)).site
+    articles = {a.path: a for a in plain.articles}
     saved = cached_articles(site)
     assert len(saved) == N and body_files(site)
-    for path, (_digest, (a, _problems)) in saved.items():
-        assert bodies.is_ref(a.body_html) and a.body_html[0].startswith(str(site / BODIES))
-        assert replace(a, body_html=a.body()) == plain[path]
+    for path, (_digest, (a, _problems, where)) in saved.items():
+        assert bodies.is_ref(where) and where[0].startswith(str(site / BODIES))
+        assert bodies.read(where) == plain.bodies[path] and "Body of story" in plain.bodies[path]
+        assert a == articles[path]
+    bodies.forget()
 
 
 def test_a_missing_or_cut_body_file_is_no_cache(make_site, tmp_path):
@@ -81,7 +83,7 @@ def test_body_files_no_story_needs_go_and_small_ones_are_merged(make_site, tmp_p
     assert counts[:3] == [2, 3, 1] and max(counts) == 3     # merged into one when a 4th would pile up
     assert contents(site / "output") == clean_build(site, tmp_path, "clean")
     assert build_site(site, BuildOptions(now=NOW)).articles_cached == N
-    needed = {a.body_html[0] for _d, (a, _p) in cached_articles(site).values()}
+    needed = {where[0] for _d, (_a, _p, where) in cached_articles(site).values()}
     assert needed == {str(site / BODIES / name) for name in body_files(site)}
 
 
@@ -108,22 +110,25 @@ def test_parse_workers_send_back_where_the_bodies_are(tmp_path):
     for i in range(450):        # enough for two workers
         data = article(f"Story {i}", "2024-02-03 09:54:00", body=f"Body *{i}* with “quotes” — and ünïcode.").encode()
         sources.append(Source(f"content/world/s{i:03d}.md", data, f"digest{i}"))
-    in_memory, problems, _ = parse_all(sources, config, workers=2, cache=None)
+    in_memory, problems, plain = parse_all(sources, config, workers=2, cache=None)
     store = BuildCache(tmp_path / "cache", "key")
-    stored, problems2, _ = parse_all(sources, config, workers=2, cache=store)
-    assert not problems and not problems2
-    assert all(type(a.body_html) is str for a in in_memory)
-    assert all(bodies.is_ref(a.body_html) for a in stored)
-    assert len({a.body_html[0] for a in stored}) > 1      # written by more than one chunk
-    assert [a.body() for a in stored] == [a.body_html for a in in_memory]
-    assert [replace(a, body_html="") for a in stored] == [replace(a, body_html="") for a in in_memory]
+    stored, problems2, kept = parse_all(sources, config, workers=2, cache=store)
+    assert not problems and not problems2 and stored == in_memory
+    plain_bodies = [plain[s.path][1][2] for s in sources]
+    refs = [kept[s.path][1][2] for s in sources]
+    assert all(type(body) is str for body in plain_bodies)
+    assert all(bodies.is_ref(ref) for ref in refs)
+    assert len({ref[0] for ref in refs}) > 1      # written by more than one chunk
+    assert list(map(bodies.read, refs)) == plain_bodies and "<em>7</em>" in plain_bodies[7]
+    assert dict(cache_module.bodies_of(kept)) == dict(cache_module.bodies_of(plain))
+    bodies.forget()
 
 
 def test_a_cache_kept_in_memory_holds_its_bodies_itself(make_site):
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
     kept = BuildCache.in_memory(site, parse_key(load_config(site)))
-    assert all(type(a.body_html) is str for _d, (a, _p) in kept.articles.values())
+    assert all(type(body) is str for _d, (_a, _p, body) in kept.articles.values())
     for file in (site / BODIES).glob("*.html"):
         file.unlink()       # a `broadsheet build` meanwhile may drop the files it read them from
     result = build_site(site, BuildOptions(now=NOW, output=site / "preview"), cache=kept)
@@ -161,7 +166,9 @@ def test_parse_workers_keep_the_bodies_when_their_file_cannot_be_written(tmp_pat
                for i in range(450)]
     blocked = tmp_path / "cache"
     blocked.write_text("not a folder")      # so cache/bodies cannot be made
-    stored, problems, _ = parse_all(sources, config, workers=2, cache=BuildCache(blocked, "key"))
-    in_memory, _, _ = parse_all(sources, config, workers=2, cache=None)
-    assert not problems and [a.body_html for a in stored] == [a.body_html for a in in_memory]
-    assert all(type(a.body_html) is str for a in stored)
+    _, problems, stored = parse_all(sources, config, workers=2, cache=BuildCache(blocked, "key"))
+    _, _, in_memory = parse_all(sources, config, workers=2, cache=None)
+    kept = [stored[s.path][1][2] for s in sources]
+    assert not problems and kept == [in_memory[s.path][1][2] for s in sources]
+    assert all(type(body) is str for body in kept) and "<em>3</em>" in kept[3]
+
