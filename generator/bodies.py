@@ -1,10 +1,13 @@
 """Article bodies kept in files of the build cache, and read back only where a page needs one.
 
-A parsed story's HTML body is most of its size (~4.5 KB of ~5 KB). Parse workers write the
-bodies they make into a file of their own under the cache and send back only where each one is:
-a `Ref`, (file, offset, length in bytes). So the parent does not read 45 MB of bodies back through
-a pipe at 10,000 stories, the cache's shards hold only the small part of each story, and an
-edit build reads back only the bodies of the pages it renders again.
+A parsed story's HTML body is most of its size (~4.5 KB of ~5 KB), so it is not part of the
+Article: the build keeps it beside the article, as a `Body`. Parse workers write the bodies they
+make into a file of their own under the cache and send back only where each one is: a `Ref`,
+(file, offset, length in bytes). So the parent does not read 45 MB of bodies back through a pipe
+at 10,000 stories, the cache's shards hold only the small part of each story, and an edit build
+reads back only the bodies of the pages it renders again: rendering gets them through `Bodies`,
+a mapping source path -> HTML that reads a body when it is asked for. (Without a cache, or one
+kept in memory or that cannot be written, a Body is the HTML itself.)
 
 Files are written whole and then renamed into place; a shard names the files its stories need and
 how long each must be, and a shard whose files are missing or short is no cache (see usable()).
@@ -15,9 +18,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator, Mapping
 
 Ref = tuple[str, int, int]      # (absolute path of the file, offset, length in bytes)
+Body = str | Ref                # the HTML, or where it is
 
 _fds: dict[str, int] = {}
 _fds_pid = 0
@@ -45,6 +49,32 @@ def read(ref: Ref) -> str:
     if len(data) != length:
         raise OSError(f"{path} is shorter than the build cache recorded: delete .broadsheet/cache")
     return data.decode("utf-8", "surrogatepass")
+
+
+def text(body: Body) -> str:
+    """The HTML of a Body."""
+    return body if type(body) is str else read(body)
+
+
+class Bodies(Mapping[str, str]):
+    """Source path -> the body HTML of its article, read from the cache's files when asked for
+    (again each time: a page or feed asks once), never before. Read-only: a forked worker reads
+    through its copy-on-write copy (read() opens the files anew there)."""
+
+    def __init__(self, kept: Mapping[str, Body]):
+        self._kept = kept
+
+    def __getitem__(self, path: str) -> str:
+        return text(self._kept[path])
+
+    def __contains__(self, path: object) -> bool:     # (Mapping's would read the body)
+        return path in self._kept
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kept)
+
+    def __len__(self) -> int:
+        return len(self._kept)
 
 
 def forget() -> None:

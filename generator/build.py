@@ -250,6 +250,7 @@ class _Build:
     def model(self, loaded: Loaded, published: Published, parsed: dict) -> tuple[Any, Any, set[str] | None]:
         """The Site (every page's key follows from it), the Jinja environment, and the stories that
         changed if only some did (changed_stories(); None: every page is planned)."""
+        from .cache import bodies_of
         from .deps import template_keys
         from .images import image_sizes
         from .listings import build_taxonomy
@@ -262,7 +263,8 @@ class _Build:
         self.related = self.last.related if changed is not None else related_key(articles)
         newest = newest_change(articles)
         env = make_environment(self.site_dir, self.theme, cache.compiled_templates())
-        site = Site(config, articles, tax, digests={path: digest for path, (digest, _) in parsed.items()},
+        site = Site(config, articles, tax, bodies=bodies_of(parsed),
+                    digests={path: digest for path, (digest, _) in parsed.items()},
                     key=site_key(config, loaded.authors, tax, newest, sizes, self.options.preview),
                     image_sizes=sizes, preview=self.options.preview, now=self.now,
                     related=cache.related_for(self.related),

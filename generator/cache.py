@@ -1,7 +1,8 @@
 """The persistent build cache in SITE/.broadsheet/cache/ (safe to delete; `broadsheet clean` does).
 
 - Parsed articles, keyed by the source's bytes and every setting that shapes parsing, so an
-  unchanged story is never parsed or converted from Markdown again.
+  unchanged story is never parsed or converted from Markdown again: each as (digest, (article,
+  problems, body)), its body kept beside it, in a file of bodies/ (see bodies.py).
 - A manifest of the last build's pages: each output file with the key of everything it was
   rendered from, so an unchanged page is neither rendered nor rewritten, only carried over.
 
@@ -16,7 +17,7 @@ import shutil
 import sys
 import zlib
 import zoneinfo
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
@@ -25,7 +26,7 @@ from . import __version__, bodies, speedups
 from .content import Source, Stamp
 
 CACHE_DIR = Path(".broadsheet") / "cache"
-_FORMAT = 4
+_FORMAT = 5
 SHARDS = 16     # parsed articles are kept in this many files: an edit rewrites one of them
 BODIES = "bodies"   # the folder of the article bodies' files (see bodies.py)
 SMALL_BODY_FILE = 1 << 20   # bytes: more than MAX_SMALL_FILES files smaller than this are merged into one
@@ -127,7 +128,7 @@ class BuildCache:
     prefix: str = ""        # the names of this build's body files start with it
     new_stamps: dict[str, tuple[Stamp, str]] | None = None
     persist: bool = True    # False: kept in memory between the builds of one process (the dev server)
-    _articles: dict[str, tuple[str, Any]] | None = None     # path -> (digest, parse result); None: not read yet
+    _articles: dict[str, tuple[str, Any]] | None = None     # path -> (digest, (article, problems, body)); None: not read yet
 
     @classmethod
     def open(cls, site: Path, enabled: bool, parse_key: str) -> "BuildCache":
@@ -340,9 +341,15 @@ class BuildCache:
         return self.folders.get(str(output), {})
 
 
-def _body(entry: tuple[str, Any]) -> Any:
-    article = entry[1][0]
-    return article.body_html if article is not None else None
+def _body(entry: tuple[str, Any]) -> bodies.Body | None:
+    """The entry's body (None for a source with problems: it has none)."""
+    article, _, body = entry[1]
+    return body if article is not None else None
+
+
+def bodies_of(articles: dict[str, tuple[str, Any]]) -> bodies.Bodies:
+    """What rendering reads these articles' bodies through (source path -> HTML)."""
+    return bodies.Bodies({path: result[2] for path, (_, result) in articles.items() if result[0] is not None})
 
 
 def _refs(articles: dict[str, tuple[str, Any]]) -> list[bodies.Ref]:
@@ -356,12 +363,13 @@ def _bodies_there(needs: Any, sizes: dict[str, int]) -> bool:
 
 def _replaced_bodies(articles: dict[str, tuple[str, Any]], which: Callable[[Any], bool],
                      new: Callable[[Any], Any]) -> dict[str, tuple[str, Any]]:
-    """The articles, each whose body `which` picks given the body new(article)."""
+    """The articles, each body that `which` picks replaced by new(body)."""
     out = {}
     for path, entry in articles.items():
-        digest, (article, problems) = entry
-        if article is not None and which(article.body_html):
-            entry = (digest, (replace(article, body_html=new(article)), problems))
+        body = _body(entry)
+        if body is not None and which(body):
+            digest, (article, problems, _) = entry
+            entry = (digest, (article, problems, new(body)))
         out[path] = entry
     return out
 
@@ -369,7 +377,7 @@ def _replaced_bodies(articles: dict[str, tuple[str, Any]], which: Callable[[Any]
 def _rewritten(articles: dict[str, tuple[str, Any]], folder: Path, which: Callable[[Any], bool]) -> dict[str, tuple[str, Any]]:
     """The articles, with the bodies `which` picks written into one new file."""
     writer = bodies.Writer(folder, bodies.new_name())
-    out = _replaced_bodies(articles, which, lambda article: writer.add(article.body()))
+    out = _replaced_bodies(articles, which, lambda body: writer.add(bodies.text(body)))
     return out if writer.close() else articles     # not written: the bodies stay where they were
 
 
@@ -402,7 +410,7 @@ def _compact(articles: dict[str, tuple[str, Any]], refs: list[bodies.Ref],
 
 def _with_bodies(articles: dict[str, tuple[str, Any]]) -> dict[str, tuple[str, Any]]:
     """The articles with their bodies read into memory."""
-    out = _replaced_bodies(articles, bodies.is_ref, lambda article: article.body())
+    out = _replaced_bodies(articles, bodies.is_ref, bodies.read)
     bodies.forget()
     return out
 

@@ -6,7 +6,7 @@ from functools import lru_cache
 from html import escape
 
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from . import speedups
 from .config import SiteConfig
@@ -57,9 +57,10 @@ def as_html(text: str) -> str:
     return escape(text, quote=False)
 
 
-def build_feeds(config: SiteConfig, articles: Sequence[Article], title: str, url_path: str,
-                rss_path: str, atom_path: str | None) -> dict[str, bytes]:
-    """An RSS feed (and an Atom feed when atom_path is given) of the newest articles."""
+def build_feeds(config: SiteConfig, articles: Sequence[Article], bodies: Mapping[str, str], title: str,
+                url_path: str, rss_path: str, atom_path: str | None) -> dict[str, bytes]:
+    """An RSS feed (and an Atom feed when atom_path is given) of the newest articles (`bodies`:
+    source path -> body HTML)."""
     # imported here: a large site's feeds are made in a process of their own (build.py), and a
     # build that finds nothing changed makes none; feedgen and dateutil take ~30 ms to import
     from feedgen.feed import FeedGenerator
@@ -94,7 +95,7 @@ def build_feeds(config: SiteConfig, articles: Sequence[Article], title: str, url
         for name in a.byline:
             fe.author(name=_strip_controls(name))
             fe.dc.dc_creator(_strip_controls(name))
-        fe.content(_strip_controls(absolutize(a.body(), link)), type="html")
+        fe.content(_strip_controls(absolutize(bodies[a.path], link)), type="html")
         summary = _strip_controls(a.summary or a.title)
         fe.summary(summary)             # Atom <summary>: type text, as it is
         summaries.append((fe, summary))

@@ -1,11 +1,11 @@
-"""Front matter and body -> Article, or the list of problems that stop it (pure: no I/O)."""
+"""Front matter and body -> Article and body HTML, or the list of problems that stop it (pure: no I/O)."""
 from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timezone, tzinfo
 from itertools import islice
 from pathlib import PurePosixPath
-from typing import Any, Callable
+from typing import Any
 
 from frontmatter.default_handlers import YAMLHandler
 
@@ -287,23 +287,23 @@ def _body_html(path: str, text: str, body: str, base_path: str,
 
 def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
                   permalink: str = DEFAULT_PERMALINK, *,
-                  markdown: MarkdownSettings = MarkdownSettings(),
-                  keep_body: Callable[[str], Any] | None = None) -> tuple[Article | None, list[Problem]]:
-    """Parse one source file. Returns the article, or None and every problem found in it.
-    The body's raw HTML is sanitised unless markdown.unsafe_html (the site's [markdown] table).
-    keep_body(html), if given, stores the body and says where (the article then holds that)."""
+                  markdown: MarkdownSettings = MarkdownSettings()) -> tuple[Article | None, list[Problem], str]:
+    """Parse one source file: the article and its body's HTML, or None, every problem found in
+    it and "". The body is not part of the article: the caller keeps it where it likes (the build:
+    in a file of its cache, see bodies.py). Its raw HTML is sanitised unless markdown.unsafe_html
+    (the site's [markdown] table)."""
     text, problems = decode(path, data)
     if text is None:
-        return None, problems
+        return None, problems, ""
     fm, body, problems = split(path, text)
     if problems:
-        return None, problems
+        return None, problems, ""
     raw, lines, problems = load_yaml(path, fm)
     if problems:
-        return None, problems
+        return None, problems, ""
     raw, problems = clean_values(path, raw, lines)
     if problems:
-        return None, problems
+        return None, problems, ""
     f = _Fields(path, raw, lines)
     title = f.text("title", required=True)
     published = f.moment("published", zone, required=True)
@@ -330,15 +330,15 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
         image=f.image(), aliases=f.aliases(), corrections=f.corrections(zone),
     )
     if f.problems:
-        return None, f.problems
+        return None, f.problems, ""
     extra = {k: v for k, v in raw.items() if k not in KNOWN}
     url_path = article_path(permalink, section, slug, published.astimezone(zone))
     html, problem = _body_html(path, text, body, base_path, markdown)
     if problem is not None:
-        return None, [problem]
+        return None, [problem], ""
     return Article(
         path=path, title=title, published=published, updated=updated, section=section,
         section_name=section_title(section_raw), slug=slug, draft=draft,
         url_path=url_path, date_only=isinstance(raw.get("published"), date) and not isinstance(raw.get("published"), datetime),
-        body_html=keep_body(html) if keep_body else html, extra=extra, lines=lines, **article_fields,
-    ), []
+        extra=extra, lines=lines, **article_fields,
+    ), [], html

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from .feeds import absolutize
 from .model import Article
@@ -17,13 +17,13 @@ def _author(urls: Urls, name: str) -> dict[str, str]:
     return {"name": name, "url": urls.absolute(f"authors/{slug}/")} if slug else {"name": name}
 
 
-def _item(urls: Urls, article: Article) -> dict[str, Any]:
+def _item(urls: Urls, article: Article, body: str) -> dict[str, Any]:
     link = urls.absolute(article.url_path)
     item: dict[str, Any] = {
         "id": link,   # the permalink never changes when a story is updated, so readers do not show it twice
         "url": link,
         "title": article.title,
-        "content_html": absolutize(article.body(), link),
+        "content_html": absolutize(body, link),
     }
     if article.summary:
         item["summary"] = article.summary
@@ -40,8 +40,10 @@ def _item(urls: Urls, article: Article) -> dict[str, Any]:
 
 
 def build_json_feed(base_url: str, title: str, description: str, language: str,
-                    articles: Sequence[Article], home_path: str, feed_path: str, size: int) -> bytes:
-    """The size newest of articles (given newest first) as a JSON Feed at feed_path, for the page at home_path."""
+                    articles: Sequence[Article], bodies: Mapping[str, str], home_path: str, feed_path: str,
+                    size: int) -> bytes:
+    """The size newest of articles (given newest first; `bodies`: source path -> body HTML) as a
+    JSON Feed at feed_path, for the page at home_path."""
     urls = Urls(base_url)
     feed: dict[str, Any] = {
         "version": VERSION,
@@ -53,5 +55,5 @@ def build_json_feed(base_url: str, title: str, description: str, language: str,
         feed["description"] = description
     if language:
         feed["language"] = language
-    feed["items"] = [_item(urls, article) for article in articles[:max(size, 0)]]
+    feed["items"] = [_item(urls, article, bodies[article.path]) for article in articles[:max(size, 0)]]
     return (json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")

@@ -1,4 +1,7 @@
-"""The content model: frozen dataclasses, linked by ids (slugs and paths), never by references."""
+"""The content model: frozen dataclasses, linked by ids (slugs and paths), never by references.
+
+An article's body HTML is not here: it is most of a story's size, so the build keeps it beside
+the article (see bodies.py) and hands rendering a mapping, source path -> body (Site.bodies)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -38,20 +41,12 @@ class Article:
     image: Image | None
     slug: str
     draft: bool
-    body_html: Any                   # the HTML (str), or where the build cache keeps it (bodies.Ref): read it with body()
     date_only: bool = False          # published was a bare date: show no time of day
     url_path: str = ""               # site-relative URL of the page, e.g. 'world/some-story/' (from the permalink pattern)
     aliases: tuple[str, ...] = ()    # old output files that redirect here, e.g. 'old/path/index.html'
     corrections: tuple[Correction, ...] = ()   # oldest first
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict, compare=False)   # field -> line in the file
-
-    def body(self) -> str:
-        """The body's HTML (read from the build cache's files if it is kept there)."""
-        if type(self.body_html) is str:
-            return self.body_html
-        from .bodies import read
-        return read(self.body_html)
 
     @cached_property      # asked for by every listing page, feed and sitemap that shows the story
     def modified(self) -> datetime:

@@ -4,7 +4,6 @@ finds nothing changed never imports this module, nor the template engine, Markdo
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import AbstractSet, Callable, NamedTuple, Protocol
@@ -31,21 +30,21 @@ class Sink(Protocol):
     def abort(self) -> None: ...
 
 
-ParseResult = tuple[Article | None, list[Problem]]
+ParseResult = tuple[Article | None, list[Problem], bodies.Body]    # the body beside its article (see bodies.py)
 
 
 def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None], start: int, stop: int) -> list[ParseResult]:
     from .frontmatter import parse_article     # (YAML and Markdown: imported only where something is parsed)
     sources, config, store = shared
     zone, base_path = config.zone, Urls(config.base_url).base_path
-    # the bodies go to a file of the cache, and only where each is goes back (see bodies.py)
+    # the bodies go to a file of the cache as they are made, and only where each is goes back (see bodies.py)
     writer = bodies.Writer(store[0], bodies.new_name(store[1])) if store is not None else None
-    results = [parse_article(s.path, s.bytes(), zone, base_path, config.permalink, markdown=config.markdown,
-                             keep_body=writer and writer.add)
-               for s in sources[start:stop]]
+    results: list[ParseResult] = []
+    for s in sources[start:stop]:
+        article, found, body = parse_article(s.path, s.bytes(), zone, base_path, config.permalink, markdown=config.markdown)
+        results.append((article, found, writer.add(body) if writer is not None and article is not None else body))
     if writer is not None and not writer.close():     # the cache cannot be written: the bodies stay in memory
-        results = [(replace(a, body_html=writer.recall(a.body_html)) if a is not None else None, found)
-                   for a, found in results]
+        results = [(a, found, writer.recall(body) if a is not None else body) for a, found, body in results]
     return results
 
 
@@ -67,7 +66,7 @@ def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
         results[source.path] = result
     articles, problems = [], []
     for source in sources:
-        article, found = results[source.path]
+        article, found, _ = results[source.path]
         problems += found
         if article is not None:
             articles.append(article)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property, lru_cache, partial
 from operator import attrgetter, itemgetter
-from typing import AbstractSet, Any, Callable
+from typing import AbstractSet, Any, Callable, Mapping
 
 from .cache import fingerprint
 from .config import SiteConfig
@@ -26,12 +26,14 @@ BLOCK_SIZE = 4
 
 @dataclass(frozen=True)
 class Site:
-    """Everything one build publishes: config, articles newest first, their taxonomy.
+    """Everything one build publishes: config, articles newest first, their taxonomy, and their
+    bodies (source path -> HTML: the build's store reads each when asked, see bodies.py).
     `digests` (source path -> hash of its bytes) and `key` (everything site-wide a page can
     show: config, templates, author data, sections, the copyright year) make the page keys."""
     config: SiteConfig
     articles: list[Article]
     tax: Taxonomy
+    bodies: Mapping[str, str] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
     key: str = ""
     image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)   # site path -> (width, height)
@@ -74,7 +76,8 @@ class Site:
         digest = self.digests.get(a.path)
         mark = preview_status(a, self.now) if self.preview else ""
         # short (96 bits): page keys repeat it ~12 times per story, and hashing them is a plan's main cost
-        return hashlib.blake2b(f"{a.path}\0{digest or fingerprint(a)}\0{mark}".encode("utf-8", "surrogatepass"),
+        content = digest or fingerprint(a, self.bodies.get(a.path))    # (the body is not in the article)
+        return hashlib.blake2b(f"{a.path}\0{content}\0{mark}".encode("utf-8", "surrogatepass"),
                                digest_size=12).hexdigest()
 
     @cached_property
@@ -88,7 +91,7 @@ class Site:
 
     def presenter(self) -> Presenter:
         return Presenter(self.config, self.tax, self.newest, self.image_sizes,
-                         now=self.now if self.preview else None)
+                         now=self.now if self.preview else None, bodies=self.bodies)
 
     @cached_property
     def _digests(self) -> dict[str, tuple[Article, str]]:
@@ -352,7 +355,7 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
     def feeds(title: str, items: list[Article], home: str, rss: str, atom: str | None = None) -> list[DataJob]:
         if not shows(items[:size]):
             return []
-        made = lru_cache(maxsize=1)(partial(build_feeds, config, items, title, home, rss, atom))   # RSS and Atom from one pass
+        made = lru_cache(maxsize=1)(partial(build_feeds, config, items, site.bodies, title, home, rss, atom))   # RSS and Atom from one pass
         shown = tuple(map(_path, items[:size]))
         out = [DataJob(rss, feed_key(rss, items), lambda: made()[rss], shown)]
         if atom:
@@ -363,7 +366,7 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
     if shows(site.articles[:size]):
         out.append(DataJob("feed.json", feed_key("feed.json", site.articles),
                            partial(build_json_feed, config.base_url, config.title, config.description,
-                                   config.language, site.articles, "", "feed.json", size),
+                                   config.language, site.articles, site.bodies, "", "feed.json", size),
                            tuple(map(_path, site.articles[:size]))))
     for slug, section in tax.sections.items():
         out += feeds(f"{config.title}: {section.name}", tax.section_articles[slug], f"{slug}/", f"{slug}/feed.xml")

@@ -45,9 +45,12 @@ class Presenter:
     """Turns articles, sections, tags and authors into the plain data templates get."""
 
     def __init__(self, config: SiteConfig, tax: Taxonomy, newest: datetime | None,
-                 image_sizes: Mapping[str, tuple[int, int]] | None = None, now: datetime | None = None):
-        """`now` is given only for a preview (the dev server): drafts and scheduled stories are marked."""
+                 image_sizes: Mapping[str, tuple[int, int]] | None = None, now: datetime | None = None,
+                 bodies: Mapping[str, str] | None = None):
+        """`now` is given only for a preview (the dev server): drafts and scheduled stories are marked.
+        `bodies`: source path -> the body HTML of its article (read only for a story's own page)."""
         self.config = config
+        self.bodies = {} if bodies is None else bodies
         self.preview_now = now
         self.image_sizes = image_sizes or {}    # {"images/ship.svg": (w, h)}, from images.image_sizes()
         self.urls = Urls(config.base_url)
@@ -194,7 +197,7 @@ class Presenter:
             published=card.published, updated=self.moment(changed) if changed else None,
             authors=card.authors, dateline=a.dateline, signoff=signoff(a.byline, a.dateline),
             source=a.source, copyright=a.copyright, section=section, tags=tags,
-            image=card.image, body=Markup(a.body()),
+            image=card.image, body=Markup(self.bodies[a.path]),
             breadcrumbs=(self._home_link, section, Link(a.title, url, current=True)),
             related=tuple(map(self.card, related)),
             corrections=tuple(CorrectionView(self.moment(c.date), c.text) for c in a.corrections),

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from generator import cache
+from generator import bodies, cache
 from generator.build import BuildOptions, build_site
 from generator.output import recover
 from conftest import NOW, SITE_TOML, article, cli, fake_distribution, leftovers, replace_keeping_stamp, snapshot
@@ -299,8 +299,10 @@ def test_stories_read_back_from_the_cache_equal_the_parsed_ones(make_site):
     result = build_site(site, BuildOptions(now=NOW))
     fresh = result.site.articles[0]
     cache = BuildCache.open(site, True, parse_key(load_config(site)))
-    digest, (cached, problems) = cache.articles["content/world/drone.md"]
+    digest, (cached, problems, body) = cache.articles["content/world/drone.md"]
     assert cached == fresh and cached is not fresh and problems == []
+    assert bodies.read(body) == result.site.bodies[fresh.path] and "\u201cquote\u201d" in bodies.read(body)
+    bodies.forget()
     assert vars(cached).keys() >= {"lines", "extra", "corrections", "image"} and cached.lines == fresh.lines
     assert cached.modified == fresh.modified and cached.corrections and cached.image.credit == "US Navy"
     assert cached.extra == {"kicker": "Analysis"}

@@ -16,15 +16,20 @@ IST = ZoneInfo("Asia/Kolkata")
 NAVY = story("navy", datetime(2024, 2, 3, 8, 0, tzinfo=IST), title="Navy tests a new drone",
              updated=datetime(2024, 2, 3, 9, 54, tzinfo=IST), byline=("Lalit K Jha", "Asha Rao"),
              tags=("Defence", "United States"), summary="A short standfirst.",
-             image=Image(src="/images/ship.svg", alt="A ship at sea"),
-             body_html='<p>See <a href="/world/bare/">the other story</a>, <a href="#note">a note</a> and '
-                       '<img src="/images/c.png" alt="chart"> or <a href="https://elsewhere.example/x">this</a>.</p>')
-BARE = story("bare", datetime(2024, 2, 1, 10, 0, tzinfo=IST), title="Bare story", body_html="<p>Just a body.</p>")
+             image=Image(src="/images/ship.svg", alt="A ship at sea"))
+BARE = story("bare", datetime(2024, 2, 1, 10, 0, tzinfo=IST), title="Bare story")
+BODIES = {NAVY.path: '<p>See <a href="/world/bare/">the other story</a>, <a href="#note">a note</a> and '
+                     '<img src="/images/c.png" alt="chart"> or <a href="https://elsewhere.example/x">this</a>.</p>',
+          BARE.path: "<p>Just a body.</p>"}
+
+
+def bodies_of(articles) -> dict[str, str]:
+    return {a.path: BODIES.get(a.path, f"<p>Body of {a.slug}.</p>") for a in articles}
 
 
 def feed(articles=(NAVY, BARE), size: int = 50, **kw) -> dict:
     args = dict(base_url=BASE, title="Test Times", description="All the news that fits.", language="en-GB",
-                articles=list(articles), home_path="", feed_path="feed.json", size=size)
+                articles=list(articles), bodies=bodies_of(articles), home_path="", feed_path="feed.json", size=size)
     args.update(kw)
     data = build_json_feed(**args)
     assert data.endswith(b"}\n")
@@ -88,8 +93,8 @@ def test_text_round_trips_unescaped_and_output_is_deterministic():
     title = "</script><script>alert(1)</script> — Café & “quotes”"
     a = story(title=title, byline=("Zoë O'Brien", "???"),
               image=Image(src="https://cdn.example/p.jpg", alt="p"))
-    data = build_json_feed(BASE, "T", "", "", [a], "", "feed.json", 10)
-    assert data == build_json_feed(BASE, "T", "", "", [a], "", "feed.json", 10)
+    data = build_json_feed(BASE, "T", "", "", [a], bodies_of([a]), "", "feed.json", 10)
+    assert data == build_json_feed(BASE, "T", "", "", [a], bodies_of([a]), "", "feed.json", 10)
     assert "Café".encode() in data                                  # ensure_ascii=False: real UTF-8
     doc = json.loads(data)
     [item] = doc["items"]

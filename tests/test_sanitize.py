@@ -45,10 +45,11 @@ def assert_clean(fragment: str) -> None:
     assert "alert" not in doc.text_content()
 
 
-def parse(body: str, settings: MarkdownSettings = MarkdownSettings()):
-    a, problems = parse_article("content/world/x.md", article(body=body).encode(), NOW.tzinfo, markdown=settings)
-    assert problems == []
-    return a
+def parse(body: str, settings: MarkdownSettings = MarkdownSettings()) -> str:
+    """The body's HTML."""
+    a, problems, html = parse_article("content/world/x.md", article(body=body).encode(), NOW.tzinfo, markdown=settings)
+    assert problems == [] and a is not None
+    return html
 
 
 def settings_from(toml_table: dict) -> MarkdownSettings:
@@ -56,7 +57,7 @@ def settings_from(toml_table: dict) -> MarkdownSettings:
 
 
 def test_scripts_handlers_and_dangerous_urls_are_removed():
-    body = parse(NASTY).body_html
+    body = parse(NASTY)
     assert_clean(body)
     doc = lxml.html.fragment_fromstring(body, create_parent="div")
     assert doc.xpath('//img[@src="/images/x.png"][@alt="An image"]')      # the safe parts stay
@@ -80,7 +81,7 @@ def test_a_built_page_and_its_feeds_are_clean(build):
 
 
 def test_an_allowed_embed_survives():
-    body = parse(f"Watch:\n\n{EMBED}\n").body_html
+    body = parse(f"Watch:\n\n{EMBED}\n")
     [frame] = lxml.html.fragment_fromstring(body, create_parent="div").xpath("//iframe")
     assert frame.get("src") == "https://www.youtube-nocookie.com/embed/xyz"
     assert frame.get("width") == "560" and frame.get("allowfullscreen") is not None
@@ -94,33 +95,33 @@ def test_an_allowed_embed_survives():
                                  "https://player.vimeo.com:8443/x",
                                  "javascript:alert(1)", "/embed/local"])
 def test_an_embed_from_anywhere_else_is_removed(src):
-    body = parse(f'<iframe src="{src}"></iframe>\n\nText.').body_html
+    body = parse(f'<iframe src="{src}"></iframe>\n\nText.')
     assert "<iframe" not in body and "Text." in body
 
 
 def test_urls_nh3_does_not_check_are_checked_or_dropped():
     body = parse('<img src="/a.png" alt="a" srcset="javascript:alert(1) 1x, data:image/svg+xml,x 2x">\n\n'
-                 '<blockquote cite="javascript:alert(1)">Q</blockquote>\n\n<q cite="https://ok.example/">A</q>').body_html
+                 '<blockquote cite="javascript:alert(1)">Q</blockquote>\n\n<q cite="https://ok.example/">A</q>')
     assert "srcset" not in body and "javascript" not in body
     assert 'cite="https://ok.example/"' in body
 
 
 def test_srcdoc_cannot_smuggle_a_page_into_an_allowed_embed():
-    body = parse('<iframe src="https://player.vimeo.com/video/1" srcdoc="<script>alert(1)</script>"></iframe>').body_html
+    body = parse('<iframe src="https://player.vimeo.com/video/1" srcdoc="<script>alert(1)</script>"></iframe>')
     assert "srcdoc" not in body and 'src="https://player.vimeo.com/video/1"' in body
 
 
 def test_embed_hosts_replace_the_default_list():
     settings = settings_from({"embed_hosts": ["Charts.Example.org"]})
     assert settings.embed_hosts == ("charts.example.org",)
-    body = parse('<iframe src="https://charts.example.org/c/1"></iframe>\n\n' + EMBED, settings).body_html
+    body = parse('<iframe src="https://charts.example.org/c/1"></iframe>\n\n' + EMBED, settings)
     assert "charts.example.org/c/1" in body and "youtube" not in body
 
 
 def test_markdown_markup_survives_sanitising():
     text = ('He said "it\'s fine"[^1] about *HTML*.\n{: .lead #intro }\n\n'
             "| left | right |\n|:--|--:|\n| a | b |\n\n*[HTML]: HyperText Markup Language\n\n[^1]: A footnote.\n")
-    doc = lxml.html.fragment_fromstring(parse(text).body_html, create_parent="div")
+    doc = lxml.html.fragment_fromstring(parse(text), create_parent="div")
     assert "He said \u201cit\u2019s fine\u201d" in doc.text_content()
     assert doc.xpath('//p[@class="lead"][@id="intro"]')
     assert doc.xpath('//sup[@id="fnref:1"]/a[@href="#fn:1"]') and doc.xpath('//li[@id="fn:1"]')
@@ -132,7 +133,7 @@ def test_news_markup_is_allowed():
     text = ('<figure><img src="/images/a.svg" alt="A"><figcaption>A <abbr title="t">caption</abbr></figcaption></figure>\n\n'
             '<blockquote cite="https://a.example/">Quoted<sup>1</sup> H<sub>2</sub>O</blockquote>\n\n'
             "<pre><code>x = 1</code></pre>\n\n<hr>\n\n<h2>Sub-head</h2>\n")
-    doc = lxml.html.fragment_fromstring(parse(text).body_html, create_parent="div")
+    doc = lxml.html.fragment_fromstring(parse(text), create_parent="div")
     for path in ("//figure/img[@alt='A']", "//figcaption/abbr", "//blockquote[@cite]/sup", "//sub", "//pre/code", "//hr", "//h2"):
         assert doc.xpath(path), path
 
@@ -140,7 +141,7 @@ def test_news_markup_is_allowed():
 def test_unsafe_html_keeps_raw_html_as_written():
     settings = settings_from({"unsafe_html": True})
     assert settings.unsafe_html
-    body = parse('<div class="widget" data-id="7"><script src="/widget.js"></script></div>\n', settings).body_html
+    body = parse('<div class="widget" data-id="7"><script src="/widget.js"></script></div>\n', settings)
     assert '<script src="/widget.js"></script>' in body and 'data-id="7"' in body
 
 

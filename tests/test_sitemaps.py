@@ -23,7 +23,7 @@ def story(slug: str = "story", published: datetime = NOW - timedelta(hours=1), *
     """An Article as the parser would make it; tests name only the fields they care about."""
     values = dict(path=f"content/world/{slug}.md", title="A story", published=published, updated=None, byline=(),
                   dateline="", source="", copyright="", section="world", section_name="World", tags=(),
-                  summary="", image=None, slug=slug, draft=False, body_html="<p>Body.</p>",
+                  summary="", image=None, slug=slug, draft=False,
                   url_path=f"world/{slug}/")
     values.update(fields)
     return Article(**values)
