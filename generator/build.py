@@ -260,16 +260,16 @@ class _Build:
         tax = build_taxonomy(articles, config.zone, loaded.authors)
         sizes = image_sizes(self.site_dir, self.theme)
         changed = changed_stories(self.last, loaded.settings, articles, parsed, shape, published.marks)
-        self.related = self.last.related if changed is not None else related_key(articles)
+        self.related_key = self.last.related if changed is not None else related_key(articles)
         newest = newest_change(articles)
         env = make_environment(self.site_dir, self.theme, cache.compiled_templates())
         site = Site(config, articles, tax, bodies=bodies_of(parsed),
                     digests={path: digest for path, (digest, _) in parsed.items()},
                     key=site_key(config, loaded.authors, tax, newest, sizes, self.options.preview),
                     image_sizes=sizes, preview=self.options.preview, now=self.now,
-                    related=cache.related_for(self.related),
                     template_keys=cache.template_keys_for(loaded.templates) or template_keys(env, PAGE_TEMPLATES),
                     newest=newest)
+        self.chosen = cache.related_for(self.related_key)      # the last build's choice, if from the same stories
         return site, env, changed
 
     def make(self, loaded: Loaded, site: Any, env: Any, changed: set[str] | None, parsed: dict) -> BuildResult:
@@ -282,7 +282,7 @@ class _Build:
         sink = self.sink = self.sink or (DiskSink(output, self.scan.files, self.scan.touched, durable, self.scan.folders)
                                          if self.scan is not None else DiskSink(output, durable=durable))
         previous = cache.previous_pages(output) if self.own_sink else {}
-        unplanned = as_left(self.last, site.key, site.related is not None, sink, previous) if changed is not None else None
+        unplanned = as_left(self.last, site.key, self.chosen is not None, sink, previous) if changed is not None else None
         if unplanned is None:
             changed = None
         feeds = feed_jobs(site, changed)
@@ -296,7 +296,7 @@ class _Build:
                 background = Background.start(partial(phases.make_data, sink, fresh_data))
                 if background is not None:      # else the feeds are made here, while the pages render
                     fresh_data = []
-            jobs = plan(site, changed)
+            jobs = plan(site, changed, self.chosen)
             early = phases.render_first(env, jobs, self.first, sink, self.shown) if self.first else set()
             if changed is None:
                 entries = [(job.url_path, job.modified) for job in jobs if job.in_sitemap]
@@ -305,7 +305,7 @@ class _Build:
             files = site_files(site, entries, self.now)
             data = feeds + files
             if changed is None:
-                cache.related, cache.template_deps = (self.related, related_of(jobs)), (loaded.templates, site.template_keys)
+                cache.related, cache.template_deps = (self.related_key, related_of(jobs)), (loaded.templates, site.template_keys)
                 problems = phases.collisions(jobs, loaded.static, [d.path for d in data], self.site_dir, site.tax.sections.keys())
                 if problems:
                     raise BuildError(problems)
@@ -361,7 +361,7 @@ class _Build:
             records = {**unplanned, **records}
         this = self.published
         last = LastBuild(this.inputs, counts, loaded.sources_key, this.clock and this.clock.when, this.held,
-                         loaded.settings, site.key, self.related,
+                         loaded.settings, site.key, self.related_key,
                          stories_after(self.last if changed is not None else None, changed, site.articles, parsed, shape),
                          this.marks, this.clock)
         self.cache.save(parsed, self.output, records, last, self.sink.folder_stamps)

@@ -39,7 +39,6 @@ class Site:
     image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)   # site path -> (width, height)
     preview: bool = False           # the dev server's build: drafts and scheduled stories are marked
     now: datetime | None = None     # what counts as "now" for a preview's "scheduled" marks
-    related: dict[str, tuple[str, ...]] | None = None   # path -> related paths, from a build with the same related_key()
     template_keys: dict[str, str] = field(default_factory=dict)   # page template -> hash of the files it is made of
     newest: datetime | None = None  # the newest change among the articles (newest_change(); None: none)
 
@@ -234,10 +233,12 @@ def _redirect_context(p: Presenter, site_title: str, a: Article) -> dict[str, An
     return {"site": p.site(), "page": meta, "target": p.urls.absolute(a.url_path), "title": a.title}
 
 
-def plan(site: Site, touching: Touching = None) -> list[PageJob]:
+def plan(site: Site, touching: Touching = None, related: dict[str, tuple[str, ...]] | None = None) -> list[PageJob]:
     """Every HTML page of the site. Or, given `touching` (the source paths of the stories that
     changed since the last build, none of them in its shape(): where it is, what it is filed
-    under, when), only the pages that show one of them: every other page's key is as it was."""
+    under, when), only the pages that show one of them: every other page's key is as it was.
+    `related`: each story's related stories (source paths), as a build with the same
+    related_key() chose them (related_of() its plan); None: chosen now."""
     p = site.presenter()
     tax = site.tax
     shows = Shown(site, touching)
@@ -252,7 +253,6 @@ def plan(site: Site, touching: Touching = None) -> list[PageJob]:
         jobs += _listing_jobs(p, site, "author", author.shown_name, f"authors/{slug}/", tax.author_articles[slug],
                               feeds=p.author_feeds(slug), profile=p.profile(slug), shows=shows)
     jobs += _archive(p, site, shows)
-    related = site.related
     if related is None:
         assert shows.all, "planning only what changed needs the last build's related stories"
         find_related = Related(site.articles, tax)
@@ -318,7 +318,7 @@ def related_key(articles: list[Article]) -> str:
 
 
 def related_of(jobs: list[PageJob]) -> dict[str, tuple[str, ...]]:
-    """The related stories each article page of a plan shows (for Site.related next time)."""
+    """The related stories each article page of a plan shows (for plan()'s `related` next time)."""
     return {job.inputs[0]: job.inputs[1:] for job in jobs if job.template == "article.html"}
 
 

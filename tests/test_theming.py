@@ -30,8 +30,8 @@ def test_every_template_gets_exactly_the_documented_variables(make_site):
     from generator import plan as build_module      # (build.py takes plan() from it when it plans)
     real_plan = build_module.plan
 
-    def spy(s, touching=None):
-        jobs = real_plan(s, touching)
+    def spy(s, touching=None, related=None):
+        jobs = real_plan(s, touching, related)
         for job in jobs:
             seen.setdefault(job.template, set(job.context))
         return jobs
