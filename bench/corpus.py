@@ -1,9 +1,11 @@
 """Generate a deterministic, realistic news corpus for benchmarks.
 
 N articles of ~720 words, 8 sections, 200 tags, 60 authors; as a Broadsheet site, and
-optionally the same stories as a Pelican or a Hugo site.
+optionally the same stories as a Pelican or a Hugo site. Plain prose by default (paragraphs, a
+quote, a subheading); with --rich, most bodies also hold a list of links, emphasis, an image with
+a caption and a numbered list, so Markdown and the sanitiser run on them.
 
-    python bench/corpus.py N DIR [--pelican DIR] [--hugo DIR]
+    python bench/corpus.py N DIR [--rich] [--pelican DIR] [--hugo DIR]
 """
 from __future__ import annotations
 
@@ -24,11 +26,20 @@ LATEST = datetime(2025, 1, 1, 6, 0, tzinfo=timezone.utc)   # no story may be in 
 STEP = 47   # minutes between stories (plus up to 40)
 
 
-def story(i: int, rng: random.Random, start: datetime = START) -> dict:
+def story(i: int, rng: random.Random, start: datetime = START, rich: bool = False) -> dict:
     words = lambda n: " ".join(rng.choice(WORDS) for _ in range(n))
     paragraphs = [words(rng.randint(50, 70)).capitalize() + "." for _ in range(11)]
     paragraphs.insert(3, "> \"" + words(25).capitalize() + ",\" an official said.")
     paragraphs.insert(6, "## " + words(4).capitalize())
+    if rich and rng.random() < 0.9:     # most stories, not all: some still plain prose
+        paragraphs.insert(2, f"Read [the report](https://example.com/report-{i}) and *{words(3)}* "
+                             f"in **{words(2)}**, as [our earlier story](/world/story-{max(0, i - 1):06d}/) said.")
+        paragraphs.insert(5, "\n".join(f"- {words(6).capitalize()} ([source](https://example.org/{i}/{k}))"
+                                        for k in range(3)))
+        paragraphs.insert(8, f"![{words(4).capitalize()}](https://images.example/photo-{i}.jpg "
+                             f"\"{words(6).capitalize()}\")")
+        paragraphs.insert(10, "\n".join(f"{k}. {words(8).capitalize()}" for k in range(1, 4)))
+        paragraphs.insert(12, "### " + words(3).capitalize())
     return {
         "i": i,
         "title": f"{words(rng.randint(5, 9)).capitalize()} {i}",
@@ -41,10 +52,10 @@ def story(i: int, rng: random.Random, start: datetime = START) -> dict:
     }
 
 
-def stories(n: int) -> list[dict]:
+def stories(n: int, rich: bool = False) -> list[dict]:
     rng = random.Random(20240203)
     start = min(START, LATEST - timedelta(minutes=STEP * n))   # earlier only for corpora too big to fit from START
-    return [story(i, rng, start) for i in range(n)]
+    return [story(i, rng, start, rich) for i in range(n)]
 
 
 SITE_TOML = """title = "Bench Times"
@@ -117,10 +128,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int)
     parser.add_argument("dir", type=Path)
+    parser.add_argument("--rich", action="store_true", help="links, lists, emphasis and images in most bodies")
     parser.add_argument("--pelican", type=Path)
     parser.add_argument("--hugo", type=Path)
     args = parser.parse_args()
-    items = stories(args.n)
+    items = stories(args.n, args.rich)
     write_broadsheet(items, args.dir)
     if args.pelican:
         write_pelican(items, args.pelican)

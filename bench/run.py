@@ -288,16 +288,16 @@ def edit_for(items: list[dict]) -> Edit:
     return Edit(f"content/{s['section']}/{slug}.md", s["section"], slug, s["title"], " ".join(last.split()[:6]))
 
 
-def prepare_corpus(base: Path, n: int, tools: list[Tool]) -> Edit:
+def prepare_corpus(base: Path, n: int, tools: list[Tool], rich: bool = False) -> Edit:
     """Write (or reuse) each tool's copy of the corpus; the edited story is restored per repetition."""
-    stamp = f"{n} {corpus_digest()}"
+    stamp = f"{n} {corpus_digest()} {'rich' if rich else 'plain'}"
     saved = base / "edit.json"
     items: list[dict] | None = None
     for tool in tools:
         marker, original = base / f"{tool.name}.corpus", base / f"{tool.name}.edit-original"
         if marker.exists() and marker.read_text() == stamp and original.exists() and saved.exists():
             continue
-        items = items or corpus.stories(n)
+        items = items or corpus.stories(n, rich)
         print(f"Writing the {n}-article corpus for {tool.name} …", file=sys.stderr)
         shutil.rmtree(base / tool.name, ignore_errors=True)
         tool.write(items, base / tool.name)
@@ -416,10 +416,11 @@ def run_broadsheet(tool: Tool, site: Path, scenario: str, previous: list[str]) -
     return replace(run, disturbed=len(seen) > 1)
 
 
-def bench_n(n: int, runs: int, tools: list[Tool], workdir: Path, versions: dict[str, str]) -> Report:
-    base = workdir / f"n{n}"
+def bench_n(n: int, runs: int, tools: list[Tool], workdir: Path, versions: dict[str, str],
+            rich: bool = False) -> Report:
+    base = workdir / (f"n{n}-rich" if rich else f"n{n}")
     base.mkdir(parents=True, exist_ok=True)
-    edit = prepare_corpus(base, n, tools)
+    edit = prepare_corpus(base, n, tools, rich)
     report = Report(n, runs, [t.name for t in tools], versions, {t.name: t.note for t in tools if t.note},
                     datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), broadsheet_revision())
     report.results = {t.name: {s: [] for s in SCENARIOS} for t in tools}
@@ -655,6 +656,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--peers", default="pelican,hugo", help="comma-separated peers, or 'none' (default pelican,hugo)")
     parser.add_argument("--workdir", type=Path, default=HERE / ".work", help="corpora and the peers' venv (default bench/.work)")
     parser.add_argument("--markdown", type=Path, help="also write the results into this Markdown file")
+    parser.add_argument("--rich", action="store_true",
+                        help="the corpus with links, lists, emphasis and images in most bodies (bench/corpus.py --rich)")
     args = parser.parse_args(argv)
     args.n = args.n or [1000]
     args.peers = [] if args.peers.strip() == "none" else [p.strip() for p in args.peers.split(",") if p.strip()]
@@ -679,7 +682,7 @@ def main(argv: list[str] | None = None) -> int:
           file=sys.stderr)
     reports = []
     for n in args.n:
-        report = bench_n(n, args.runs, tools, workdir, versions)
+        report = bench_n(n, args.runs, tools, workdir, versions, args.rich)
         print_report(report, info)
         reports.append(report)
     if args.markdown:
