@@ -574,7 +574,7 @@ COUNTS = {
     # a title is not in a story's shape either: the pages that show story 3 (its redirect shows the title)
     "title": Counts(lambda site: rewrite(site, 3, title="Three, retitled"), (SHOWS_3,) * 2, (SHOWS_3,) * 2),
     # a story's tags are in its shape: every page is planned (CLI_PAGES + the new tag's page); rendered:
-    # what showed it, the old tag's page (still showing 6) and the new tag's page
+    # the 9 that showed it (harbour's among them, still showing 6) and the new tag's page
     "tags": Counts(lambda site: rewrite(site, 9, tags="[lighthouse]"),
                    (CLI_PAGES + 1, SHOWS_9 + 1), (SERVER_PAGES + 1, SHOWS_9 + 1)),    # rendered 10
     # story 9 into sport (no new page: sport's 5 stories fit on one): every page planned; rendered: its
@@ -595,12 +595,14 @@ COUNTS = {
     # per_page 3, a setting: every page again. CLI: home 1 + sections 3x2 + tags 3 + authors 3x2 + archive 1
     # + May 4 + articles 12 + redirect 1 + 404 1 = 35; the server adds opinion 1, its author 1, June 1, its page 1
     "per_page": Counts(fewer_per_page, (35, 35), (39, 39)),
-    # a template: every page planned (templates are in the settings' key), only its own pages rendered
+    # a template: today every page is planned (templates are in the settings' key); only the pages made
+    # with it are rendered (12 articles; the dev server's 13)
     "override of article.html": Counts(lambda site: override(site, "article.html"), (CLI_PAGES, 12), (SERVER_PAGES, 13)),
     "override of 404.html": Counts(lambda site: override(site, "404.html"), (CLI_PAGES, 1), (SERVER_PAGES, 1)),
-    # a static file: no page shows it, yet every page is planned (static files are in the settings' key)
+    # a static file: no page shows it, yet today every page is planned (static files are in the
+    # settings' key); none is rendered
     "static file": Counts(add_static, (CLI_PAGES, 0), (SERVER_PAGES, 0)),
-    # author data are in the site-wide key: every page again, not only those showing the author
+    # author data are in the site-wide key: today every page again, not only those showing the author
     "authors data": Counts(add_author_data, (CLI_PAGES,) * 2, (SERVER_PAGES,) * 2),
     # the clock passes 2024-06-02 12:00. The CLI publishes the story: a new section and author, in the
     # site-wide key, so every page of the 13 stories again (= the dev server's 32). The dev server showed
