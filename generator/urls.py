@@ -100,7 +100,11 @@ def is_link(url: str) -> bool:
 # inside a URL and spaces and controls around it ("java\tscript:", " javascript:"), and read a
 # backslash as a slash ("/\\evil.example" is another host). Invisible format characters too.
 _NOT_IN_URL = re.compile(r"[\s\\\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff0-\uffff]")
-_LABEL = re.compile("[A-Za-z0-9_\u0080-\U0010ffff](?:[A-Za-z0-9_\u0080-\U0010ffff-]*[A-Za-z0-9_\u0080-\U0010ffff])?")
+# A host name's label: letters, digits, "_" and any character past ASCII, "-" inside. Written as
+# the ASCII characters it refuses: the same set, but compiled in 0.2 ms where the range up to
+# U+10FFFF takes 12 ms, on the path of every build (tests/test_url_fields.py holds the two equal).
+_LABEL_CHAR = r"[^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]"
+_LABEL = re.compile(rf"{_LABEL_CHAR}(?:[^\x00-\x2c\x2e\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]*{_LABEL_CHAR})?")
 
 
 def check_url(url: str, *, paths: bool = True, relative: bool = False) -> str | None:

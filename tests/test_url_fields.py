@@ -285,3 +285,15 @@ def test_site_paths_from_settings_and_data_are_under_the_base_path(tmp_path):
     ld = [json.loads(s) for s in story.xpath("//script[@type='application/ld+json']/text()")]
     publishers = [item["publisher"] for item in ld if "publisher" in item]
     assert publishers and all(p["url"] == "https://news.example/paper/about/" for p in publishers)
+
+
+def test_a_host_labels_characters_are_letters_digits_underscore_and_all_past_ascii():
+    """urls._LABEL spells its character class by what it refuses; it is the plain one."""
+    import re
+    from generator import urls
+    plain = re.compile("[A-Za-z0-9_\u0080-\U0010ffff](?:[A-Za-z0-9_\u0080-\U0010ffff-]*[A-Za-z0-9_\u0080-\U0010ffff])?")
+    probes = [chr(c) for c in range(0x100)] + ["\ud800", "\U0010ffff", "\u0915", "\u200b", "\uffff"]
+    for a in probes:
+        for b in ["", "-", "a", a]:
+            for text in (a, a + b, b + a, a + b + a, "x" + a + "y", a + "-" + a):
+                assert bool(urls._LABEL.fullmatch(text)) == bool(plain.fullmatch(text)), repr(text)
