@@ -282,13 +282,17 @@ class _Build:
         sink = self.sink = self.sink or (DiskSink(output, self.scan.files, self.scan.touched, durable, self.scan.folders)
                                          if self.scan is not None else DiskSink(output, durable=durable))
         previous = cache.previous_pages(output) if self.own_sink else {}
-        unplanned = as_left(self.last, site.key, self.chosen is not None, sink, previous) if changed is not None else None
-        if unplanned is None:
-            changed = None
-        feeds = feed_jobs(site, changed)
         kept: dict[str, PageRecord] = {}
         background: Background | None = None
         try:
+            # the pages asked for first (the dev server's edited stories), before anything else is
+            # looked at: planned from the stories' related ones as last chosen, if still the same
+            early = (phases.render_first(env, plan(site, self.first, self.chosen), self.first, sink, self.shown)
+                     if self.first and self.chosen is not None else set())
+            unplanned = as_left(self.last, site.key, self.chosen is not None, sink, previous) if changed is not None else None
+            if unplanned is None:
+                changed = None
+            feeds = feed_jobs(site, changed)
             kept.update(carried(sink, feeds, previous))
             fresh_data = [f for f in feeds if f.path not in kept]
             if fresh_data and isinstance(sink, DiskSink) and self.workers > 1 and len(site.articles) >= phases.BACKGROUND_FEEDS_FROM:
@@ -297,7 +301,8 @@ class _Build:
                 if background is not None:      # else the feeds are made here, while the pages render
                     fresh_data = []
             jobs = plan(site, changed, self.chosen)
-            early = phases.render_first(env, jobs, self.first, sink, self.shown) if self.first else set()
+            if self.first - {job.inputs[0] for job in jobs if job.path in early}:   # (say, a new story's page)
+                early |= phases.render_first(env, [job for job in jobs if job.path not in early], self.first, sink, self.shown)
             if changed is None:
                 entries = [(job.url_path, job.modified) for job in jobs if job.in_sitemap]
             else:   # (the sitemaps show when each page last changed: only a story's update changes that)
