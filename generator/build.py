@@ -167,7 +167,8 @@ class _Build:
         self.own_sink = sink is None    # (a sink handed in: a test's, in memory; no last build then)
         self.scan = (outputs.OutputScan.start(self.output, self.cache.previous_pages(self.output),
                                               self.cache.previous_folders(self.output)) if self.own_sink else None)
-        self.last: LastBuild | None = self.cache.builds.get(str(self.output)) if self.own_sink else None
+        # (without its stories until past the diff: see model())
+        self.last: LastBuild | None = self.cache.last_build(self.output) if self.own_sink else None
         self.sink = sink
         self.now = options.now or datetime.now(timezone.utc)
         self.workers = worker_count(options.workers)
@@ -238,7 +239,7 @@ class _Build:
         records, folders = refresh_news_sitemap(self.config, published.articles, self.now, self.output,
                                                 self.cache.previous_pages(self.output), self.scan.folders,
                                                 durable=not self.options.preview)
-        last = self.last._replace(inputs=published.inputs, sources=loaded.sources_key,
+        last = self.cache.last_build(self.output, stories=True)._replace(inputs=published.inputs, sources=loaded.sources_key,
                                   until=published.clock and published.clock.when, scheduled=published.held,
                                   clock=published.clock)
         self.cache.save(parsed, self.output, records, last, folders)
@@ -259,6 +260,8 @@ class _Build:
         config, cache, articles = self.config, self.cache, published.articles
         tax = build_taxonomy(articles, config.zone, loaded.authors)
         sizes = image_sizes(self.site_dir, self.theme)
+        if self.last is not None:       # past the diff: the last build's stories are read now
+            self.last = self.cache.last_build(self.output, stories=True)
         changed = changed_stories(self.last, loaded.settings, articles, parsed, shape, published.marks)
         self.related_key = self.last.related if changed is not None else related_key(articles)
         newest = newest_change(articles)

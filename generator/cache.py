@@ -26,7 +26,7 @@ from . import __version__, bodies, speedups
 from .content import Source, Stamp
 
 CACHE_DIR = Path(".broadsheet") / "cache"
-_FORMAT = 5
+_FORMAT = 6
 SHARDS = 16     # parsed articles are kept in this many files: an edit rewrites one of them
 BODIES = "bodies"   # the folder of the article bodies' files (see bodies.py)
 SMALL_BODY_FILE = 1 << 20   # bytes: more than MAX_SMALL_FILES files smaller than this are merged into one
@@ -121,13 +121,16 @@ class BuildCache:
     stamps: dict[str, tuple[Stamp, str]] = field(default_factory=dict)     # path -> (stamp, digest) of settled files
     pages: dict[str, dict[str, PageRecord]] = field(default_factory=dict)  # output folder -> rel -> record
     builds: dict[str, Any] = field(default_factory=dict)      # output -> what build.py keeps to spot a no-change build
-    related: tuple[str, dict[str, tuple[str, ...]]] = ("", {})   # (related key, path -> related paths)
+                                                              # (its LastBuild, without its stories: see graph())
     template_deps: tuple[str, dict[str, str]] = ("", {})   # (templates key, page template -> its files' hash)
     folders: dict[str, dict[str, tuple[int, int, int]]] = field(default_factory=dict)  # output -> its folders' stamps (output.FolderStamp)
     hits: int = 0
     prefix: str = ""        # the names of this build's body files start with it
     new_stamps: dict[str, tuple[Stamp, str]] | None = None
     persist: bool = True    # False: kept in memory between the builds of one process (the dev server)
+    # what only a build past the diff needs, in graph.pickle (~2 MB at 10,000 stories; a build that
+    # finds nothing changed never reads it): the related choice and each output's LastBuild.stories
+    _graph: dict[str, Any] | None = None
     _articles: dict[str, tuple[str, Any]] | None = None     # path -> (digest, (article, problems, body)); None: not read yet
 
     @classmethod
@@ -144,7 +147,6 @@ class BuildCache:
         cache.pages = _typed(lambda pages: {output: dict(zip(records, map(PageRecord._make, records.values())))
                                             for output, records in pages.items()}, saved.get("pages"))
         cache.builds = saved.get("builds", {})
-        cache.related = saved.get("related", ("", {}))
         cache.template_deps = saved.get("template_deps", ("", {}))
         cache.folders = _typed(lambda folders: {output: dict(stamps) for output, stamps in folders.items()},
                                saved.get("folders"))
@@ -194,6 +196,31 @@ class BuildCache:
         self.hits, self.new_stamps = 0, None
         return self
 
+    def graph(self) -> dict[str, Any]:
+        """graph.pickle, read when first asked for: {"related": (key, path -> related paths),
+        "stories": output -> LastBuild.stories}."""
+        if self._graph is None:
+            saved = _load(self.folder / "graph.pickle") if self.folder is not None else {}
+            related, stories = saved.get("related", ("", {})), saved.get("stories", {})
+            self._graph = {"related": related if isinstance(related, tuple) and len(related) == 2 else ("", {}),
+                           "stories": stories if isinstance(stories, dict) else {}}
+        return self._graph
+
+    @property
+    def related(self) -> tuple[str, dict[str, tuple[str, ...]]]:
+        return self.graph()["related"]
+
+    @related.setter
+    def related(self, value: tuple[str, dict[str, tuple[str, ...]]]) -> None:
+        self.graph()["related"] = value
+
+    def last_build(self, output: Path, stories: bool = False) -> Any:
+        """The last build of `output` (a LastBuild), with its stories if asked (from graph())."""
+        build = self.builds.get(str(output))
+        if build is None or not stories:
+            return build
+        return build._replace(stories=self.graph()["stories"].get(str(output)))
+
     def flush(self) -> None:
         """Write an in-memory cache to disk (every shard), for the next process."""
         if self.folder is None:
@@ -203,6 +230,8 @@ class BuildCache:
             self._save_articles(articles)
             _dump(self.folder / "stamps.pickle", self._stamps_file(self.stamps))
             _dump(self.folder / "pages.pickle", self._pages_file())
+            if self._graph is not None:
+                _dump(self.folder / "graph.pickle", self._graph)
         finally:
             self.persist = False
 
@@ -268,11 +297,14 @@ class BuildCache:
             self.folders[str(output)] = folders or {}
             self.pages[str(output)] = pages
             if build is not None:
-                self.builds[str(output)] = build
+                self.builds[str(output)] = build._replace(stories=None)
+                self.graph()["stories"][str(output)] = build.stories
             else:
                 self.builds.pop(str(output), None)
+                self.graph()["stories"].pop(str(output), None)
             if self.persist:
                 _dump(self.folder / "pages.pickle", self._pages_file())
+                _dump(self.folder / "graph.pickle", self.graph())
 
     def compiled_templates(self) -> Path | None:
         """Where Jinja keeps compiled templates: one folder per version of Broadsheet's code (the
@@ -292,8 +324,7 @@ class BuildCache:
     # one (13,502 page records at 10k stories cost ~70 ms to write that way, plain ones ~5 ms)
     def _pages_file(self) -> dict[str, Any]:
         pages = {output: dict(zip(records, map(tuple, records.values()))) for output, records in self.pages.items()}
-        return {"pages": pages, "builds": self.builds, "related": self.related, "template_deps": self.template_deps,
-                "folders": self.folders}
+        return {"pages": pages, "builds": self.builds, "template_deps": self.template_deps, "folders": self.folders}
 
     def _stamps_file(self, stamps: dict[str, tuple[Stamp, str]]) -> dict[str, Any]:
         return {"parse_key": self.parse_key, "stamps": {path: (tuple(stamp), digest) for path, (stamp, digest) in stamps.items()}}

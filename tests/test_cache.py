@@ -388,3 +388,23 @@ def test_a_build_that_cannot_fork_to_list_the_output_lists_it_itself(make_site, 
     EDITS[0][1](site)
     build_site(site, BuildOptions(now=NOW))
     assert contents(site / "output") == clean_build(site, tmp_path, "clean")
+
+
+def test_a_build_that_finds_nothing_changed_does_not_read_the_saved_graph(make_site, tmp_path, monkeypatch):
+    """graph.pickle (the related choice and the last build's story shapes, ~2 MB at 10,000 stories)
+    is read only past the diff: an edit build reads it and plans only what the edit touches."""
+    from generator import cache as cache_module
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    graph = site / ".broadsheet/cache/graph.pickle"
+    assert graph.is_file()
+    loads = []
+    real = cache_module._load
+    monkeypatch.setattr(cache_module, "_load", lambda path: loads.append(path.name) or real(path))
+    assert build_site(site, BuildOptions(now=NOW)).changed == set()
+    assert "graph.pickle" not in loads and "pages.pickle" in loads
+    EDITS[0][1](site)                                   # a body edit: the graph says what shows the story
+    loads.clear()
+    result = build_site(site, BuildOptions(now=NOW))
+    assert "graph.pickle" in loads and 0 < result.planned < result.pages / 2
+    assert contents(site / "output") == clean_build(site, tmp_path, "clean")
