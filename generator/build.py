@@ -156,7 +156,8 @@ class Published(NamedTuple):
 class _Build:
     """One build of a site into an output: the state its phases share, and the phases."""
 
-    def __init__(self, site_dir: Path, options: BuildOptions, sink: Any, kept: BuildCache | None):
+    def __init__(self, site_dir: Path, options: BuildOptions, sink: Any, kept: BuildCache | None,
+                 first: AbstractSet[str] = frozenset(), shown: Callable[[str, bytes], None] | None = None):
         self.started = self.mark = time.perf_counter()
         self.phases: dict[str, float] = {}
         self.site_dir, self.options = site_dir.absolute(), options
@@ -172,16 +173,19 @@ class _Build:
         self.sink = sink
         self.now = options.now or datetime.now(timezone.utc)
         self.workers = worker_count(options.workers)
-        self.first: AbstractSet[str] = frozenset()              # see build_site()
-        self.shown: Callable[[str, bytes], None] | None = None
+        self.first, self.shown = first, shown                  # see build_site()
 
     def phase(self, name: str, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args), timed as the phase `name`."""
         value = fn(*args)
+        self.ended(name)
+        return value
+
+    def ended(self, name: str) -> None:
+        """The phase `name` ends now: the time since the last one ended counts to it."""
         now = time.perf_counter()
         self.phases[name] = self.phases.get(name, 0.0) + now - self.mark
         self.mark = now
-        return value
 
     def result(self, counts: dict[str, int], **more: Any) -> BuildResult:
         return BuildResult(output=self.output if self.own_sink else None, pages=counts["pages"],
@@ -323,7 +327,7 @@ class _Build:
                 for item in [*jobs, *data]:
                     unplanned.pop(item.path, None)
                 kept.update(unplanned)
-            self.phase("plan", lambda: None)
+            self.ended("plan")
 
             release_memory()
             kept.update(carried(sink, jobs, previous))
@@ -336,7 +340,7 @@ class _Build:
                 background = None
                 sink.absorb(written)
                 seconds_on_data += seconds
-            self.phase("render", lambda: None)
+            self.ended("render")
             self.phases["feeds"] = seconds_on_data
             for rel, path in loaded.static.items():
                 sink.write(rel, path.read_bytes())
@@ -394,7 +398,7 @@ class _Build:
             return self.clock_files(loaded, published, parsed)
         site, env, changed = self.phase("model", self.model, loaded, published, parsed)
         result = self.make(loaded, site, env, changed, parsed)
-        self.phase("write", lambda: None)
+        self.ended("write")
         result.phases, result.seconds = self.phases, time.perf_counter() - self.started
         result.scheduled, result.clock = published.held, published.clock
         return result
@@ -409,8 +413,7 @@ class _Build:
 
 def _build(site_dir: Path, options: BuildOptions, sink: Any, kept: BuildCache | None,
            first: AbstractSet[str], shown: Callable[[str, bytes], None] | None) -> BuildResult:
-    build = _Build(site_dir, options, sink, kept)
-    build.first, build.shown = first, shown
+    build = _Build(site_dir, options, sink, kept, first, shown)
     failed = True
     try:
         result = build.run()

@@ -300,7 +300,8 @@ def _folders(rel: str):
         yield rel
 
 
-KEPT_NAMES = frozenset((MARKER, JOURNAL, JOURNAL + ".tmp", LOCK_NAME))
+NOT_OUTPUT = frozenset((JOURNAL, JOURNAL + ".tmp", LOCK_NAME))   # kept in the output's top folder, none of its files
+KEPT_NAMES = NOT_OUTPUT | {MARKER}
 
 
 def clashes(paths: list[str]) -> list[tuple[str, str]]:
@@ -376,7 +377,7 @@ def _stamp_if_holding(path: str, names: set[str]) -> FolderStamp | None:
     after the listing changes the stamp)."""
     stamp = folder_stamp(path)
     try:
-        held = {entry.name for entry in os.scandir(path)} - {JOURNAL, JOURNAL + ".tmp", LOCK_NAME}
+        held = {entry.name for entry in os.scandir(path)} - NOT_OUTPUT
     except OSError:
         return None
     return stamp if stamp is not None and held == names else None
@@ -437,7 +438,7 @@ def files_in(root: Path, stamps: dict[str, FolderStamp] | None = None) -> set[st
                 found.add(prefix + entry.name)
 
     walk(str(root), "")
-    found.difference_update((JOURNAL, ".journal.tmp", LOCK_NAME))
+    found.difference_update(NOT_OUTPUT)
     return found
 
 

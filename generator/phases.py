@@ -74,10 +74,14 @@ def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
     return articles, problems, keep
 
 
+def _page(env: jinja2.Environment, job: PageJob) -> bytes:
+    return render(env, job.template, job.context).encode("utf-8")
+
+
 def _render_range(shared: tuple[jinja2.Environment, list[PageJob], Sink], start: int, stop: int) -> dict[str, Written]:
     env, jobs, sink = shared
     for job in jobs[start:stop]:
-        sink.write(job.path, render(env, job.template, job.context).encode("utf-8"))
+        sink.write(job.path, _page(env, job))
     return sink.drain() if isinstance(sink, DiskSink) else {}
 
 
@@ -113,7 +117,7 @@ def render_first(env: jinja2.Environment, jobs: list[PageJob], first: AbstractSe
     for job in jobs:
         if job.template != "article.html" or job.inputs[0] not in first:
             continue
-        data = render(env, job.template, job.context).encode("utf-8")
+        data = _page(env, job)
         sink.write(job.path, data)
         done.add(job.path)
         if shown is not None:

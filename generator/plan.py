@@ -222,15 +222,15 @@ def _redirects(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
     for a in site.articles if shows.all else site.articles_at(tuple(sorted(shows.paths))):
         target = p.urls.absolute(a.url_path)
         for alias in a.aliases:
-            make = partial(_redirect_context, p, site.config.title, a)
+            make = partial(_redirect_context, p, site.config.title, a, target)
             jobs.append(PageJob(alias, alias, "redirect.html", make, None, (a.path,), in_sitemap=False,
                                 key=site.page_key("redirect.html", alias, target, a.title)))
     return jobs
 
 
-def _redirect_context(p: Presenter, site_title: str, a: Article) -> dict[str, Any]:
+def _redirect_context(p: Presenter, site_title: str, a: Article, target: str) -> dict[str, Any]:
     meta = p.meta("redirect", f"{a.title} | {site_title}", a.url_path)
-    return {"site": p.site(), "page": meta, "target": p.urls.absolute(a.url_path), "title": a.title}
+    return {"site": p.site(), "page": meta, "target": target, "title": a.title}
 
 
 def plan(site: Site, touching: Touching = None, related: dict[str, tuple[str, ...]] | None = None) -> list[PageJob]:

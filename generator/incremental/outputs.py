@@ -64,7 +64,7 @@ class OutputScan:
 
     def untouched(self) -> bool:
         """The output holds exactly the files the last build recorded, each as it was left."""
-        return bool(self.records) and not self.touched() and self.files() == set(self.records) | {MARKER}
+        return bool(self.records) and _untouched(self.files(), self.touched(), self.records)
 
     def cancel(self) -> None:
         if self.background is not None:
@@ -92,8 +92,12 @@ def look(output: Path, records: dict[str, PageRecord],
             continue
         if not S_ISREG(st.st_mode) or st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
             touched.add(rel)
-    untouched = not touched and len(files) == len(records) + 1 and files == set(records) | {MARKER}
-    return files, touched, stamps if untouched else {}
+    return files, touched, stamps if _untouched(files, touched, records) else {}
+
+
+def _untouched(files: set[str], touched: set[str], records: dict[str, PageRecord]) -> bool:
+    """The output's files are the recorded ones and the marker, none touched."""
+    return not touched and len(files) == len(records) + 1 and files == set(records) | {MARKER}
 
 
 def carry(sink: Any, path: str, key: str, record: PageRecord | None) -> bool:
