@@ -294,7 +294,7 @@ class _Build:
         try:
             # the pages asked for first (the dev server's edited stories), before anything else is
             # looked at: planned from the stories' related ones as last chosen, if still the same
-            early = (phases.render_first(env, plan(site, self.first, self.chosen), self.first, sink, self.shown)
+            early = (phases.render_first(env, site, plan(site, self.first, self.chosen), self.first, sink, self.shown)
                      if self.first and self.chosen is not None else set())
             unplanned = as_left(self.last, site.key, self.chosen is not None, sink, previous) if changed is not None else None
             if unplanned is None:
@@ -304,12 +304,12 @@ class _Build:
             fresh_data = [f for f in feeds if f.path not in kept]
             if fresh_data and isinstance(sink, DiskSink) and self.workers > 1 and len(site.articles) >= phases.BACKGROUND_FEEDS_FROM:
                 release_memory()    # what parsing freed (the sources' bytes, the workers' results) is not forked
-                background = Background.start(partial(phases.make_data, sink, fresh_data))
+                background = Background.start(partial(phases.make_data, sink, site, fresh_data))
                 if background is not None:      # else the feeds are made here, while the pages render
                     fresh_data = []
             jobs = plan(site, changed, self.chosen)
             if self.first - {job.inputs[0] for job in jobs if job.path in early}:   # (say, a new story's page)
-                early |= phases.render_first(env, [job for job in jobs if job.path not in early], self.first, sink, self.shown)
+                early |= phases.render_first(env, site, [job for job in jobs if job.path not in early], self.first, sink, self.shown)
             if changed is None:
                 entries = [(job.url_path, job.modified) for job in jobs if job.in_sitemap]
             else:   # (the sitemaps show when each page last changed: only a story's update changes that)
@@ -334,7 +334,7 @@ class _Build:
             kept.update(carried(sink, files, previous))
             fresh = [job for job in jobs if job.path not in kept and job.path not in early]
             fresh_data += [d for d in files if d.path not in kept]
-            seconds_on_data = phases.render_pages(env, fresh, sink, self.workers, fresh_data)
+            seconds_on_data = phases.render_pages(env, site, fresh, sink, self.workers, fresh_data)
             if background is not None:
                 seconds, written = background.result()
                 background = None

@@ -17,7 +17,7 @@ from .content import Source
 from .model import Article
 from .output import MARKER, DiskSink, FolderStamp, Written, clashes
 from .parallel import Background, release_memory, run_chunks
-from .plan import DataJob, PageJob, news_sitemap_job
+from .plan import DataJob, PageJob, Site, make_data as make_bytes, news_sitemap_job, page_context
 from .feeds import absolutize
 from .problems import Problem
 from .render import render
@@ -74,18 +74,18 @@ def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
     return articles, problems, keep
 
 
-def _page(env: jinja2.Environment, job: PageJob) -> bytes:
-    return render(env, job.template, job.context).encode("utf-8")
+def _page(env: jinja2.Environment, site: Site, job: PageJob) -> bytes:
+    return render(env, job.template, page_context(site, job)).encode("utf-8")
 
 
-def _render_range(shared: tuple[jinja2.Environment, list[PageJob], Sink], start: int, stop: int) -> dict[str, Written]:
-    env, jobs, sink = shared
+def _render_range(shared: tuple[jinja2.Environment, Site, list[PageJob], Sink], start: int, stop: int) -> dict[str, Written]:
+    env, site, jobs, sink = shared
     for job in jobs[start:stop]:
-        sink.write(job.path, _page(env, job))
+        sink.write(job.path, _page(env, site, job))
     return sink.drain() if isinstance(sink, DiskSink) else {}
 
 
-def render_pages(env: jinja2.Environment, jobs: list[PageJob], sink: Sink, workers: int,
+def render_pages(env: jinja2.Environment, site: Site, jobs: list[PageJob], sink: Sink, workers: int,
                  data: list[DataJob] = ()) -> float:
     """Render every page job and hand it to the sink, in worker processes for a disk sink (which
     then learns what its workers wrote). The data jobs (feeds, sitemaps) are made here meanwhile:
@@ -96,20 +96,20 @@ def render_pages(env: jinja2.Environment, jobs: list[PageJob], sink: Sink, worke
     def make_data() -> None:
         nonlocal spent
         started = time.perf_counter()
-        write_data(sink, data)
+        write_data(sink, site, data)
         if data:
             absolutize.cache_clear()
             release_memory()
         spent = time.perf_counter() - started
 
     disk = isinstance(sink, DiskSink)
-    for written in run_chunks(_render_range, (env, jobs, sink), len(jobs), workers if disk else 1, meanwhile=make_data):
+    for written in run_chunks(_render_range, (env, site, jobs, sink), len(jobs), workers if disk else 1, meanwhile=make_data):
         if disk:
             sink.absorb(written)
     return spent
 
 
-def render_first(env: jinja2.Environment, jobs: list[PageJob], first: AbstractSet[str], sink: Sink, shown: Callable[[str, bytes], None] | None) -> set[str]:
+def render_first(env: jinja2.Environment, site: Site, jobs: list[PageJob], first: AbstractSet[str], sink: Sink, shown: Callable[[str, bytes], None] | None) -> set[str]:
     """Render, before any other page, the pages of the stories at the source paths `first`, each
     handed to shown() as soon as it is written. Their paths. (Not asked whether a page could be
     carried over unchanged: that waits for the look at the output, and rendering one page is cheap.)"""
@@ -117,7 +117,7 @@ def render_first(env: jinja2.Environment, jobs: list[PageJob], first: AbstractSe
     for job in jobs:
         if job.template != "article.html" or job.inputs[0] not in first:
             continue
-        data = _page(env, job)
+        data = _page(env, site, job)
         sink.write(job.path, data)
         done.add(job.path)
         if shown is not None:
@@ -190,15 +190,15 @@ def scheduled(articles: list[Article], now: datetime) -> list[Article]:
     return sorted((a for a in articles if not a.draft and a.published > now), key=lambda a: (a.published, a.path))
 
 
-def write_data(sink: Sink, data: list[DataJob]) -> None:
+def write_data(sink: Sink, site: Site, data: list[DataJob]) -> None:
     for item in data:
-        sink.write(item.path, item.make())
+        sink.write(item.path, make_bytes(site, item))
 
 
-def make_data(sink: DiskSink, data: list[DataJob]) -> tuple[float, dict[str, Written]]:
+def make_data(sink: DiskSink, site: Site, data: list[DataJob]) -> tuple[float, dict[str, Written]]:
     """Make data jobs into a disk sink (in a process of its own): the time it took and what it wrote."""
     started = time.perf_counter()
-    write_data(sink, data)
+    write_data(sink, site, data)
     return time.perf_counter() - started, sink.drain()
 
 
@@ -221,8 +221,8 @@ def refresh_news_sitemap(config: SiteConfig, published: list[Article], now: date
     a story out of (or into) its 48-hour window — through the sink, as every write. The output's
     records and folder stamps after that (`folders()`: its folder stamps before)."""
     records = dict(previous)
-    job = news_sitemap_job(config, published, now)
-    body = job.make()
+    job = news_sitemap_job(published, now)
+    body = make_bytes(Site(config, published, None), job)
     if (output / job.path).read_bytes() != body:
         files = set(records) | {MARKER}     # the output is as the last build left it: the caller saw so
         sink = DiskSink(output, lambda: files, durable=durable, folders=folders)

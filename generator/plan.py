@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property, lru_cache, partial
+from functools import cached_property
 from operator import attrgetter, itemgetter
 from typing import AbstractSet, Any, Callable, Mapping
 
@@ -88,9 +88,17 @@ class Site:
         by_path = self.by_path
         return [by_path[p] for p in paths if p in by_path]
 
+    @cached_property
     def presenter(self) -> Presenter:
+        """One per site: its cards and links are made once for every page that shows them."""
         return Presenter(self.config, self.tax, self.newest, self.image_sizes,
                          now=self.now if self.preview else None, bodies=self.bodies)
+
+    @cached_property
+    def made(self) -> dict[tuple, dict[str, bytes]]:
+        """Files made in one pass for several data jobs (a listing's RSS and Atom feeds, the
+        sitemaps), until each is asked for."""
+        return {}
 
     @cached_property
     def _digests(self) -> dict[str, tuple[Article, str]]:
@@ -100,18 +108,18 @@ class Site:
 
 @dataclass(frozen=True)
 class PageJob:
+    """One output page, as plain data (picklable, no callables): its context is made when it is
+    rendered, by page_context(site, job), from its `kind`, `params` and the stories at `inputs`
+    (the only stories it may read: tests/test_declared_inputs.py traces it)."""
     path: str                       # output file, relative to the output root
     url_path: str                   # site-relative URL
     template: str
-    make_context: Callable[[], dict[str, Any]]    # built when rendered (in a worker), so a carried-over page's never is
-    modified: datetime | None       # newest change among the articles shown
-    inputs: tuple[str, ...] = field(default=())   # source paths of the articles it shows
+    kind: str                       # how its context is made: a key of CONTEXTS
+    params: tuple = ()              # strings, numbers and tuples of them
+    inputs: tuple[str, ...] = ()    # source paths of the articles it shows
+    modified: datetime | None = None    # newest change among the articles shown
     in_sitemap: bool = True
     key: str = ""                   # hash of everything the page is rendered from: same key, same bytes
-
-    @property
-    def context(self) -> dict[str, Any]:
-        return self.make_context()
 
 
 _path, _second, _modified_of = attrgetter("path"), itemgetter(1), attrgetter("modified")
@@ -140,97 +148,109 @@ class Shown:
         return self.all or not self.ids.isdisjoint(map(id, articles))
 
 
-def _listing_jobs(p: Presenter, site: Site, kind: str, heading: str, base: str, articles: list[Article],
-                  section: str = "", feeds: tuple = (), profile=None, shows: Shown | None = None) -> list[PageJob]:
+def _job(site: Site, path: str, url_path: str, template: str, kind: str, params: tuple, shown: list[Article],
+         modified: datetime | None, in_sitemap: bool = True, inputs: tuple[str, ...] | None = None) -> PageJob:
+    """A page job showing these articles (`inputs`: their paths, if not in the order shown), keyed
+    by job_key()."""
+    inputs = tuple(map(_path, shown)) if inputs is None else inputs
+    return PageJob(path, url_path, template, kind, params, inputs, modified, in_sitemap,
+                   site.page_key(template, kind, url_path, params, site.digests_of(shown)))
+
+
+def job_key(site: Site, job: PageJob) -> str:
+    """What _job() keyed the job with, from the job alone (its stories read from `site`)."""
+    return site.page_key(job.template, job.kind, job.url_path, job.params, site.digests_of(site.articles_at(job.inputs)))
+
+
+def _listing_jobs(site: Site, kind: str, slug: str, heading: str, base: str, articles: list[Article],
+                  shows: Shown | None = None) -> list[PageJob]:
+    """The pages of a listing (kind: section, tag, author or archive; slug: which one)."""
     if shows is not None and not shows(articles):
         return []
     pages = paginate(articles, site.config.per_page)
-    about = repr((feeds, profile))      # the same for every page of the listing: written out once
     jobs = []
     for number, chunk in enumerate(pages, start=1):
         if shows is not None and not shows(chunk):
             continue
         url_path = page_path(base, number)
-        key = site.page_key("list.html", url_path, heading, kind, number, len(pages),
-                          site.digests_of(chunk), about)
-        make = partial(_listing_context, p, site.config.title, kind, heading, base, number, len(pages), chunk,
-                       section, feeds, profile)
-        jobs.append(PageJob(output_file(url_path), url_path, "list.html", make, newest_change(chunk),
-                            tuple(map(_path, chunk)), key=key))
+        jobs.append(_job(site, output_file(url_path), url_path, "list.html", "listing",
+                         (kind, slug, heading, base, number, len(pages)), chunk, newest_change(chunk)))
     return jobs
 
 
-def _listing_context(p: Presenter, site_title: str, kind: str, heading: str, base: str, number: int, total: int,
-                     chunk, section: str, feeds: tuple, profile) -> dict[str, Any]:
-    url_path = page_path(base, number)
+def _listing_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
+    kind, slug, heading, base, number, total = job.params
+    section = slug if kind == "section" else "archive" if kind == "archive" else ""
+    feeds = p.section_feeds(slug) if kind == "section" else p.author_feeds(slug) if kind == "author" else ()
     title = heading if number == 1 else f"{heading} (page {number})"
     pagination = Pagination(
         current=number, total=total,
         prev_url=p.urls.href(page_path(base, number - 1)) if number > 1 else None,
         next_url=p.urls.href(page_path(base, number + 1)) if number < total else None)
     return {
-        "site": p.site(section), "heading": heading, "kind": kind, "profile": profile,
-        "page": p.meta(kind, f"{title} | {site_title}", url_path, feeds=feeds, section=section),
-        "cards": tuple(p.card(a) for a in chunk), "pagination": pagination,
+        "site": p.site(section), "heading": heading, "kind": kind,
+        "profile": p.profile(slug) if kind == "author" else None,
+        "page": p.meta(kind, f"{title} | {site.config.title}", job.url_path, feeds=feeds, section=section),
+        "cards": tuple(map(p.card, site.articles_at(job.inputs))), "pagination": pagination,
     }
 
 
-def _home(p: Presenter, site: Site) -> PageJob:
+def _home(site: Site) -> PageJob:
     arts, tax = site.articles, site.tax
+    blocks = tuple((slug, tuple(map(_path, tax.section_articles[slug][:BLOCK_SIZE]))) for slug in tax.sections)
     shown = arts[: 1 + HOME_LATEST] + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
-    key = site.page_key("home.html", site.digests_of(shown))
-    return PageJob("index.html", "", "home.html", partial(_home_context, p, site), site.newest,
-                   tuple(sorted({a.path for a in shown})), key=key)
+    inputs = tuple(sorted({a.path for a in shown}))
+    params = (tuple(map(_path, arts[: 1 + HOME_LATEST])), blocks)
+    return _job(site, "index.html", "", "home.html", "home", params, site.articles_at(inputs), site.newest, inputs=inputs)
 
 
-def _home_context(p: Presenter, site: Site) -> dict[str, Any]:
-    arts, tax = site.articles, site.tax
-    blocks = tuple(SectionBlock(p.section_link(slug), tuple(p.card(a) for a in tax.section_articles[slug][:BLOCK_SIZE]))
-                   for slug in tax.sections)
+def _home_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
+    latest, blocks = job.params
+    cards = dict(zip(job.inputs, map(p.card, site.articles_at(job.inputs))))
     return {
         "site": p.site(), "page": p.meta("home", site.config.title, ""),
-        "lead": p.card(arts[0]) if arts else None,
-        "latest": tuple(p.card(a) for a in arts[1:1 + HOME_LATEST]),
-        "blocks": blocks,
+        "lead": cards[latest[0]] if latest else None,
+        "latest": tuple(cards[path] for path in latest[1:]),
+        "blocks": tuple(SectionBlock(p.section_link(slug), tuple(cards[path] for path in paths)) for slug, paths in blocks),
     }
 
 
-def _archive(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
+def _archive(site: Site, shows: Shown) -> list[PageJob]:
     """/archive/ (years and months) and /archive/YYYY/MM/ (that month's stories)."""
+    urls = site.presenter.urls
     months = site.tax.months
     years: dict[int, list[ArchiveMonth]] = {}
     jobs = []
     for (year, month), articles in months.items():
         base = f"archive/{year:04d}/{month:02d}/"
         name = date(year, month, 1).strftime("%B %Y")
-        years.setdefault(year, []).append(ArchiveMonth(name, p.urls.href(base), len(articles)))
-        jobs += _listing_jobs(p, site, "archive", name, base, articles, section="archive", shows=shows)
+        years.setdefault(year, []).append(ArchiveMonth(name, urls.href(base), len(articles)))
+        jobs += _listing_jobs(site, "archive", "", name, base, articles, shows=shows)
     if not shows.all:               # the index shows no story, only how many each month has
         return jobs
-    make = partial(_archive_context, p, site.config.title, tuple(ArchiveYear(y, tuple(m)) for y, m in years.items()))
-    key = site.page_key("archive.html", [(y, m.name, m.count) for y, ms in years.items() for m in ms])
-    return [PageJob("archive/index.html", "archive/", "archive.html", make, site.newest, key=key)] + jobs
+    index = (tuple(ArchiveYear(y, tuple(m)) for y, m in years.items()),)
+    return [_job(site, "archive/index.html", "archive/", "archive.html", "archive", index, [], site.newest)] + jobs
 
 
-def _archive_context(p: Presenter, site_title: str, years: tuple[ArchiveYear, ...]) -> dict[str, Any]:
-    return {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site_title}", "archive/"),
-            "heading": "Archive", "years": years}
+def _archive_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
+    return {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site.config.title}", "archive/"),
+            "heading": "Archive", "years": job.params[0]}
 
 
-def _redirects(p: Presenter, site: Site, shows: Shown) -> list[PageJob]:
+def _redirects(site: Site, shows: Shown) -> list[PageJob]:
+    urls = site.presenter.urls
     jobs = []
     for a in site.articles if shows.all else site.articles_at(tuple(sorted(shows.paths))):
-        target = p.urls.absolute(a.url_path)
-        for alias in a.aliases:
-            make = partial(_redirect_context, p, site.config.title, a, target)
-            jobs.append(PageJob(alias, alias, "redirect.html", make, None, (a.path,), in_sitemap=False,
-                                key=site.page_key("redirect.html", alias, target, a.title)))
+        target = urls.absolute(a.url_path)
+        jobs += [_job(site, alias, alias, "redirect.html", "redirect", (target,), [a], None, in_sitemap=False)
+                 for alias in a.aliases]
     return jobs
 
 
-def _redirect_context(p: Presenter, site_title: str, a: Article, target: str) -> dict[str, Any]:
-    meta = p.meta("redirect", f"{a.title} | {site_title}", a.url_path)
-    return {"site": p.site(), "page": meta, "target": target, "title": a.title}
+def _redirect_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
+    [a] = site.articles_at(job.inputs)
+    meta = p.meta("redirect", f"{a.title} | {site.config.title}", a.url_path)
+    return {"site": p.site(), "page": meta, "target": job.params[0], "title": a.title}
 
 
 def plan(site: Site, touching: Touching = None, related: dict[str, tuple[str, ...]] | None = None) -> list[PageJob]:
@@ -239,20 +259,17 @@ def plan(site: Site, touching: Touching = None, related: dict[str, tuple[str, ..
     under, when), only the pages that show one of them: every other page's key is as it was.
     `related`: each story's related stories (source paths), as a build with the same
     related_key() chose them (related_of() its plan); None: chosen now."""
-    p = site.presenter()
     tax = site.tax
     shows = Shown(site, touching)
-    home = _home(p, site)
+    home = _home(site)
     jobs = [home] if shows.all or not shows.paths.isdisjoint(home.inputs) else []
     for slug, section in tax.sections.items():
-        jobs += _listing_jobs(p, site, "section", section.name, f"{slug}/", tax.section_articles[slug],
-                              slug, p.section_feeds(slug), shows=shows)
+        jobs += _listing_jobs(site, "section", slug, section.name, f"{slug}/", tax.section_articles[slug], shows)
     for slug, tag in tax.tags.items():
-        jobs += _listing_jobs(p, site, "tag", tag.name, f"tags/{slug}/", tax.tag_articles[slug], shows=shows)
+        jobs += _listing_jobs(site, "tag", slug, tag.name, f"tags/{slug}/", tax.tag_articles[slug], shows)
     for slug, author in tax.authors.items():
-        jobs += _listing_jobs(p, site, "author", author.shown_name, f"authors/{slug}/", tax.author_articles[slug],
-                              feeds=p.author_feeds(slug), profile=p.profile(slug), shows=shows)
-    jobs += _archive(p, site, shows)
+        jobs += _listing_jobs(site, "author", slug, author.shown_name, f"authors/{slug}/", tax.author_articles[slug], shows)
+    jobs += _archive(site, shows)
     if related is None:
         assert shows.all, "planning only what changed needs the last build's related stories"
         find_related = Related(site.articles, tax)
@@ -263,11 +280,10 @@ def plan(site: Site, touching: Touching = None, related: dict[str, tuple[str, ..
         changed = shows.paths
         chosen = [(site.by_path[path], site.articles_at(rel)) for path, rel in related.items()
                   if path in changed or not changed.isdisjoint(rel)]
-    jobs += [_article_job(p, site, a, rel) for a, rel in chosen]
-    jobs += _redirects(p, site, shows)
+    jobs += [_article_job(site, a, rel) for a, rel in chosen]
+    jobs += _redirects(site, shows)
     if shows.all:
-        jobs.append(PageJob("404.html", "404.html", "404.html", partial(_not_found_context, p, site.config.title),
-                            None, in_sitemap=False, key=site.page_key("404.html")))
+        jobs.append(_job(site, "404.html", "404.html", "404.html", "404", (), [], None, in_sitemap=False))
     return jobs
 
 
@@ -306,10 +322,8 @@ def sitemap_entries(site: Site) -> list[tuple[str, datetime | None]]:
     return out
 
 
-def _article_job(p: Presenter, site: Site, a: Article, rel: list[Article]) -> PageJob:
-    key = site.page_key("article.html", a.url_path, site.digest(a), site.digests_of(rel))
-    return PageJob(output_file(a.url_path), a.url_path, "article.html", partial(_article_context, p, a, rel),
-                   a.modified, (a.path, *map(_path, rel)), key=key)
+def _article_job(site: Site, a: Article, rel: list[Article]) -> PageJob:
+    return _job(site, output_file(a.url_path), a.url_path, "article.html", "article", (), [a, *rel], a.modified)
 
 
 def related_key(articles: list[Article]) -> str:
@@ -322,21 +336,34 @@ def related_of(jobs: list[PageJob]) -> dict[str, tuple[str, ...]]:
     return {job.inputs[0]: job.inputs[1:] for job in jobs if job.template == "article.html"}
 
 
-def _article_context(p: Presenter, a: Article, rel: list[Article]) -> dict[str, Any]:
+def _article_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
+    a, *rel = site.articles_at(job.inputs)
     return {"site": p.site(a.section), "page": p.article_meta(a), "article": p.article(a, rel)}
 
 
-def _not_found_context(p: Presenter, site_title: str) -> dict[str, Any]:
-    return {"site": p.site(), "page": p.meta("404", f"Page not found | {site_title}", "404.html")}
+def _not_found_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
+    return {"site": p.site(), "page": p.meta("404", f"Page not found | {site.config.title}", "404.html")}
+
+
+CONTEXTS: dict[str, Callable[[Presenter, Site, PageJob], dict[str, Any]]] = {
+    "listing": _listing_context, "home": _home_context, "archive": _archive_context, "article": _article_context,
+    "redirect": _redirect_context, "404": _not_found_context}
+
+
+def page_context(site: Site, job: PageJob) -> dict[str, Any]:
+    """What the job's template is rendered with: made from the job's plain data and the stories at
+    its inputs (the only stories it reads)."""
+    return CONTEXTS[job.kind](site.presenter, site, job)
 
 
 @dataclass(frozen=True)
 class DataJob:
-    """A generated file (feed, sitemap, robots.txt): made only when its key changed since the last
-    build. Plain data but for `make`, as a PageJob is."""
+    """A generated file (feed, sitemap, robots.txt), as plain data as a PageJob is: made by
+    make_data(site, job), and only when its key changed since the last build."""
     path: str
     key: str
-    make: Callable[[], bytes]
+    kind: str                       # how it is made: a key of MAKERS
+    params: tuple = ()
     inputs: tuple[str, ...] = ()    # source paths of the articles it shows
     clock: bool = False             # the time of the build alone changes it (the news sitemap)
 
@@ -355,18 +382,15 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
     def feeds(title: str, items: list[Article], home: str, rss: str, atom: str | None = None) -> list[DataJob]:
         if not shows(items[:size]):
             return []
-        made = lru_cache(maxsize=1)(partial(build_feeds, config, items, site.bodies, title, home, rss, atom))   # RSS and Atom from one pass
         shown = tuple(map(_path, items[:size]))
-        out = [DataJob(rss, feed_key(rss, items), lambda: made()[rss], shown)]
+        out = [DataJob(rss, feed_key(rss, items), "feeds", (title, home, rss, atom), shown)]
         if atom:
-            out.append(DataJob(atom, feed_key(atom, items), lambda: made()[atom], shown))
+            out.append(DataJob(atom, feed_key(atom, items), "feeds", (title, home, rss, atom), shown))
         return out
 
     out = feeds(config.title, site.articles, "", "feed.xml", "atom.xml")
     if shows(site.articles[:size]):
-        out.append(DataJob("feed.json", feed_key("feed.json", site.articles),
-                           partial(build_json_feed, config.base_url, config.title, config.description,
-                                   config.language, site.articles, site.bodies, "", "feed.json", size),
+        out.append(DataJob("feed.json", feed_key("feed.json", site.articles), "json_feed", (),
                            tuple(map(_path, site.articles[:size]))))
     for slug, section in tax.sections.items():
         out += feeds(f"{config.title}: {section.name}", tax.section_articles[slug], f"{slug}/", f"{slug}/feed.xml")
@@ -376,26 +400,63 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
     return out
 
 
-def news_sitemap_job(config: SiteConfig, published: list[Article], now: datetime) -> DataJob:
+def news_sitemap_job(published: list[Article], now: datetime) -> DataJob:
     """The news sitemap: the stories of the last 48 hours, so the clock alone changes it (the one
     job a build that finds nothing else changed may still run)."""
     window = [a for a in published if in_news_window(a, now)]   # handed only these: it reads no other
-    return DataJob("news-sitemap.xml", "", partial(build_news_sitemap, config.base_url,
-                   config.publisher.name or config.title, config.language, window, now),
-                   tuple(map(_path, window)), clock=True)
+    return DataJob("news-sitemap.xml", "", "news_sitemap", (now,), tuple(map(_path, window)), clock=True)
 
 
 def site_files(site: Site, entries: list[tuple[str, datetime | None]] | None, now: datetime) -> list[DataJob]:
     """Sitemaps of these pages (see sitemap_entries(); None: as the last build wrote them), the
     news sitemap and robots.txt: cheap to make, and they depend on every page or on the clock."""
-    config = site.config
     out = []
     if entries is not None:     # (every page's date: made from every published story)
-        made = lru_cache(maxsize=1)(partial(build_sitemaps, config.base_url, entries))
         key = fingerprint(site.key, "sitemaps", entries)
         everything = tuple(map(_path, site.articles))
-        out += [DataJob(name, key, partial(lambda name: made()[name], name), everything)
-                for name in sitemap_files(len(entries))]
-    out.append(news_sitemap_job(config, site.articles, now))
-    out.append(DataJob("robots.txt", "", partial(build_robots, config.base_url, ["sitemap.xml", "news-sitemap.xml"])))
+        listed = (tuple(entries),)
+        out += [DataJob(name, key, "sitemaps", listed, everything) for name in sitemap_files(len(entries))]
+    out.append(news_sitemap_job(site.articles, now))
+    out.append(DataJob("robots.txt", "", "robots", (("sitemap.xml", "news-sitemap.xml"),)))
     return out
+
+
+def _feeds(site: Site, job: DataJob) -> bytes:
+    """An RSS or Atom feed: both of a listing are made in one pass, kept until the other is asked for."""
+    made = site.made.get(job.params)
+    if made is None:
+        title, home, rss, atom = job.params
+        made = site.made[job.params] = build_feeds(site.config, site.articles_at(job.inputs), site.bodies,
+                                                   title, home, rss, atom)
+    return made.pop(job.path) if len(made) > 1 else site.made.pop(job.params)[job.path]
+
+
+def _json_feed(site: Site, job: DataJob) -> bytes:
+    config = site.config
+    return build_json_feed(config.base_url, config.title, config.description, config.language,
+                           site.articles_at(job.inputs), site.bodies, "", "feed.json", config.feed_size)
+
+
+def _sitemaps(site: Site, job: DataJob) -> bytes:
+    """One file of the sitemaps: all of them are made in one pass, kept until each is asked for."""
+    which = ("sitemaps", id(job.params[0]))     # (not the entries themselves: a tuple hashes anew each time)
+    made = site.made.get(which)
+    if made is None:
+        made = site.made[which] = dict(build_sitemaps(site.config.base_url, list(job.params[0])))
+    return made.pop(job.path) if len(made) > 1 else site.made.pop(which)[job.path]
+
+
+def _news_sitemap(site: Site, job: DataJob) -> bytes:
+    config = site.config
+    return build_news_sitemap(config.base_url, config.publisher.name or config.title, config.language,
+                              site.articles_at(job.inputs), job.params[0])
+
+
+MAKERS: dict[str, Callable[[Site, DataJob], bytes]] = {
+    "feeds": _feeds, "json_feed": _json_feed, "sitemaps": _sitemaps, "news_sitemap": _news_sitemap,
+    "robots": lambda site, job: build_robots(site.config.base_url, list(job.params[0]))}
+
+
+def make_data(site: Site, job: DataJob) -> bytes:
+    """The bytes of a data job, made from its plain data and the stories at its inputs."""
+    return MAKERS[job.kind](site, job)

@@ -209,7 +209,7 @@ def test_an_edit_build_reads_back_only_the_bodies_of_the_pages_and_feeds_it_make
     monkeypatch.setattr(bodies, "read", lambda ref: read.append(ref) or real_read(ref))
 
     def render_range(shared, start, stop):
-        rendered.extend(job.inputs[0] for job in shared[1][start:stop] if job.template == "article.html")
+        rendered.extend(job.inputs[0] for job in shared[2][start:stop] if job.template == "article.html")
         return real_range(shared, start, stop)
 
     monkeypatch.setattr(build_module, "_render_range", render_range)
