@@ -51,16 +51,8 @@ class Site:
                               "never be rendered again when it changes")
         return fingerprint(self.key, template, self.template_keys.get(template, ""), *parts)
 
-    def digest(self, a: Article) -> str:
-        """Identifies the article's content: its path (which shapes its URL) and its bytes, and in a
-        preview its draft/scheduled mark (which changes with the clock, not the bytes)."""
-        known = self._digests.get(a.path)
-        if known is None and self.by_path.get(a.path) is a:
-            known = self._digests[a.path] = (a, self._digest(a))
-        return known[1] if known is not None and known[0] is a else self._digest(a)
-
     def digests_of(self, articles: list[Article]) -> str:
-        """digest() of each of the site's own articles, run together (each is 24 hex digits): the
+        """_digest() of each of the site's own articles, run together (each is 24 hex digits): the
         plan asks ~120,000 times at 10,000 stories, and one string hashes faster than a list."""
         known = self._digests
         try:
@@ -102,7 +94,7 @@ class Site:
 
     @cached_property
     def _digests(self) -> dict[str, tuple[Article, str]]:
-        """digest() of the published articles asked for so far: pages and feeds ask ~12 times each."""
+        """_digest() of the published articles asked for so far: pages and feeds ask ~12 times each."""
         return {}
 
 
@@ -154,12 +146,17 @@ def _job(site: Site, path: str, url_path: str, template: str, kind: str, params:
     by job_key()."""
     inputs = tuple(map(_path, shown)) if inputs is None else inputs
     return PageJob(path, url_path, template, kind, params, inputs, modified, in_sitemap,
-                   site.page_key(template, kind, url_path, params, site.digests_of(shown)))
+                   _key(site, template, kind, url_path, params, shown))
 
 
 def job_key(site: Site, job: PageJob) -> str:
     """What _job() keyed the job with, from the job alone (its stories read from `site`)."""
-    return site.page_key(job.template, job.kind, job.url_path, job.params, site.digests_of(site.articles_at(job.inputs)))
+    return _key(site, job.template, job.kind, job.url_path, job.params, site.articles_at(job.inputs))
+
+
+def _key(site: Site, template: str, kind: str, url_path: str, params: tuple, shown: list[Article]) -> str:
+    """The one rule a page is keyed by: what it is, and the stories it shows."""
+    return site.page_key(template, kind, url_path, params, site.digests_of(shown))
 
 
 def _listing_jobs(site: Site, kind: str, slug: str, heading: str, base: str, articles: list[Article],
@@ -198,9 +195,10 @@ def _listing_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
 def _home(site: Site) -> PageJob:
     arts, tax = site.articles, site.tax
     blocks = tuple((slug, tuple(map(_path, tax.section_articles[slug][:BLOCK_SIZE]))) for slug in tax.sections)
-    shown = arts[: 1 + HOME_LATEST] + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
+    latest = arts[: 1 + HOME_LATEST]
+    shown = latest + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
     inputs = tuple(sorted({a.path for a in shown}))
-    params = (tuple(map(_path, arts[: 1 + HOME_LATEST])), blocks)
+    params = (tuple(map(_path, latest)), blocks)
     return _job(site, "index.html", "", "home.html", "home", params, site.articles_at(inputs), site.newest, inputs=inputs)
 
 
@@ -421,14 +419,19 @@ def site_files(site: Site, entries: list[tuple[str, datetime | None]] | None, no
     return out
 
 
-def _feeds(site: Site, job: DataJob) -> bytes:
-    """An RSS or Atom feed: both of a listing are made in one pass, kept until the other is asked for."""
-    made = site.made.get(job.params)
+def _one_pass(site: Site, which: tuple, path: str, make: Callable[[], dict[str, bytes]]) -> bytes:
+    """The file at `path` of several that make() makes in one pass (a listing's RSS and Atom
+    feeds, the sitemap files): the others are kept on the Site until each is asked for."""
+    made = site.made.get(which)
     if made is None:
-        title, home, rss, atom = job.params
-        made = site.made[job.params] = build_feeds(site.config, site.articles_at(job.inputs), site.bodies,
-                                                   title, home, rss, atom)
-    return made.pop(job.path) if len(made) > 1 else site.made.pop(job.params)[job.path]
+        made = site.made[which] = dict(make())
+    return made.pop(path) if len(made) > 1 else site.made.pop(which)[path]
+
+
+def _feeds(site: Site, job: DataJob) -> bytes:
+    title, home, rss, atom = job.params
+    return _one_pass(site, job.params, job.path, lambda: build_feeds(
+        site.config, site.articles_at(job.inputs), site.bodies, title, home, rss, atom))
 
 
 def _json_feed(site: Site, job: DataJob) -> bytes:
@@ -438,12 +441,8 @@ def _json_feed(site: Site, job: DataJob) -> bytes:
 
 
 def _sitemaps(site: Site, job: DataJob) -> bytes:
-    """One file of the sitemaps: all of them are made in one pass, kept until each is asked for."""
     which = ("sitemaps", id(job.params[0]))     # (not the entries themselves: a tuple hashes anew each time)
-    made = site.made.get(which)
-    if made is None:
-        made = site.made[which] = dict(build_sitemaps(site.config.base_url, list(job.params[0])))
-    return made.pop(job.path) if len(made) > 1 else site.made.pop(which)[job.path]
+    return _one_pass(site, which, job.path, lambda: build_sitemaps(site.config.base_url, list(job.params[0])))
 
 
 def _news_sitemap(site: Site, job: DataJob) -> bytes:

@@ -331,6 +331,8 @@ def test_every_job_is_plain_data(name, request):
     for job in [*planner.plan(b.site), *data_jobs(b.site)]:
         assert pickle.loads(pickle.dumps(job)) == job
         assert all(_plain(getattr(job, f.name)) for f in dataclasses.fields(job)), job.path
+    for job in planner.plan(b.site):    # and is keyed again from itself alone, as a saved job will be
+        assert planner.job_key(b.site, job) == job.key, job.path
 
 
 # --- the tracer catches what it is there to catch -------------------------------------------
