@@ -312,6 +312,13 @@ def _article_job(p: Presenter, site: Site, a: Article, rel: list[Article]) -> Pa
                    a.modified, (a.path, *map(_path, rel)), key=key)
 
 
+def article_pages(site: Site, paths: AbstractSet[str], related: dict[str, tuple[str, ...]]) -> list[PageJob]:
+    """The pages of the stories at these source paths alone (those the site publishes), with
+    their related stories as chosen (`related`, as plan() takes it)."""
+    p = site.presenter()
+    return [_article_job(p, site, a, site.articles_at(related.get(a.path, ()))) for a in site.articles_at(tuple(sorted(paths)))]
+
+
 def related_key(articles: list[Article]) -> str:
     """Everything the choice of related stories depends on: each story's place, section and tags."""
     return fingerprint([(a.path, a.section, a.tags) for a in articles])
