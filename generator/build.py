@@ -106,7 +106,9 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Any
     `cache`: a BuildCache.in_memory() kept between the builds of one process (the dev server).
     `first`, `shown`: the pages of the stories at these source paths are rendered before any other
     page, and each is handed to shown(output path, bytes) as soon as it is made (the dev server
-    serves an edited story's page then, while the rest of the build goes on)."""
+    serves an edited story's page then, while the rest of the build goes on). With a cache kept
+    in memory a page may be handed over twice: first from the last build's Site, before anything
+    is loaded (see incremental/early.py), then as this build makes it; the last one is the page."""
     with collection_paused():
         if sink is not None:
             return _build(site_dir, options, sink, cache, first, shown)

@@ -174,16 +174,20 @@ class Debouncer:
             self.closed = True
             self._cond.notify_all()
 
+    def left(self, now: float) -> float | None:
+        """Seconds from `now` until the items are handed over (0 or less: now; None: there are none)."""
+        return self._quiet - (now - self._last) if self._items else None
+
     def take(self, timeout: float | None = None) -> list:
         """Block until a burst is over (or `timeout` passes, or close()); return it ([] if none)."""
         deadline = None if timeout is None else self.clock() + timeout
         with self._cond:
             while not self.closed:
                 now = self.clock()
-                if self._items and now - self._last >= self._quiet:
+                wait = self.left(now)
+                if wait is not None and wait <= 0:
                     items, self._items = self._items, []
                     return items
-                wait = self._quiet - (now - self._last) if self._items else None
                 if deadline is not None:
                     if now >= deadline and not self._items:
                         return []
