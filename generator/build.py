@@ -19,6 +19,7 @@ from .cache import BuildCache, PageRecord
 from .config import load_config
 from .content import Source, find_sources, read_sources, static_files
 from .data import load_authors
+from .incremental.early import keep, show_first
 from .incremental.keys import inputs_key, parse_key, settings_key, site_key, sources_key, templates_key
 from .incremental.last import (Clock, LastBuild, as_left, changed_stories, clock_next, redated, stories_after,
                                unchanged_inputs, unchanged_sources)
@@ -105,7 +106,9 @@ def build_site(site_dir: Path, options: BuildOptions = BuildOptions(), sink: Any
     `cache`: a BuildCache.in_memory() kept between the builds of one process (the dev server).
     `first`, `shown`: the pages of the stories at these source paths are rendered before any other
     page, and each is handed to shown(output path, bytes) as soon as it is made (the dev server
-    serves an edited story's page then, while the rest of the build goes on)."""
+    serves an edited story's page then, while the rest of the build goes on). With a cache kept
+    in memory a page may be handed over twice: first from the last build's Site, before anything
+    is loaded (see incremental/early.py), then as this build makes it; the last one is the page."""
     with collection_paused():
         if sink is not None:
             return _build(site_dir, options, sink, cache, first, shown)
@@ -166,8 +169,7 @@ class _Build:
         self.output = (options.output or self.site_dir / "output").absolute()
         self.cache = kept.begin(parse_key(self.config)) if kept else BuildCache.open(self.site_dir, options.cache, parse_key(self.config))
         self.own_sink = sink is None    # (a sink handed in: a test's, in memory; no last build then)
-        self.scan = (outputs.OutputScan.start(self.output, self.cache.previous_pages(self.output),
-                                              self.cache.previous_folders(self.output)) if self.own_sink else None)
+        self.scan: outputs.OutputScan | None = None     # (started by run())
         # (without its stories until past the diff: see model())
         self.last: LastBuild | None = self.cache.last_build(self.output) if self.own_sink else None
         self.sink = sink
@@ -386,6 +388,12 @@ class _Build:
             raise BuildError(problems)
 
     def run(self) -> BuildResult:
+        if self.first and self.shown is not None:   # the dev server's edited pages, from its last build's Site
+            self.phase("first", show_first, self.cache.warm, self.site_dir, self.config, self.theme, self.options,
+                       self.now, self.first, self.shown)
+        if self.own_sink:   # (after those pages: the process it may fork would slow them down)
+            self.scan = outputs.OutputScan.start(self.output, self.cache.previous_pages(self.output),
+                                                 self.cache.previous_folders(self.output))
         loaded = self.phase("load", self.load)
         if self.nothing_changed(loaded):
             return self.phase("diff", self.unchanged, loaded)
@@ -398,6 +406,9 @@ class _Build:
             return self.clock_files(loaded, published, parsed)
         site, env, changed = self.phase("model", self.model, loaded, published, parsed)
         result = self.make(loaded, site, env, changed, parsed)
+        if not self.cache.persist and self.own_sink:    # (a cache kept in memory: the dev server's)
+            self.cache.warm = keep(site, env, self.cache.related_for(self.related_key), self.options, self.theme,
+                                   loaded.templates, loaded.authors)
         self.ended("write")
         result.phases, result.seconds = self.phases, time.perf_counter() - self.started
         result.scheduled, result.clock = published.held, published.clock

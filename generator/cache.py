@@ -128,6 +128,7 @@ class BuildCache:
     prefix: str = ""        # the names of this build's body files start with it
     new_stamps: dict[str, tuple[Stamp, str]] | None = None
     persist: bool = True    # False: kept in memory between the builds of one process (the dev server)
+    warm: Any = None        # in memory only: what the last build made its pages from (incremental/early.py)
     # what only a build past the diff needs, in graph.pickle (~2 MB at 10,000 stories; a build that
     # finds nothing changed never reads it): the related choice and each output's LastBuild.stories
     _graph: dict[str, Any] | None = None

@@ -217,6 +217,17 @@ def read_sources(site: Path, max_bytes: int = DEFAULT_MAX_BYTES,
     return sorted(walk.sources, key=lambda s: s.path), walk.problems
 
 
+def read_source(site: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Source | None:
+    """The one source at the site path `rel`, read as read_sources() reads it; None if it cannot
+    be (gone, too big, not a regular file, or a link that leads outside the site)."""
+    walk = _Walk(site, max_bytes)
+    real = os.path.realpath(site / rel)
+    if not walk.inside_site(real):
+        return None
+    walk.read(rel, real)
+    return walk.sources[0] if walk.sources else None
+
+
 def find_sources(site: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Source]:
     """read_sources() for callers that take a list: raises BuildError with every problem."""
     sources, problems = read_sources(site, max_bytes)

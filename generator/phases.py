@@ -109,16 +109,19 @@ def render_pages(env: jinja2.Environment, site: Site, jobs: list[PageJob], sink:
     return spent
 
 
-def render_first(env: jinja2.Environment, site: Site, jobs: list[PageJob], first: AbstractSet[str], sink: Sink, shown: Callable[[str, bytes], None] | None) -> set[str]:
+def render_first(env: jinja2.Environment, site: Site, jobs: list[PageJob], first: AbstractSet[str], sink: Sink | None,
+                 shown: Callable[[str, bytes], None] | None) -> set[str]:
     """Render, before any other page, the pages of the stories at the source paths `first`, each
-    handed to shown() as soon as it is written. Their paths. (Not asked whether a page could be
-    carried over unchanged: that waits for the look at the output, and rendering one page is cheap.)"""
+    handed to shown() as soon as it is written (to the sink, if one is given). Their paths. (Not
+    asked whether a page could be carried over unchanged: that waits for the look at the output,
+    and rendering one page is cheap.)"""
     done = set()
     for job in jobs:
         if job.template != "article.html" or job.inputs[0] not in first:
             continue
         data = _page(env, site, job)
-        sink.write(job.path, data)
+        if sink is not None:
+            sink.write(job.path, data)
         done.add(job.path)
         if shown is not None:
             shown(job.path, data)

@@ -324,6 +324,12 @@ def _article_job(site: Site, a: Article, rel: list[Article]) -> PageJob:
     return _job(site, output_file(a.url_path), a.url_path, "article.html", "article", (), [a, *rel], a.modified)
 
 
+def article_pages(site: Site, paths: AbstractSet[str], related: dict[str, tuple[str, ...]]) -> list[PageJob]:
+    """The pages of the stories at these source paths alone (those the site publishes), with
+    their related stories as chosen (`related`, as plan() takes it)."""
+    return [_article_job(site, a, site.articles_at(related.get(a.path, ()))) for a in site.articles_at(tuple(sorted(paths)))]
+
+
 def related_key(articles: list[Article]) -> str:
     """Everything the choice of related stories depends on: each story's place, section and tags."""
     return fingerprint([(a.path, a.section, a.tags) for a in articles])

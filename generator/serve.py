@@ -37,6 +37,7 @@ SERVE_DIR = Path(".broadsheet") / "serve"
 NOT_SHOWN_IN_PAGES = (".xml", ".json", ".txt")   # feeds, sitemaps, robots.txt: a change reloads no page
 EVENTS_PATH = "/__broadsheet/events"
 DEBOUNCE_SECONDS = 0.1      # editors save in bursts (temp file, rename, touch): one save, one rebuild
+SETTLED_SECONDS = 0.01      # the quiet period after an event that ends a save (see Debouncer)
 KEEPALIVE_SECONDS = 15.0
 
 
@@ -142,19 +143,30 @@ def describe(changes: Sequence[Change]) -> str:
 # ---- Debounce: a burst of events becomes one batch ----
 
 class Debouncer:
-    """Collects items; take() hands them over once none has arrived for `delay` seconds."""
+    """Collects items; take() hands them over once none has arrived for a quiet period: `delay`
+    seconds, or only `settled` seconds if the last item ended a save (push(item, ends=True)).
 
-    def __init__(self, delay: float = DEBOUNCE_SECONDS, clock: Callable[[], float] = time.monotonic):
-        self.delay, self.clock = delay, clock
+    A save is a burst of events, and most of them say more may follow (a file created, written
+    to, a file renamed away); the last says the file is whole: it was closed after writing,
+    renamed into place or touched. Waiting `delay` after that costs the whole wait for nothing;
+    `settled` still catches the events an editor makes in the same moment. An event that comes
+    later anyway makes a second rebuild, which finds nothing changed."""
+
+    def __init__(self, delay: float = DEBOUNCE_SECONDS, clock: Callable[[], float] = time.monotonic,
+                 settled: float = SETTLED_SECONDS):
+        self.delay, self.clock, self.settled = delay, clock, settled
         self._items: list = []
         self._last = 0.0
+        self._quiet = delay         # the quiet period the last item asks for
         self._cond = threading.Condition()
         self.closed = False
 
-    def push(self, item) -> None:
+    def push(self, item, ends: bool = False) -> None:
+        """Add an item; `ends`: it ends a save (see the class)."""
         with self._cond:
             self._items.append(item)
             self._last = self.clock()
+            self._quiet = min(self.settled, self.delay) if ends else self.delay
             self._cond.notify_all()
 
     def close(self) -> None:
@@ -162,16 +174,20 @@ class Debouncer:
             self.closed = True
             self._cond.notify_all()
 
+    def left(self, now: float) -> float | None:
+        """Seconds from `now` until the items are handed over (0 or less: now; None: there are none)."""
+        return self._quiet - (now - self._last) if self._items else None
+
     def take(self, timeout: float | None = None) -> list:
         """Block until a burst is over (or `timeout` passes, or close()); return it ([] if none)."""
         deadline = None if timeout is None else self.clock() + timeout
         with self._cond:
             while not self.closed:
                 now = self.clock()
-                if self._items and now - self._last >= self.delay:
+                wait = self.left(now)
+                if wait is not None and wait <= 0:
                     items, self._items = self._items, []
                     return items
-                wait = self.delay - (now - self._last) if self._items else None
                 if deadline is not None:
                     if now >= deadline and not self._items:
                         return []
@@ -385,8 +401,12 @@ class DevServer:
 
             def shown(rel: str, page: bytes) -> None:
                 """An edited story's page, rendered first by the rebuild: served (open tabs showing
-                it reload) while the rest of the rebuild goes on."""
+                it reload) while the rest of the rebuild goes on. The rebuild may hand a page over
+                twice (from its last build's Site, then from its own): tabs reload again only if
+                it changed."""
                 nonlocal shown_ms
+                if early.get(rel) == page:
+                    return
                 early[rel] = self.overlay[rel] = page
                 shown_ms = shown_ms or (time.perf_counter() - started) * 1000
                 self.events.publish("reload", self._url_paths([rel]))
@@ -491,13 +511,14 @@ class DevServer:
             self.log(f"serve: a file event: {explain(exc)}")
 
     def _sort_event(self, event) -> None:
-        if event.event_type in ("opened", "closed", "closed_no_write"):
-            return
-        if event.is_directory and event.event_type == "modified":
-            return
-        action = "moved" if event.event_type == "moved" else event.event_type
-        paths = [event.src_path] + ([event.dest_path] if getattr(event, "dest_path", "") else [])
-        for raw in paths:
+        kind = event.event_type
+        if kind in ("opened", "closed_no_write") or (event.is_directory and kind == "modified"):
+            return      # (a file closed without a write: the build itself reads every source)
+        action = {"closed": "modified", "attrib": "modified"}.get(kind, kind)
+        paths = [(event.src_path, kind in ("closed", "attrib"))]     # (see Debouncer: what ends a save)
+        if getattr(event, "dest_path", ""):
+            paths.append((event.dest_path, True))       # (a file renamed into place is whole)
+        for raw, ends in paths:
             path = Path(raw.decode() if isinstance(raw, bytes) else raw)
             kind = classify(path, self.site, self.theme, event.is_directory)
             if kind is not ChangeKind.IGNORED:
@@ -505,7 +526,7 @@ class DevServer:
                     shown = path.relative_to(self.site).as_posix()
                 except ValueError:
                     shown = str(path)
-                self.debouncer.push(Change(kind, shown, action))
+                self.debouncer.push(Change(kind, shown, action), ends)
 
     def _watch(self) -> None:
         from watchdog.events import FileSystemEventHandler
