@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, AbstractSet, Any, Callable, NamedTuple, TypeVar
 
@@ -19,7 +20,8 @@ from .cache import BuildCache, PageRecord
 from .config import load_config
 from .content import Source, find_sources, read_sources, static_files
 from .data import load_authors
-from .incremental.early import keep, show_first
+from .incremental.early import keep, show_first, updated
+from .incremental.graph import Graph, changed_sources
 from .incremental.keys import inputs_key, parse_key, settings_key, site_key, sources_key, templates_key
 from .incremental.last import (Clock, LastBuild, as_left, changed_stories, clock_next, redated, stories_after,
                                unchanged_inputs, unchanged_sources)
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["BuildOptions", "BuildResult", "Clock", "build_site", "held_back", "parse_key"]
 
 T = TypeVar("T")
+_path = attrgetter("path")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class BuildResult:
     read: int = 0                   # of which read (the rest were unchanged since the last build: stat says so)
     articles_cached: int = 0        # of which parsed results came from the cache
     changed: set[str] | None = None  # output files written or deleted (None: not known, e.g. a first build)
+    from_graph: bool = False        # planned from the last build's saved job graph (incremental/graph.py)
     clock: "Clock | None" = None    # when the clock alone next changes the output (None: never, or not known)
     site: Site | None = field(default=None, repr=False)   # what was built (the dev server renders from it)
 
@@ -233,7 +237,7 @@ class _Build:
         held = [] if options.future else scheduled(articles, at)
         clock = clock_next(articles, published, at, drafts=options.drafts, future=options.future, preview=options.preview)
         marks = frozenset(a.path for a in published if not a.draft and a.published > at) if options.preview else frozenset()
-        return Published(published, held, clock, marks, inputs_key(loaded.sources_key, published, at, options.preview))
+        return Published(published, held, clock, marks, inputs_key(loaded.sources_key, map(_path, published), marks))
 
     def only_the_clock(self, published: Published) -> bool:
         return self.scan is not None and unchanged_inputs(self.last, published.inputs, self.scan.untouched)
@@ -242,15 +246,69 @@ class _Build:
         """The same stories published as last time, and the output as left: only the news sitemap
         can change (a story moved out of, or into, its 48-hour window), through the sink as every write."""
         from .phases import refresh_news_sitemap
+        from .plan import news_sitemap_job
         records, folders = refresh_news_sitemap(self.config, published.articles, self.now, self.output,
                                                 self.cache.previous_pages(self.output), self.scan.folders,
                                                 durable=not self.options.preview)
         last = self.cache.last_build(self.output, stories=True)._replace(inputs=published.inputs, sources=loaded.sources_key,
                                   until=published.clock and published.clock.when, scheduled=published.held,
-                                  clock=published.clock)
+                                  clock=published.clock, news=news_sitemap_job(published.articles, self.now).inputs)
         self.cache.save(parsed, self.output, records, last, folders)
         return self.result(last.counts, rendered=0, sources=loaded.found, articles_cached=self.cache.hits,
                            read=loaded.read, scheduled=published.held, clock=published.clock)
+
+    def from_graph(self, loaded: Loaded) -> tuple[Any, Any, set[str], dict, list] | None:
+        """Question 3 asked before parsing, of the saved job graph (incremental/graph.py): did only
+        stories the last build published change, none of them in its shape() or in when it was
+        last changed, with the same settings and the clock short of its next change? Then the
+        changed stories alone are parsed and the graph's jobs that show one of them are all that is
+        planned: (a Site of the stories those jobs show, the environment, the changed stories,
+        what parsing them gave, the jobs). None: the build parses every story and plans afresh."""
+        last, cache = self.last, self.cache
+        if (self.scan is None or loaded.problems or last is None or not last.graph or last.settings != loaded.settings
+                or (last.until is not None and self.now >= last.until)):
+            return None
+        graph, template_keys = cache.job_graph(self.output), cache.template_keys_for(loaded.templates)
+        if graph is None or graph.id != last.graph or template_keys is None or not self.scan.untouched():
+            return None
+        last = cache.last_build(self.output, stories=True)
+        changed = changed_sources(last, loaded.sources)
+        chosen = cache.related_for(last.related)
+        if changed is None or chosen is None:
+            return None
+        from .cache import bodies_of
+        from .listings import select
+        from .phases import parse_all
+        from .plan import PageJob, Site, data_key, job_key, shape
+        articles, problems, parsed = parse_all(changed, self.config, 1, cache)
+        options, stories = self.options, last.stories
+        at = self.now.astimezone(self.config.zone)
+        if problems or len(articles) != len(changed) or len(select(articles, at, options.drafts, options.future)) != len(articles):
+            return None
+        if any((shape(a), a.modified.isoformat()) != stories[a.path][1:] for a in articles):
+            return None
+        paths = {a.path for a in articles}
+        stale = graph.stale(paths)
+        needed = {path for job in stale for path in job.inputs} | set(last.news)
+        store, entries = cache.articles, {}
+        for path in needed:
+            entry = parsed.get(path) or store.get(path)
+            if entry is None or path not in stories or entry[0] != stories[path][0] and path not in parsed:
+                return None
+            entries[path] = entry
+        site = Site(self.config, [entries[path][1][0] for path in stories if path in entries], graph.tax,
+                    bodies=bodies_of(entries), digests={path: digest for path, (digest, _) in entries.items()},
+                    key=last.site, image_sizes=graph.image_sizes, preview=options.preview, now=self.now,
+                    template_keys=template_keys, newest=graph.newest)
+        jobs = [replace(job, key=job_key(site, job) if isinstance(job, PageJob) else data_key(site, job)) for job in stale]
+        from .render import make_environment
+        env = make_environment(self.site_dir, self.theme, cache.compiled_templates())
+        self.last, self.chosen, self.related_key = last, chosen, last.related
+        cache.hits += len(loaded.sources) - len(changed)    # (the others' parse results are as they were)
+        self.published = Published(site.articles, last.scheduled, last.clock, last.marks,
+                                   inputs_key(loaded.sources_key, stories, last.marks))
+        every = {source.path: store[source.path] for source in loaded.sources if source.path in store}
+        return site, env, paths, {**every, **parsed}, jobs
 
     # -- model, plan, render, write --
 
@@ -281,11 +339,14 @@ class _Build:
         self.chosen = cache.related_for(self.related_key)      # the last build's choice, if from the same stories
         return site, env, changed
 
-    def make(self, loaded: Loaded, site: Any, env: Any, changed: set[str] | None, parsed: dict) -> BuildResult:
+    def make(self, loaded: Loaded, site: Any, env: Any, changed: set[str] | None, parsed: dict,
+             stale: list | None = None) -> BuildResult:
         """Plan, render and write: unchanged outputs are carried over, the rest made (in parallel):
-        the feeds in a process of their own while this one plans the pages, then the pages in workers."""
+        the feeds in a process of their own while this one plans the pages, then the pages in workers.
+        `stale`: the pages and feeds the saved job graph says show a changed story (from_graph()):
+        nothing else is planned."""
         from . import phases
-        from .plan import feed_jobs, plan, related_of, sitemap_entries, site_files
+        from .plan import DataJob, feed_jobs, plan, related_of, sitemap_entries, site_files
         cache, output, durable = self.cache, self.output, not self.options.preview
         # (the dev server's folder is made again whenever it starts: not synced)
         sink = self.sink = self.sink or (DiskSink(output, self.scan.files, self.scan.touched, durable, self.scan.folders)
@@ -296,12 +357,15 @@ class _Build:
         try:
             # the pages asked for first (the dev server's edited stories), before anything else is
             # looked at: planned from the stories' related ones as last chosen, if still the same
-            early = (phases.render_first(env, site, plan(site, self.first, self.chosen), self.first, sink, self.shown)
+            early = (phases.render_first(env, site, [job for job in stale if not isinstance(job, DataJob)] if stale is not None
+                                         else plan(site, self.first, self.chosen),
+                                         self.first, sink, self.shown)
                      if self.first and self.chosen is not None else set())
             unplanned = as_left(self.last, site.key, self.chosen is not None, sink, previous) if changed is not None else None
             if unplanned is None:
+                assert stale is None, "from_graph() found the output as the last build left it"
                 changed = None
-            feeds = feed_jobs(site, changed)
+            feeds = feed_jobs(site, changed) if stale is None else [job for job in stale if isinstance(job, DataJob)]
             kept.update(carried(sink, feeds, previous))
             fresh_data = [f for f in feeds if f.path not in kept]
             if fresh_data and isinstance(sink, DiskSink) and self.workers > 1 and len(site.articles) >= phases.BACKGROUND_FEEDS_FROM:
@@ -309,7 +373,7 @@ class _Build:
                 background = Background.start(partial(phases.make_data, sink, site, fresh_data))
                 if background is not None:      # else the feeds are made here, while the pages render
                     fresh_data = []
-            jobs = plan(site, changed, self.chosen)
+            jobs = plan(site, changed, self.chosen) if stale is None else [job for job in stale if not isinstance(job, DataJob)]
             if self.first - {job.inputs[0] for job in jobs if job.path in early}:   # (say, a new story's page)
                 early |= phases.render_first(env, site, [job for job in jobs if job.path not in early], self.first, sink, self.shown)
             if changed is None:
@@ -357,14 +421,16 @@ class _Build:
         counts = self.last.counts if changed is not None else {
             "pages": len(jobs), "articles": len(site.articles), "sections": len(tax.sections), "tags": len(tax.tags),
             "files": len(jobs) + len(data) + len(loaded.static)}
-        self.save(loaded, site, changed, parsed, counts, [*jobs, *data], kept, unplanned)
+        self.save(loaded, site, changed, parsed, counts, [*jobs, *data], kept, unplanned, stale is not None)
         return self.result(counts, rendered=len(fresh) + len(early), planned=len(jobs), sources=loaded.found,
-                           articles_cached=cache.hits, read=loaded.read, changed=getattr(sink, "changed", None), site=site)
+                           articles_cached=cache.hits, read=loaded.read, changed=getattr(sink, "changed", None), site=site,
+                           from_graph=stale is not None)
 
     def save(self, loaded: Loaded, site: Any, changed: set[str] | None, parsed: dict, counts: dict[str, int],
-             made: list[Any], kept: dict[str, PageRecord], unplanned: dict[str, PageRecord] | None) -> None:
+             made: list[Any], kept: dict[str, PageRecord], unplanned: dict[str, PageRecord] | None,
+             from_graph: bool = False) -> None:
         """What the next build of this output starts from: the parsed stories, each output file's
-        record, and LastBuild."""
+        record, the job graph (graph.py) and LastBuild."""
         if not self.own_sink:
             self.cache.save(parsed, None, None)
             return
@@ -373,11 +439,25 @@ class _Build:
                                 kept, self.sink)
         if changed is not None:
             records = {**unplanned, **records}
-        this = self.published
+        this, previous = self.published, self.last if changed is not None else None
+        if from_graph:          # (the same jobs: see from_graph())
+            graph, unpublished = previous.graph, previous.unpublished
+        else:
+            old = self.cache.job_graph(self.output) if previous is not None else None
+            if old is not None and old.id == previous.graph:
+                graph = old.updated(made)
+            else:   # (a partial plan without a graph to update, which a cache lost or damaged leaves: planned in full once)
+                from .plan import feed_jobs, plan
+                graph = Graph.of(site, made if previous is None else [*plan(site, None, self.chosen), *feed_jobs(site)])
+            self.cache.keep_graph(self.output, graph)
+            graph = graph.id
+            published = {a.path for a in site.articles} if previous is None else previous.stories
+            unpublished = {path: digest for path, (digest, _) in parsed.items() if path not in published}
+        news = next(job.inputs for job in made if getattr(job, "kind", "") == "news_sitemap")
         last = LastBuild(this.inputs, counts, loaded.sources_key, this.clock and this.clock.when, this.held,
                          loaded.settings, site.key, self.related_key,
-                         stories_after(self.last if changed is not None else None, changed, site.articles, parsed, shape),
-                         this.marks, this.clock)
+                         stories_after(previous, changed, site.articles, parsed, shape),
+                         this.marks, this.clock, unpublished, graph, news)
         self.cache.save(parsed, self.output, records, last, self.sink.folder_stamps)
 
     def check(self, loaded: Loaded, articles: list[Article], problems: list[Problem]) -> None:
@@ -397,6 +477,13 @@ class _Build:
         loaded = self.phase("load", self.load)
         if self.nothing_changed(loaded):
             return self.phase("diff", self.unchanged, loaded)
+        stale = self.phase("parse", self.from_graph, loaded)
+        if stale is not None:       # (only some stories changed: the saved graph says which jobs show them)
+            site, env, changed, parsed, jobs = stale
+            result = self.make(loaded._replace(sources=[]), site, env, changed, parsed, jobs)
+            if not self.cache.persist and self.own_sink:
+                self.cache.warm = updated(self.cache.warm, site, changed)
+            return self.done(result, self.published)
         from .phases import parse_all   # (Markdown and YAML: loaded only now)
         articles, problems, parsed = self.phase("parse", parse_all, loaded.sources, self.config, self.workers, self.cache)
         loaded = loaded._replace(sources=[])    # their bytes (~8 KB a story) are not needed once parsed: freed before rendering forks
@@ -409,6 +496,9 @@ class _Build:
         if not self.cache.persist and self.own_sink:    # (a cache kept in memory: the dev server's)
             self.cache.warm = keep(site, env, self.cache.related_for(self.related_key), self.options, self.theme,
                                    loaded.templates, loaded.authors)
+        return self.done(result, published)
+
+    def done(self, result: BuildResult, published: Published) -> BuildResult:
         self.ended("write")
         result.phases, result.seconds = self.phases, time.perf_counter() - self.started
         result.scheduled, result.clock = published.held, published.clock

@@ -133,6 +133,7 @@ class BuildCache:
     # finds nothing changed never reads it): the related choice and each output's LastBuild.stories
     _graph: dict[str, Any] | None = None
     _articles: dict[str, tuple[str, Any]] | None = None     # path -> (digest, (article, problems, body)); None: not read yet
+    _jobs: dict[str, Any] = field(default_factory=dict)     # output -> its graph.Graph, from jobs.sqlite when first asked for
 
     @classmethod
     def open(cls, site: Path, enabled: bool, parse_key: str) -> "BuildCache":
@@ -220,7 +221,25 @@ class BuildCache:
         build = self.builds.get(str(output))
         if build is None or not stories:
             return build
-        return build._replace(stories=self.graph()["stories"].get(str(output)))
+        saved = self.graph()["stories"].get(str(output))
+        if not (isinstance(saved, tuple) and len(saved) == 2):
+            return build
+        return build._replace(stories=saved[0], unpublished=saved[1])
+
+    def job_graph(self, output: Path) -> Any:
+        """The job graph saved by the last build of `output` that planned pages (incremental/graph.py)."""
+        from .incremental import graph
+        if str(output) not in self._jobs and self.folder is not None:
+            self._jobs[str(output)] = graph.load(self.folder, str(output))
+        return self._jobs.get(str(output))
+
+    def keep_graph(self, output: Path, graph: Any) -> None:
+        from .incremental.graph import save
+        if self.persist and self.folder is not None:
+            save(self.folder, str(output), graph)
+            self._jobs.pop(str(output), None)   # (read back from the file when asked)
+        else:
+            self._jobs[str(output)] = graph
 
     def flush(self) -> None:
         """Write an in-memory cache to disk (every shard), for the next process."""
@@ -233,6 +252,10 @@ class BuildCache:
             _dump(self.folder / "pages.pickle", self._pages_file())
             if self._graph is not None:
                 _dump(self.folder / "graph.pickle", self._graph)
+            from .incremental.graph import save
+            for output, graph in self._jobs.items():
+                if graph is not None:
+                    save(self.folder, output, graph)
         finally:
             self.persist = False
 
@@ -298,8 +321,8 @@ class BuildCache:
             self.folders[str(output)] = folders or {}
             self.pages[str(output)] = pages
             if build is not None:
-                self.builds[str(output)] = build._replace(stories=None)
-                self.graph()["stories"][str(output)] = build.stories
+                self.builds[str(output)] = build._replace(stories=None, unpublished=None)
+                self.graph()["stories"][str(output)] = (build.stories, build.unpublished)
             else:
                 self.builds.pop(str(output), None)
                 self.graph()["stories"].pop(str(output), None)

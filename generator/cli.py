@@ -135,7 +135,8 @@ def _main(argv: list[str] | None = None) -> int:
                 print(f"  cache: {result.articles_cached} of {result.sources} sources reused "
                       f"({result.sources - result.read} not even read: unchanged since the last build), "
                       f"{result.pages - result.rendered} of {result.pages} pages unchanged"
-                      + (f" ({result.pages - result.planned} not even planned: they show no story that changed)"
+                      + (f" ({result.pages - result.planned} not even planned: they show no story that changed"
+                         + ("; the last build's job graph named the rest" if result.from_graph else "") + ")"
                          if result.planned < result.pages else ""))
             if not args.quiet:
                 print(result.summary())

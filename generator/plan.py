@@ -380,21 +380,18 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
     size = config.feed_size
     shows = Shown(site, touching)
 
-    def feed_key(path: str, items: list[Article]) -> str:
-        return fingerprint(site.key, path, site.digests_of(items[:size]))
-
     def feeds(title: str, items: list[Article], home: str, rss: str, atom: str | None = None) -> list[DataJob]:
         if not shows(items[:size]):
             return []
         shown = tuple(map(_path, items[:size]))
-        out = [DataJob(rss, feed_key(rss, items), "feeds", (title, home, rss, atom), shown)]
+        out = [DataJob(rss, _data_key(site, rss, items[:size]), "feeds", (title, home, rss, atom), shown)]
         if atom:
-            out.append(DataJob(atom, feed_key(atom, items), "feeds", (title, home, rss, atom), shown))
+            out.append(DataJob(atom, _data_key(site, atom, items[:size]), "feeds", (title, home, rss, atom), shown))
         return out
 
     out = feeds(config.title, site.articles, "", "feed.xml", "atom.xml")
     if shows(site.articles[:size]):
-        out.append(DataJob("feed.json", feed_key("feed.json", site.articles), "json_feed", (),
+        out.append(DataJob("feed.json", _data_key(site, "feed.json", site.articles[:size]), "json_feed", (),
                            tuple(map(_path, site.articles[:size]))))
     for slug, section in tax.sections.items():
         out += feeds(f"{config.title}: {section.name}", tax.section_articles[slug], f"{slug}/", f"{slug}/feed.xml")
@@ -402,6 +399,16 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
         out += feeds(f"{config.title}: {author.shown_name}", tax.author_articles[slug],
                      f"authors/{slug}/", f"authors/{slug}/feed.xml")
     return out
+
+
+def _data_key(site: Site, path: str, shown: list[Article]) -> str:
+    """The one rule a feed is keyed by: where it goes, and the stories it shows."""
+    return fingerprint(site.key, path, site.digests_of(shown))
+
+
+def data_key(site: Site, job: DataJob) -> str:
+    """What feed_jobs() keyed a feed with, from the job alone (its stories read from `site`)."""
+    return _data_key(site, job.path, site.articles_at(job.inputs))
 
 
 def news_sitemap_job(published: list[Article], now: datetime) -> DataJob:

@@ -299,6 +299,7 @@ class Rebuild:
     preview_ms: float = 0.0     # from the rebuild's start to those pages being served
     reloaded: list[str] | None = None   # the URL paths told to reload (None: every open page)
     planned: int = 0            # pages planned (the rest show no story that changed: see plan.plan())
+    from_graph: bool = False    # planned from the last build's job graph (incremental/graph.py)
 
     def log_line(self) -> str:
         if not self.ok:
@@ -417,7 +418,8 @@ class DevServer:
             result = self._build(first, shown)
             self.clock = result.clock
             return (Rebuild(changes, True, result.rendered, result.pages, result.sources - result.articles_cached,
-                            previewed=len(early), preview_ms=shown_ms, planned=result.planned), result.changed, early)
+                            previewed=len(early), preview_ms=shown_ms, planned=result.planned,
+                            from_graph=result.from_graph), result.changed, early)
         except BuildError as exc:
             return Rebuild(changes, False, problems=list(exc.problems)), None, early
         except Exception as exc:   # noqa: BLE001 - a bug must not stop the writer's loop: show it, keep serving

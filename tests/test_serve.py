@@ -322,6 +322,7 @@ def test_one_edit_plans_as_few_pages_in_the_dev_server_as_a_build_does(big, tmp_
     built = build_site(twin, options)
     record, _, _ = edit_story(big, "world", "story-100", "Body of story 100.", "Changed body.")
     assert 0 < record.planned == built.planned < record.pages / 10
+    assert record.from_graph and built.from_graph      # (both planned from their last build's job graph)
     assert contents(big.output) == contents(twin / "out") == contents(fresh_build(big.site, tmp_path / "fresh"))
 
 

@@ -80,6 +80,19 @@ def show_first(warm: Warm | None, site_dir: Path, config: SiteConfig, theme: Pat
     return render_first(warm.env, site, article_pages(site, edited.keys(), warm.related), set(edited), None, shown)
 
 
+def updated(warm: Warm | None, site: Site, changed: AbstractSet[str]) -> Warm | None:
+    """What the next build's first pages are rendered from after a build that made only the pages
+    showing the stories at `changed` (build._Build.from_graph(): its Site holds only the stories
+    those pages show): the last Site with these stories as they are now."""
+    if warm is None or not all(path in warm.site.by_path and path in site.by_path for path in changed):
+        return None
+    old = warm.site.bodies
+    new = {path: site.bodies[path] for path in changed}
+    bodies = ChainMap({**old.maps[0], **new}, *old.maps[1:]) if isinstance(old, ChainMap) else ChainMap(new, old)
+    return replace(warm, site=_with(warm.site, {path: site.by_path[path] for path in changed}, site.now, bodies,
+                                    {**warm.site.digests, **{path: site.digests[path] for path in changed}}))
+
+
 def _with(site: Site, articles: dict[str, Article], now: datetime, bodies: Mapping[str, str],
           digests: dict[str, str]) -> Site:
     """The Site with these articles in place of those at their paths (in site.articles only: the

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import AbstractSet, Any, Iterable
 
 from ..cache import code_key, files_fingerprint, fingerprint, zone_key
 from ..config import SiteConfig
@@ -42,11 +42,11 @@ def sources_key(settings: str, sources: list[Source]) -> str:
     return fingerprint(settings, [(s.path, s.digest) for s in sources])
 
 
-def inputs_key(sources: str, published: list[Article], now: datetime, preview: bool) -> str:
+def inputs_key(sources: str, published: Iterable[str], marks: AbstractSet[str]) -> str:
     """Everything a build's output is made from, except the clock's effect on the news sitemap: its
-    sources_key() and which stories are published (and, in a preview, which are drafts or scheduled)."""
-    marks = [(a.path, a.draft, a.published > now) for a in published] if preview else []
-    return fingerprint(sources, [a.path for a in published], marks)
+    sources_key(), which stories are published (source paths, newest first) and, in a preview,
+    which of them are marked scheduled (drafts are marked by their own bytes)."""
+    return fingerprint(sources, list(published), sorted(marks))
 
 
 def site_key(config: SiteConfig, authors: dict, tax: Any, newest: datetime | None,

@@ -35,6 +35,9 @@ class LastBuild(NamedTuple):
     stories: dict[str, tuple[str, str, str]] | None = None   # published, newest first: path -> (source digest, shape(), modified)
     marks: frozenset[str] = frozenset()     # in a preview, the stories marked scheduled
     clock: "Clock | None" = None    # why the clock changes the output at `until`
+    unpublished: dict[str, str] | None = None   # the other sources (drafts, held back): path -> digest
+    graph: str = ""                 # the id of the saved job graph that holds for this build (graph.py)
+    news: tuple[str, ...] = ()      # the stories in the news sitemap
 
 
 def unchanged_sources(last: LastBuild | None, sources: str, now: datetime, untouched: Callable[[], bool]) -> bool:

@@ -1,0 +1,113 @@
+"""The saved job graph (generator/incremental/graph.py): a build that finds only published stories
+changed, none of them in its shape() or in when it was last changed, plans nothing but the jobs
+the last build's graph says show them. Its output must be a full plan's, and anything the graph
+cannot answer for must make the build plan as before."""
+import pytest
+
+from generator.build import BuildOptions, build_site
+from generator.content import read_sources
+from generator.incremental.graph import Graph, changed_sources, load, save
+from generator.incremental.last import LastBuild
+from conftest import NOW, article, snapshot
+from test_replan import EDITS, contents, corpus, edit, keys, path
+
+# the edits of test_replan that the graph answers for: only stories' bytes, not when they were last changed
+FROM_GRAPH = {"body", "title of a story with a redirect", "summary", "two stories at once", "body back as it was",
+              "body after the config"}
+
+
+def test_the_graph_answers_for_story_edits_and_its_pages_are_a_full_plans(make_site, tmp_path):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    answered = set()
+    for step, (name, change, _) in enumerate(EDITS):
+        change(site)
+        result = build_site(site, BuildOptions(now=NOW))
+        if result.from_graph:
+            answered.add(name)
+            assert result.planned < result.pages and result.rendered <= result.planned, name
+        full = tmp_path / f"full{step}"
+        build_site(site, BuildOptions(now=NOW, output=full, cache=False))
+        assert contents(site / "output") == contents(full), f"after the {name} edit"
+    assert answered == FROM_GRAPH
+
+
+def test_the_graph_plans_what_a_plan_of_the_changed_stories_plans(make_site):
+    """The same pages, the same keys: the graph's jobs are keyed again by the rule the plan keys by."""
+    planned = {}
+    for graph in (True, False):
+        site = make_site(corpus(), name=f"site-{graph}")
+        build_site(site, BuildOptions(now=NOW))
+        if not graph:
+            (site / ".broadsheet/cache/jobs.sqlite").unlink()
+        edit(0, body="A new body.")(site)
+        result = build_site(site, BuildOptions(now=NOW))
+        assert result.from_graph == graph
+        planned[graph] = (result.planned, result.rendered, sorted(result.changed), keys(site, site / "output"))
+    assert planned[True] == planned[False]
+
+
+@pytest.mark.parametrize("damage", ["gone", "garbage", "another graph"])
+def test_a_graph_that_cannot_answer_makes_the_build_plan_afresh(make_site, tmp_path, damage):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    db = site / ".broadsheet/cache/jobs.sqlite"
+    if damage == "gone":
+        db.unlink()
+    elif damage == "garbage":
+        db.write_bytes(b"not a database" * 100)
+    else:       # a graph saved by some other build, under this output's name
+        other = make_site(corpus() | {path(0): article("Another site")}, name="other")
+        build_site(other, BuildOptions(now=NOW, output=site / "output2"))
+        graph = load(other / ".broadsheet/cache", str(site / "output2"))
+        save(site / ".broadsheet/cache", str((site / "output").absolute()), Graph("x" * 16, dict(graph.jobs),
+             dict(graph.index), graph.tax, graph.image_sizes, graph.newest))
+    edit(0, body="A new body.")(site)
+    result = build_site(site, BuildOptions(now=NOW))
+    assert not result.from_graph and result.planned < result.pages
+    assert "A new body." in (site / "output/world/s00/index.html").read_text()
+    build_site(site, BuildOptions(now=NOW, output=tmp_path / "clean", cache=False))
+    assert contents(site / "output") == contents(tmp_path / "clean")
+    edit(0, body="Another body.")(site)      # that build saved a graph that holds: the next one uses it
+    assert build_site(site, BuildOptions(now=NOW)).from_graph
+
+
+def test_an_edit_built_into_another_output_first_is_still_seen(make_site, tmp_path):
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    edit(0, body="A new body.")(site)
+    assert not build_site(site, BuildOptions(now=NOW, output=tmp_path / "elsewhere")).from_graph   # (no graph there yet)
+    result = build_site(site, BuildOptions(now=NOW))    # the stamps say unchanged; this output's last build says not
+    assert result.from_graph and "A new body." in (site / "output/world/s00/index.html").read_text()
+
+
+def _last(sources, **digests) -> LastBuild:
+    stories = {s.path: (digests.get(s.path, s.digest), "shape", "when") for s in sources if "draft" not in s.path}
+    return LastBuild("", {}, "", None, [], stories=stories,
+                     unpublished={s.path: s.digest for s in sources if "draft" in s.path})
+
+
+def test_changed_sources_are_the_stories_whose_bytes_changed_if_nothing_else_did(make_site):
+    site = make_site(corpus())
+    sources, _ = read_sources(site)
+    assert changed_sources(_last(sources), sources) == []
+    edited = changed_sources(_last(sources, **{path(3): "old"}), sources)
+    assert [s.path for s in edited] == [path(3)]
+    draft = "content/world/draft.md"
+    last = _last(sources)
+    assert changed_sources(last._replace(unpublished={draft: "old"}), sources) is None        # a draft edited
+    assert changed_sources(last, [s for s in sources if s.path != path(3)]) is None          # a story gone
+    assert changed_sources(last, [s for s in sources if s.path != draft]) is None            # a draft gone
+    (site / "content/world/new.md").write_text(article("New"))
+    assert changed_sources(last, read_sources(site)[0]) is None                              # a story added
+    assert changed_sources(last._replace(stories=None), sources) is None                     # nothing saved
+
+
+def test_a_site_whose_folder_name_is_not_utf8_keeps_its_graph(make_site, tmp_path):
+    site = make_site(corpus(), name="caf\udce9\nnews")     # (the bytes b"caf\xe9\nnews": Latin-1, not UTF-8)
+    build_site(site, BuildOptions(now=NOW))
+    edit(0, body="Edited.")(site)
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.from_graph and "Edited." in (site / "output/world/s00/index.html").read_text()
+    build_site(site, BuildOptions(now=NOW, output=tmp_path / "clean", cache=False))
+    assert contents(site / "output") == contents(tmp_path / "clean")
