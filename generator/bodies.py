@@ -4,13 +4,14 @@ A parsed story's HTML body is most of its size (~4.5 KB of ~5 KB), so it is not 
 Article: the build keeps it beside the article, as a `Body`. Parse workers write the bodies they
 make into a file of their own under the cache and send back only where each one is: a `Ref`,
 (file, offset, length in bytes). So the parent does not read 45 MB of bodies back through a pipe
-at 10,000 stories, the cache's shards hold only the small part of each story, and an edit build
+at 10,000 stories, the cache's rows hold only the small part of each story, and an edit build
 reads back only the bodies of the pages it renders again: rendering gets them through `Bodies`,
 a mapping source path -> HTML that reads a body when it is asked for. (Without a cache, or one
 kept in memory or that cannot be written, a Body is the HTML itself.)
 
-Files are written whole and then renamed into place; a shard names the files its stories need and
-how long each must be, and a shard whose files are missing or short is no cache (see usable()).
+Files are written whole and then renamed into place; each story's row in the cache (store.py)
+names the file its body is in and how long that file must be, and a row whose file is missing or
+short is no cache (see usable()).
 The cache drops files no story needs any more, and merges them (compact()) before they pile up.
 """
 from __future__ import annotations
@@ -154,7 +155,7 @@ def usable(files: dict[str, int], sizes: dict[str, int] | None = None) -> bool:
                     sizes[path] = -1
             if sizes[path] < size:
                 return False
-    except (TypeError, ValueError):     # a shard of another shape
+    except (TypeError, ValueError):     # a row of another shape
         return False
     return True
 

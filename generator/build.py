@@ -280,7 +280,7 @@ class _Build:
         from .listings import select
         from .phases import parse_all
         from .plan import PageJob, Site, data_key, job_key, shape
-        articles, problems, parsed = parse_all(changed, self.config, 1, cache)
+        articles, problems, parsed = parse_all(changed, self.config, 1, cache, look=False)
         options, stories = self.options, last.stories
         at = self.now.astimezone(self.config.zone)
         if problems or len(articles) != len(changed) or len(select(articles, at, options.drafts, options.future)) != len(articles):
@@ -290,7 +290,7 @@ class _Build:
         paths = {a.path for a in articles}
         stale = graph.stale(paths)
         needed = {path for job in stale for path in job.inputs} | set(last.news)
-        store, entries = cache.articles, {}
+        store, entries = cache.entries(needed - parsed.keys()), {}
         for path in needed:
             entry = parsed.get(path) or store.get(path)
             if entry is None or path not in stories or entry[0] != stories[path][0] and path not in parsed:
@@ -307,8 +307,7 @@ class _Build:
         cache.hits += len(loaded.sources) - len(changed)    # (the others' parse results are as they were)
         self.published = Published(site.articles, last.scheduled, last.clock, last.marks,
                                    inputs_key(loaded.sources_key, stories, last.marks))
-        every = {source.path: store[source.path] for source in loaded.sources if source.path in store}
-        return site, env, paths, {**every, **parsed}, jobs
+        return site, env, paths, parsed, jobs
 
     # -- model, plan, render, write --
 
@@ -458,7 +457,7 @@ class _Build:
                          loaded.settings, site.key, self.related_key,
                          stories_after(previous, changed, site.articles, parsed, shape),
                          this.marks, this.clock, unpublished, graph, news)
-        self.cache.save(parsed, self.output, records, last, self.sink.folder_stamps)
+        self.cache.save(parsed, self.output, records, last, self.sink.folder_stamps, some=from_graph)
 
     def check(self, loaded: Loaded, articles: list[Article], problems: list[Problem]) -> None:
         """Every problem of every story at once, or none."""

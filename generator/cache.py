@@ -15,19 +15,18 @@ import os
 import pickle
 import shutil
 import sys
-import zlib
 import zoneinfo
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 from . import __version__, bodies, speedups
 from .content import Source, Stamp
+from .store import Store
 
 CACHE_DIR = Path(".broadsheet") / "cache"
 _FORMAT = 6
-SHARDS = 16     # parsed articles are kept in this many files: an edit rewrites one of them
 BODIES = "bodies"   # the folder of the article bodies' files (see bodies.py)
 SMALL_BODY_FILE = 1 << 20   # bytes: more than MAX_SMALL_FILES files smaller than this are merged into one
 MAX_SMALL_FILES = 16
@@ -106,16 +105,13 @@ class PageRecord(NamedTuple):
     mtime_ns: int
 
 
-def shard(path: str) -> int:
-    return zlib.crc32(path.encode("utf-8", "surrogatepass")) % SHARDS
-
-
 @dataclass
 class BuildCache:
     """What one build hands to the next. `folder` None means caching is off.
 
-    The parsed articles (the large part, in SHARDS files) are read only when a build first asks
-    for one: a build that finds nothing changed never reads them."""
+    The parsed articles (the large part, a row each in articles.sqlite: store.py) are read only
+    when a build first asks for them, all of them or those of some stories: a build that finds
+    nothing changed never reads them."""
     folder: Path | None
     parse_key: str = ""
     stamps: dict[str, tuple[Stamp, str]] = field(default_factory=dict)     # path -> (stamp, digest) of settled files
@@ -133,6 +129,7 @@ class BuildCache:
     # finds nothing changed never reads it): the related choice and each output's LastBuild.stories
     _graph: dict[str, Any] | None = None
     _articles: dict[str, tuple[str, Any]] | None = None     # path -> (digest, (article, problems, body)); None: not read yet
+    _rows: Store | None = None      # articles.sqlite, opened when first asked for
     _jobs: dict[str, Any] = field(default_factory=dict)     # output -> its graph.Graph, from jobs.sqlite when first asked for
 
     @classmethod
@@ -159,13 +156,23 @@ class BuildCache:
         if self._articles is None:
             self._articles = {}
             if self.folder is not None:
-                sizes: dict[str, int] = {}
-                for number in range(SHARDS):
-                    saved = _load(self.folder / f"articles-{number:02d}.pickle")
-                    if saved.get("parse_key") == self.parse_key and _bodies_there(saved.get("bodies"), sizes):
-                        articles = saved.get("articles", {})
-                        self._articles.update(articles if self.persist else _with_bodies(articles))
+                articles = self._store().all()
+                self._articles = articles if self.persist else _with_bodies(articles)
         return self._articles
+
+    def entries(self, paths: Iterable[str]) -> dict[str, tuple[str, Any]]:
+        """The cached parse results of the stories at these source paths (those there are), read
+        without reading the others'."""
+        if self._articles is not None or self.folder is None:
+            articles = self.articles
+            return {path: articles[path] for path in paths if path in articles}
+        return self._store().some(paths)
+
+    def _store(self) -> Store:
+        assert self.folder is not None
+        if self._rows is None:
+            self._rows = Store(self.folder, self.parse_key)
+        return self._rows
 
     def body_store(self) -> tuple[Path, str] | None:
         """Where parsing writes the bodies it makes, and the start of its files' names (None: bodies
@@ -194,7 +201,7 @@ class BuildCache:
     def begin(self, parse_key: str) -> "BuildCache":
         """Start a build with this in-memory cache; settings that parse differently drop the articles."""
         if parse_key != self.parse_key:
-            self.parse_key, self._articles, self.stamps = parse_key, {}, {}
+            self.parse_key, self._articles, self.stamps, self._rows = parse_key, {}, {}, None
         self.hits, self.new_stamps = 0, None
         return self
 
@@ -242,7 +249,7 @@ class BuildCache:
             self._jobs[str(output)] = graph
 
     def flush(self) -> None:
-        """Write an in-memory cache to disk (every shard), for the next process."""
+        """Write an in-memory cache to disk (every row), for the next process."""
         if self.folder is None:
             return
         self.persist, articles, self._articles = True, self.articles, {}
@@ -298,20 +305,21 @@ class BuildCache:
 
     def save(self, articles: dict[str, tuple[str, Any]] | None, output: Path | None,
              pages: dict[str, PageRecord] | None, build: Any = None,
-             folders: dict[str, tuple[int, int, int]] | None = None) -> None:
+             folders: dict[str, tuple[int, int, int]] | None = None, some: bool = False) -> None:
         """Write the cache atomically; a failure to write it never fails the build. Only the
-        article shards that changed are rewritten (None: the articles were not even looked at).
+        articles that changed are written (None: the articles were not even looked at; `some`:
+        these are only those parsed, the others are as they were).
         `folders`: the stamps of the output's folders, kept with its records (see output.DiskSink)."""
         if self.folder is None:
             return
         stamps = self.new_stamps if self.new_stamps is not None else self.stamps
         if self.persist:
             if articles is not None:
-                self._save_articles(articles)
+                self._save_articles(articles, some)
             if stamps != self.stamps:
                 _dump(self.folder / "stamps.pickle", self._stamps_file(stamps))
         elif articles is not None:
-            self._articles = dict(articles)
+            self._articles = {**self.articles, **articles} if some else dict(articles)
         self.stamps = dict(stamps)
         if output is not None and pages is None and folders is not None and self.folders.get(str(output)) != folders:
             self.folders[str(output)] = folders     # (the output is as the last build left it: its records hold)
@@ -361,33 +369,33 @@ class BuildCache:
         """The related stories of the last build, if they were chosen from the same stories."""
         return self.related[1] if key and self.related[0] == key else None
 
-    def _save_articles(self, articles: dict[str, tuple[str, Any]]) -> None:
-        """Rewrite the shards whose articles changed since the cache was opened (bodies kept in
-        memory are written to a file first), then drop the body files no story needs."""
+    def _save_articles(self, articles: dict[str, tuple[str, Any]], some: bool = False) -> None:
+        """Write the rows of the articles that changed since the cache was opened (bodies kept in
+        memory are written to a file first; `some`: only these were parsed, the other rows stay),
+        then drop the body files no story needs."""
         assert self.folder is not None
         folder = self.folder / BODIES
+        store = self._store()
         articles = _store_bodies(articles, folder)
-        articles, refs = _compact(articles, _refs(articles), folder)
-
-        def split(items: dict) -> list[dict]:
-            shards: list[dict] = [{} for _ in range(SHARDS)]
-            for path, value in items.items():
-                shards[shard(path)][path] = value
-            return shards
-
-        old_articles = split(self.articles)
-        for number, new in enumerate(split(articles)):
-            old = old_articles[number]
-            if new.keys() == old.keys() and all(new[p][1] is old[p][1] or (new[p][0] == old[p][0] and _body(new[p]) == _body(old[p]))
-                                                for p in new):     # (a story from the cache is the very same object)
-                continue
-            _dump(self.folder / f"articles-{number:02d}.pickle",
-                  {"parse_key": self.parse_key, "articles": new, "bodies": bodies.needs(_refs(new))})
-        self._articles = dict(articles)
-        needed = {ref[0] for ref in refs}
-        for path in bodies.stored_files(folder):
-            if path not in needed:
-                _remove(path)
+        live = store.live() if some and self._articles is None else None
+        if some and (live is None or _compacting(live, _refs(articles), folder)):
+            articles, some = {**self.articles, **articles}, False      # (rarely: every row is looked at)
+        if some:
+            store.write(articles)
+        else:
+            articles, _ = _compact(articles, _refs(articles), folder)
+            old = self._articles or {}
+            changed = {path: entry for path, entry in articles.items()
+                       if path not in old or not (entry[1] is old[path][1] or (entry[0] == old[path][0] and _body(entry) == _body(old[path])))}
+            store.write(changed, [path for path in store.paths() if path not in articles], everything=self._articles is None)
+        self._articles = None if some else dict(articles)
+        needed = store.files()
+        if needed is not None:
+            for path in bodies.stored_files(folder):
+                if path not in needed:
+                    _remove(path)
+        for old_file in self.folder.glob("articles-*.pickle"):     # (the shards of an older cache)
+            _remove(str(old_file))
 
     def previous_pages(self, output: Path) -> dict[str, PageRecord]:
         return self.pages.get(str(output), {})
@@ -409,11 +417,6 @@ def bodies_of(articles: dict[str, tuple[str, Any]]) -> bodies.Bodies:
 
 def _refs(articles: dict[str, tuple[str, Any]]) -> list[bodies.Ref]:
     return [ref for ref in map(_body, articles.values()) if bodies.is_ref(ref)]
-
-
-def _bodies_there(needs: Any, sizes: dict[str, int]) -> bool:
-    """A shard's body files are all there, long enough (`sizes` remembers the files looked at)."""
-    return isinstance(needs, dict) and bodies.usable(needs, sizes)
 
 
 def _replaced_bodies(articles: dict[str, tuple[str, Any]], which: Callable[[Any], bool],
@@ -441,6 +444,18 @@ def _store_bodies(articles: dict[str, tuple[str, Any]], folder: Path) -> dict[st
     if not any(type(body) is str for body in map(_body, articles.values())):
         return articles
     return _rewritten(articles, folder, lambda body: type(body) is str)
+
+
+def _compacting(live: dict[str, int], refs: list[bodies.Ref], folder: Path) -> bool:
+    """Whether _compact() would merge body files, given what the stored rows need of each (`live`)
+    and these refs (of the rows about to be written, which may replace some of them)."""
+    live = dict(live)
+    for path, _, length in refs:
+        live[path] = live.get(path, 0) + length
+    sizes = bodies.stored_files(folder)
+    dead = sum(sizes.values()) - sum(live.values())
+    small = {path for path in live if sizes.get(path, 0) < SMALL_BODY_FILE}
+    return dead > max(sum(live.values()), SMALL_BODY_FILE) or len(small) > MAX_SMALL_FILES
 
 
 def _compact(articles: dict[str, tuple[str, Any]], refs: list[bodies.Ref],

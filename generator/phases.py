@@ -48,14 +48,15 @@ def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None
     return results
 
 
-def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1,
-              cache: BuildCache | None = None) -> tuple[list[Article], list[Problem], dict[str, tuple[str, ParseResult]]]:
-    """Every source -> its article or its problems, from the cache where the bytes are unchanged;
-    the rest spread over `workers` processes. Also returns what the next build's cache holds."""
+def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1, cache: BuildCache | None = None,
+              look: bool = True) -> tuple[list[Article], list[Problem], dict[str, tuple[str, ParseResult]]]:
+    """Every source -> its article or its problems, from the cache where the bytes are unchanged
+    (`look` False: the sources are known to have changed, the cache is not asked); the rest spread
+    over `workers` processes. Also returns what the next build's cache holds."""
     results: dict[str, ParseResult] = {}
     misses = []
     for source in sources:
-        hit = cache.parsed(source.path, source.digest) if cache else None
+        hit = cache.parsed(source.path, source.digest) if cache and look else None
         if hit is not None:
             results[source.path] = hit
         else:

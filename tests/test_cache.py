@@ -5,7 +5,8 @@ import os
 import pytest
 
 from generator import bodies, cache
-from generator.build import BuildOptions, build_site
+from generator.build import BuildOptions, build_site, parse_key
+from generator.config import load_config
 from generator.output import recover
 from conftest import NOW, SITE_TOML, article, cli, fake_distribution, leftovers, replace_keeping_stamp, snapshot
 
@@ -113,18 +114,20 @@ def test_a_page_changed_by_hand_in_the_output_is_rendered_again(make_site, listi
     assert page.read_bytes() == good
 
 
-def test_a_corrupt_cache_is_ignored(make_site):
+@pytest.mark.parametrize("damage", ["not a database", "cut short"])
+def test_a_corrupt_cache_is_ignored(make_site, tmp_path, damage):
+    from generator.store import Store
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
-    shards = sorted((site / ".broadsheet/cache").glob("articles-*.pickle"))
-    assert len(shards) > 1
-    shards[0].write_bytes(b"not a pickle")
-    shards[1].write_bytes(shards[1].read_bytes()[:100])    # cut short
+    rows = site / ".broadsheet/cache/articles.sqlite"
+    rows.write_bytes(b"not a database" * 100 if damage == "not a database" else rows.read_bytes()[:100])
     story = site / "content/world/s00.md"
     story.write_text(story.read_text() + "\nOne more line.\n")   # so the build has to look at the articles
     result = build_site(site, BuildOptions(now=NOW))
-    assert 0 < result.articles_cached < N and (site / "output/index.html").is_file()
-    assert build_site(site, BuildOptions(now=NOW)).articles_cached == N   # the bad shards were written anew
+    assert result.articles_cached == 0 and not result.from_graph and (site / "output/index.html").is_file()
+    assert contents(site / "output") == clean_build(site, tmp_path, "clean")
+    written = Store(site / ".broadsheet/cache", parse_key(load_config(site))).all()     # written anew
+    assert len(written) == N and written["content/world/s00.md"][1][0].path == "content/world/s00.md"
 
 
 def test_no_cache_flag_and_clean_command(make_site):
@@ -221,12 +224,11 @@ def test_a_source_saved_just_before_a_build_is_read_again_by_the_next(make_site)
     without its stamp changing: its stamp is not trusted, the file is read again."""
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
-    for shard in (site / ".broadsheet/cache").glob("articles-*.pickle"):
-        shard.unlink()
+    (site / ".broadsheet/cache/articles.sqlite").unlink()
     again = build_site(site, BuildOptions(now=NOW))
     # read and hashed again: the same bytes, so still nothing to parse, render or write
     assert again.read == N and again.rendered == 0 and "plan" not in again.phases
-    assert not list((site / ".broadsheet/cache").glob("articles-*.pickle"))
+    assert not (site / ".broadsheet/cache/articles.sqlite").exists()
 
 
 def test_a_build_that_finds_nothing_changed_reads_no_story_and_no_parsed_article(make_site, monkeypatch):
@@ -235,13 +237,12 @@ def test_a_build_that_finds_nothing_changed_reads_no_story_and_no_parsed_article
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
     before = snapshot(site / "output")
-    for shard in (site / ".broadsheet/cache").glob("articles-*.pickle"):
-        shard.unlink()     # the parsed articles are not needed to tell that nothing changed
+    (site / ".broadsheet/cache/articles.sqlite").unlink()     # the parsed articles are not needed to tell that nothing changed
     result = build_site(site, BuildOptions(now=NOW))
     assert result.read == 0 and result.rendered == 0 and result.pages > N and "plan" not in result.phases
     assert snapshot(site / "output") == before
-    assert not list((site / ".broadsheet/cache").glob("articles-*.pickle"))
-    # an output file touched by hand: the build looks again (and has to parse, the shards being gone)
+    assert not (site / ".broadsheet/cache/articles.sqlite").exists()
+    # an output file touched by hand: the build looks again (and has to parse, the rows being gone)
     (site / "output/index.html").write_text("changed by hand")
     result = build_site(site, BuildOptions(now=NOW))
     assert result.articles_cached == 0 and result.rendered == 1
