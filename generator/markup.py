@@ -10,31 +10,34 @@ import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from typing import TYPE_CHECKING
+
 import lxml.html
-import markdown
 import nh3
-from markdown.extensions.abbr import AbbrExtension
-from markdown.extensions.attr_list import AttrListExtension
-from markdown.extensions.def_list import DefListExtension
-from markdown.extensions.fenced_code import FencedCodeExtension
-from markdown.extensions.footnotes import FootnoteExtension
-from markdown.extensions.md_in_html import MarkdownInHtmlExtension
-from markdown.extensions.sane_lists import SaneListExtension
-from markdown.extensions.tables import TableExtension
-from markdown.treeprocessors import Treeprocessor
 
 from . import speedups
 from .complexity import markdown_work
 from .config import CONTROL_CHARS, MarkdownSettings
 from .prose import prose_html
-from .typography import SmartPunctuation
 from .urls import is_link
+
+if TYPE_CHECKING:
+    import markdown
 
 
 def extensions() -> list[markdown.extensions.Extension]:
     """'extra' and 'sane_lists', as new objects (an extension keeps its converter's state). Made
     here, not named: Markdown looks a name up among every installed package's entry points
-    (~25 ms, in each process that converts). SmartPunctuation does smarty's job, in one pass."""
+    (~25 ms, in each process that converts). Python-Markdown is imported only here and in
+    _converter(): a process whose bodies are all plain prose (prose.py) never loads it (~20 ms)."""
+    from markdown.extensions.abbr import AbbrExtension
+    from markdown.extensions.attr_list import AttrListExtension
+    from markdown.extensions.def_list import DefListExtension
+    from markdown.extensions.fenced_code import FencedCodeExtension
+    from markdown.extensions.footnotes import FootnoteExtension
+    from markdown.extensions.md_in_html import MarkdownInHtmlExtension
+    from markdown.extensions.sane_lists import SaneListExtension
+    from markdown.extensions.tables import TableExtension
     return [FencedCodeExtension(), FootnoteExtension(), AttrListExtension(), DefListExtension(), TableExtension(),
             AbbrExtension(), MarkdownInHtmlExtension(), SaneListExtension()]   # extra's, in its order
 
@@ -64,20 +67,21 @@ ALLOWED_ATTRIBUTES = {
 URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 
 
-class _SitePaths(Treeprocessor):
-    """Root-relative links ('/world/x/') point into the site, which may live under a base path."""
+def _site_paths(md: markdown.Markdown, base_path: str):
+    """A tree processor: root-relative links ('/world/x/') point into the site, which may live
+    under a base path."""
+    from markdown.treeprocessors import Treeprocessor
 
-    def __init__(self, md: markdown.Markdown, base_path: str):
-        super().__init__(md)
-        self.base_path = base_path
+    class SitePaths(Treeprocessor):
+        def run(self, root):
+            for el in root.iter():
+                for attr in ("href", "src"):
+                    value = el.get(attr)
+                    if value and value.startswith("/") and not value.startswith("//"):
+                        el.set(attr, base_path + value[1:])
+            return None
 
-    def run(self, root):
-        for el in root.iter():
-            for attr in ("href", "src"):
-                value = el.get(attr)
-                if value and value.startswith("/") and not value.startswith("//"):
-                    el.set(attr, self.base_path + value[1:])
-        return None
+    return SitePaths(md)
 
 
 _converters: dict[str, markdown.Markdown] = {}
@@ -123,13 +127,15 @@ def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings 
 def _converter(base_path: str) -> markdown.Markdown:
     """This process's converter for a base path: Python-Markdown with Broadsheet's extensions,
     and the gates where they are verified for the installed Markdown."""
+    import markdown
+    from .typography import SmartPunctuation
     chosen = [*extensions(), SmartPunctuation()]
     if speedups.enabled("markdown_gates"):
         from .markdown_gates import GatedPatterns   # (not imported where it is not used)
         chosen.append(GatedPatterns())              # last: it sees every pattern
     md = _converters[base_path] = markdown.Markdown(extensions=chosen, output_format="html")
     if base_path != "/":
-        md.treeprocessors.register(_SitePaths(md, base_path), "site_paths", 0)
+        md.treeprocessors.register(_site_paths(md, base_path), "site_paths", 0)
     return md
 
 

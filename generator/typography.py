@@ -10,8 +10,6 @@ import re
 import xml.etree.ElementTree as etree
 from typing import Callable, Iterator
 
-from markdown import Extension, Markdown
-from markdown.treeprocessors import Treeprocessor
 
 SKIP = {"code", "pre", "kbd", "samp", "script", "style", "math"}
 BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "dt", "dd", "blockquote",
@@ -91,13 +89,23 @@ def smarten_tree(root: etree.Element, before: str = " ", curl: Callable[[str, st
             before = el.tail[-1]
 
 
-class _Smarten(Treeprocessor):
-    def run(self, root: etree.Element) -> None:
-        smarten_tree(root)
+def __getattr__(name: str):
+    """SmartPunctuation, the Markdown extension, made when first asked for: the prose path
+    (prose.py) uses smarten() alone, and a build whose bodies are all prose never loads Markdown."""
+    if name != "SmartPunctuation":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from markdown import Extension, Markdown
+    from markdown.treeprocessors import Treeprocessor
 
+    class Smarten(Treeprocessor):
+        def run(self, root: etree.Element) -> None:
+            smarten_tree(root)
 
-class SmartPunctuation(Extension):
-    """Register with Markdown(extensions=[SmartPunctuation()])."""
+    class SmartPunctuation(Extension):
+        """Register with Markdown(extensions=[SmartPunctuation()])."""
 
-    def extendMarkdown(self, md: Markdown) -> None:
-        md.treeprocessors.register(_Smarten(md), "broadsheet_smarten", 1)
+        def extendMarkdown(self, md: Markdown) -> None:
+            md.treeprocessors.register(Smarten(md), "broadsheet_smarten", 1)
+
+    globals()["SmartPunctuation"] = SmartPunctuation
+    return SmartPunctuation

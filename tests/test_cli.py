@@ -95,7 +95,8 @@ def test_the_command_flushes_what_it_prints_before_its_quick_exit(make_site):
 
 def test_a_build_with_nothing_to_parse_imports_no_yaml_markdown_or_feed_library(make_site):
     """They take ~70 ms to import (ctypes, for syncing what a build writes, ~9 ms more): a no-change
-    build, and the parent of a big build, never use them."""
+    build, and the parent of a big build, never use them; a build whose stories are plain prose
+    never loads Markdown."""
     import subprocess
     import sys
     site = make_site({"content/world/a.md": article("A")})
@@ -104,9 +105,12 @@ def test_a_build_with_nothing_to_parse_imports_no_yaml_markdown_or_feed_library(
              "print(sorted(m for m in ('yaml', 'markdown', 'nh3', 'lxml.html', 'frontmatter', 'feedgen', 'ctypes') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe, str(site)], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr
-    (site / "content/world/a.md").write_text(article("A, edited"))    # something to parse: they are imported
+    (site / "content/world/a.md").write_text(article("A, edited"))    # something to parse: YAML is imported
     done = subprocess.run([sys.executable, "-c", probe, str(site)], capture_output=True, text=True)
-    assert "'markdown'" in done.stdout and "'yaml'" in done.stdout, done.stderr
+    assert "'yaml'" in done.stdout and "'markdown'" not in done.stdout, done.stderr     # (plain prose: no Markdown)
+    (site / "content/world/a.md").write_text(article("A, edited", body="| a | b |\n|---|---|\n| 1 | 2 |\n"))
+    done = subprocess.run([sys.executable, "-c", probe, str(site)], capture_output=True, text=True)
+    assert "'markdown'" in done.stdout and "'yaml'" in done.stdout, done.stderr     # a table: Markdown makes it
 
 
 @pytest.mark.parametrize("error", ["RuntimeError('a bug')", "PermissionError(13, 'Permission denied', '/srv/x')"])
