@@ -273,8 +273,7 @@ class _Build:
             return None
         last = cache.last_build(self.output, stories=True)
         changed = changed_sources(last, loaded.sources)
-        chosen = cache.related_for(last.related)
-        if changed is None or chosen is None:
+        if changed is None or not cache.related_known(last.related):
             return None
         from .cache import bodies_of
         from .listings import select
@@ -303,7 +302,8 @@ class _Build:
         jobs = [replace(job, key=job_key(site, job) if isinstance(job, PageJob) else data_key(site, job)) for job in stale]
         from .render import make_environment
         env = make_environment(self.site_dir, self.theme, cache.compiled_templates())
-        self.last, self.chosen, self.related_key = last, chosen, last.related
+        # (the related stories as chosen: the saved jobs show them, and are all that is planned)
+        self.last, self.chosen, self.related_key = last, {}, last.related
         cache.hits += len(loaded.sources) - len(changed)    # (the others' parse results are as they were)
         self.published = Published(site.articles, last.scheduled, last.clock, last.marks,
                                    inputs_key(loaded.sources_key, stories, last.marks))

@@ -125,9 +125,13 @@ class BuildCache:
     new_stamps: dict[str, tuple[Stamp, str]] | None = None
     persist: bool = True    # False: kept in memory between the builds of one process (the dev server)
     warm: Any = None        # in memory only: what the last build made its pages from (incremental/early.py)
-    # what only a build past the diff needs, in graph.pickle (~2 MB at 10,000 stories; a build that
-    # finds nothing changed never reads it): the related choice and each output's LastBuild.stories
+    # what only a build past the diff needs (a build that finds nothing changed never reads them):
+    # each output's LastBuild.stories, in graph.pickle (~1 MB at 10,000 stories), and the related
+    # choice, in related.pickle (~1 MB; read only by a build that plans, written only when it changes)
     _graph: dict[str, Any] | None = None
+    _related: tuple[str, dict[str, tuple[str, ...]]] | None = None
+    _related_changed: bool = False
+    _related_key: str = ""          # related.pickle's key, kept in pages.pickle
     _articles: dict[str, tuple[str, Any]] | None = None     # path -> (digest, (article, problems, body)); None: not read yet
     _rows: Store | None = None      # articles.sqlite, opened when first asked for
     _jobs: dict[str, Any] = field(default_factory=dict)     # output -> its graph.Graph, from jobs.sqlite when first asked for
@@ -140,13 +144,14 @@ class BuildCache:
         cache = cls(folder, parse_key)
         saved = _load(folder / "stamps.pickle")
         if saved.get("parse_key") == parse_key:
-            cache.stamps = _typed(lambda stamps: {path: (Stamp._make(stamp), digest) for path, (stamp, digest) in stamps.items()},
-                                  saved.get("stamps"))
+            # (kept as the plain tuples they were written as: a Stamp compares equal to its tuple)
+            cache.stamps = _typed(dict, saved.get("stamps"))
         saved = _load(folder / "pages.pickle")
         cache.pages = _typed(lambda pages: {output: dict(zip(records, map(PageRecord._make, records.values())))
                                             for output, records in pages.items()}, saved.get("pages"))
         cache.builds = saved.get("builds", {})
         cache.template_deps = saved.get("template_deps", ("", {}))
+        cache._related_key = saved.get("related_key", "") if isinstance(saved.get("related_key"), str) else ""
         cache.folders = _typed(lambda folders: {output: dict(stamps) for output, stamps in folders.items()},
                                saved.get("folders"))
         return cache
@@ -206,22 +211,31 @@ class BuildCache:
         return self
 
     def graph(self) -> dict[str, Any]:
-        """graph.pickle, read when first asked for: {"related": (key, path -> related paths),
-        "stories": output -> LastBuild.stories}."""
+        """graph.pickle, read when first asked for: {"stories": output -> (LastBuild.stories,
+        LastBuild.unpublished)}."""
         if self._graph is None:
             saved = _load(self.folder / "graph.pickle") if self.folder is not None else {}
-            related, stories = saved.get("related", ("", {})), saved.get("stories", {})
-            self._graph = {"related": related if isinstance(related, tuple) and len(related) == 2 else ("", {}),
-                           "stories": stories if isinstance(stories, dict) else {}}
+            stories = saved.get("stories", {})
+            self._graph = {"stories": stories if isinstance(stories, dict) else {}}
         return self._graph
 
     @property
     def related(self) -> tuple[str, dict[str, tuple[str, ...]]]:
-        return self.graph()["related"]
+        """(plan.related_key(), path -> related paths) of the last build that chose them."""
+        if self._related is None:
+            saved = _load(self.folder / "related.pickle").get("related") if self.folder is not None else None
+            self._related = saved if isinstance(saved, tuple) and len(saved) == 2 else ("", {})
+        return self._related
 
     @related.setter
     def related(self, value: tuple[str, dict[str, tuple[str, ...]]]) -> None:
-        self.graph()["related"] = value
+        self._related_changed = self._related_changed or value != self.related
+        self._related = value
+
+    def related_known(self, key: str) -> bool:
+        """Whether the last related choice was made from the same stories (related_for() would
+        give it), without reading it."""
+        return bool(key) and (self._related[0] if self._related is not None else self._related_key) == key
 
     def last_build(self, output: Path, stories: bool = False) -> Any:
         """The last build of `output` (a LastBuild), with its stories if asked (from graph())."""
@@ -259,6 +273,8 @@ class BuildCache:
             _dump(self.folder / "pages.pickle", self._pages_file())
             if self._graph is not None:
                 _dump(self.folder / "graph.pickle", self._graph)
+            if self._related is not None:
+                _dump(self.folder / "related.pickle", {"related": self._related, "key": self._related[0]})
             from .incremental.graph import save
             for output, graph in self._jobs.items():
                 if graph is not None:
@@ -337,6 +353,9 @@ class BuildCache:
             if self.persist:
                 _dump(self.folder / "pages.pickle", self._pages_file())
                 _dump(self.folder / "graph.pickle", self.graph())
+                if self._related_changed:
+                    _dump(self.folder / "related.pickle", {"related": self._related, "key": self._related[0]})
+                    self._related_changed = False
 
     def compiled_templates(self) -> Path | None:
         """Where Jinja keeps compiled templates: one folder per version of Broadsheet's code (the
@@ -356,7 +375,8 @@ class BuildCache:
     # one (13,502 page records at 10k stories cost ~70 ms to write that way, plain ones ~5 ms)
     def _pages_file(self) -> dict[str, Any]:
         pages = {output: dict(zip(records, map(tuple, records.values()))) for output, records in self.pages.items()}
-        return {"pages": pages, "builds": self.builds, "template_deps": self.template_deps, "folders": self.folders}
+        return {"pages": pages, "builds": self.builds, "template_deps": self.template_deps, "folders": self.folders,
+                "related_key": self._related[0] if self._related is not None else self._related_key}
 
     def _stamps_file(self, stamps: dict[str, tuple[Stamp, str]]) -> dict[str, Any]:
         return {"parse_key": self.parse_key, "stamps": {path: (tuple(stamp), digest) for path, (stamp, digest) in stamps.items()}}

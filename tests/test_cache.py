@@ -392,8 +392,9 @@ def test_a_build_that_cannot_fork_to_list_the_output_lists_it_itself(make_site, 
 
 
 def test_a_build_that_finds_nothing_changed_does_not_read_the_saved_graph(make_site, tmp_path, monkeypatch):
-    """graph.pickle (the related choice and the last build's story shapes, ~2 MB at 10,000 stories)
-    is read only past the diff: an edit build reads it and plans only what the edit touches."""
+    """graph.pickle (the last build's story shapes, ~1 MB at 10,000 stories) is read only past
+    the diff: an edit build reads it and plans only what the edit touches; related.pickle (the
+    related choice) is read only by a build that plans pages, not by one the job graph answers."""
     from generator import cache as cache_module
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
@@ -403,9 +404,14 @@ def test_a_build_that_finds_nothing_changed_does_not_read_the_saved_graph(make_s
     real = cache_module._load
     monkeypatch.setattr(cache_module, "_load", lambda path: loads.append(path.name) or real(path))
     assert build_site(site, BuildOptions(now=NOW)).changed == set()
-    assert "graph.pickle" not in loads and "pages.pickle" in loads
+    assert "graph.pickle" not in loads and "related.pickle" not in loads and "pages.pickle" in loads
     EDITS[0][1](site)                                   # a body edit: the graph says what shows the story
     loads.clear()
     result = build_site(site, BuildOptions(now=NOW))
-    assert "graph.pickle" in loads and 0 < result.planned < result.pages / 2
-    assert contents(site / "output") == clean_build(site, tmp_path, "clean")
+    assert "graph.pickle" in loads and "related.pickle" not in loads and 0 < result.planned < result.pages / 2
+    assert result.from_graph and contents(site / "output") == clean_build(site, tmp_path, "clean")
+    (site / ".broadsheet/cache/jobs.sqlite").unlink()   # no job graph: the build plans, from the related choice
+    EDITS[1][1](site)
+    loads.clear()
+    result = build_site(site, BuildOptions(now=NOW))
+    assert "related.pickle" in loads and not result.from_graph and 0 < result.planned < result.pages / 2
