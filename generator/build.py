@@ -471,7 +471,7 @@ class _Build:
             self.phase("first", show_first, self.cache.warm, self.site_dir, self.config, self.theme, self.options,
                        self.now, self.first, self.shown)
         if self.own_sink:   # (after those pages: the process it may fork would slow them down)
-            self.scan = outputs.OutputScan.start(self.output, self.cache.previous_pages(self.output),
+            self.scan = outputs.OutputScan.start(self.output, self.cache.recorded(self.output),
                                                  self.cache.previous_folders(self.output))
         loaded = self.phase("load", self.load)
         if self.nothing_changed(loaded):

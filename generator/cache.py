@@ -147,8 +147,9 @@ class BuildCache:
             # (kept as the plain tuples they were written as: a Stamp compares equal to its tuple)
             cache.stamps = _typed(dict, saved.get("stamps"))
         saved = _load(folder / "pages.pickle")
-        cache.pages = _typed(lambda pages: {output: dict(zip(records, map(PageRecord._make, records.values())))
-                                            for output, records in pages.items()}, saved.get("pages"))
+        # (as the plain tuples they were written as, made PageRecords by previous_pages() when a build
+        # gets past the diff: one that finds nothing changed only hands them to the output's look)
+        cache.pages = _typed(lambda pages: {output: dict(records) for output, records in pages.items()}, saved.get("pages"))
         cache.builds = saved.get("builds", {})
         cache.template_deps = saved.get("template_deps", ("", {}))
         cache._related_key = saved.get("related_key", "") if isinstance(saved.get("related_key"), str) else ""
@@ -418,6 +419,13 @@ class BuildCache:
             _remove(str(old_file))
 
     def previous_pages(self, output: Path) -> dict[str, PageRecord]:
+        records = self.pages.get(str(output), {})
+        if records and type(next(iter(records.values()))) is not PageRecord:
+            records = self.pages[str(output)] = dict(zip(records, map(PageRecord._make, records.values())))
+        return records
+
+    def recorded(self, output: Path) -> dict[str, tuple]:
+        """The records of `output` as they were read: (key, size, mtime_ns) tuples, or PageRecords."""
         return self.pages.get(str(output), {})
 
     def previous_folders(self, output: Path) -> dict[str, tuple[int, int, int]]:

@@ -10,6 +10,7 @@ import hashlib
 import os
 import stat
 import unicodedata
+from operator import attrgetter
 from pathlib import Path
 from typing import Callable, NamedTuple
 
@@ -40,6 +41,7 @@ class Stamp(NamedTuple):
 
 
 RACY_NS = 2_000_000_000
+_name, _path = attrgetter("name"), attrgetter("path")
 Known = Callable[[str, Stamp], "str | None"]   # (site path, stamp) -> digest of unchanged bytes, or None
 
 
@@ -103,7 +105,7 @@ class _Walk:
             return
         self.seen[real] = rel
         try:
-            entries = sorted(os.scandir(real), key=lambda e: e.name)
+            entries = sorted(os.scandir(real), key=_name)
         except OSError as exc:
             self.problem(rel, f"folder cannot be read: {exc.strerror or exc}")
             return
@@ -216,7 +218,7 @@ def read_sources(site: Path, max_bytes: int = DEFAULT_MAX_BYTES,
     elif root.is_dir():
         walk.walk(CONTENT_DIR, os.path.realpath(root))
     walk.follow_links()
-    return sorted(walk.sources, key=lambda s: s.path), walk.problems
+    return sorted(walk.sources, key=_path), walk.problems
 
 
 def read_source(site: Path, rel: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Source | None:

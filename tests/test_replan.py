@@ -76,7 +76,7 @@ EDITS = [
 def keys(site, output) -> dict[str, str]:
     """The key of each file of the output, as the build cache recorded them."""
     cache = BuildCache.open(site, True, parse_key(load_config(site)))
-    return {rel: record.key for rel, record in cache.pages[str(output)].items()}
+    return {rel: record.key for rel, record in cache.previous_pages(output).items()}
 
 
 def contents(folder) -> dict[str, str]:

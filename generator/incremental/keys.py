@@ -1,6 +1,7 @@
 """Keys of a build's inputs: equal keys, equal output (see cache.fingerprint())."""
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from pathlib import Path
 from typing import AbstractSet, Any, Iterable
@@ -39,7 +40,11 @@ def settings_key(config: SiteConfig, templates: str, flags: tuple[bool, ...], au
 def sources_key(settings: str, sources: list[Source]) -> str:
     """Everything a build is made from, as known before parsing: with the same settings_key() and
     sources (bytes, by their stamps), only the clock can change the output."""
-    return fingerprint(settings, [(s.path, s.digest) for s in sources])
+    # (each path and digest hashed as they come: a repr() of 100,000 pairs, as fingerprint() makes, takes ~40 ms)
+    h = hashlib.sha256(fingerprint(settings).encode())
+    for source in sources:
+        h.update(f"{source.path}\0{source.digest}\0".encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
 
 
 def inputs_key(sources: str, published: Iterable[str], marks: AbstractSet[str]) -> str:

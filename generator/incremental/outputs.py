@@ -93,7 +93,7 @@ def look(output: Path, records: dict[str, PageRecord],
         except OSError:
             touched.add(rel)
             continue
-        if not S_ISREG(st.st_mode) or st.st_size != record.size or st.st_mtime_ns != record.mtime_ns:
+        if not S_ISREG(st.st_mode) or st.st_size != record[1] or st.st_mtime_ns != record[2]:   # (size, mtime_ns)
             touched.add(rel)
     return files, touched, stamps if _untouched(files, touched, records) else {}
 
