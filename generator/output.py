@@ -391,15 +391,13 @@ def _restamped(output: Path, before: dict[str, FolderStamp], changed: list[str],
     if not before:
         return {}
     need = {""} | {folder for rel in changed for folder in _folders(rel)}
-    names: dict[str, set[str]] = {folder: set() for folder in need}
-    for rel in expected:
-        head, _, name = rel.rpartition("/")
-        while True:
-            if head in names:
-                names[head].add(name)
-            if not head:
-                break
-            head, _, name = head.rpartition("/")
+    # what each folder in need holds: the first part of every expected path under it (a pass per
+    # folder, in C, not a Python loop up every path's folders: ~0.1 s less at 100,000 stories)
+    names: dict[str, set[str]] = {"": {rel.partition("/")[0] for rel in expected}}
+    for folder in need - {""}:
+        prefix = folder + "/"
+        start = len(prefix)
+        names[folder] = {rel[start:].partition("/")[0] for rel in expected if rel.startswith(prefix)}
     after = dict(before)
     for folder in need:
         if not names[folder]:           # gone with the files it held
