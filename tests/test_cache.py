@@ -415,3 +415,18 @@ def test_a_build_that_finds_nothing_changed_does_not_read_the_saved_graph(make_s
     loads.clear()
     result = build_site(site, BuildOptions(now=NOW))
     assert "related.pickle" in loads and not result.from_graph and 0 < result.planned < result.pages / 2
+
+
+def test_the_shards_of_an_older_cache_go_and_its_stories_are_parsed_again(make_site, tmp_path):
+    """Before articles.sqlite, parsed stories were kept in articles-NN.pickle shards: a cache of
+    that kind is no cache of stories (they are parsed again), and its shards are deleted."""
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    folder = site / ".broadsheet/cache"
+    (folder / "articles.sqlite").unlink()
+    for number in range(3):
+        (folder / f"articles-{number:02d}.pickle").write_bytes(b"an older cache's shard")
+    (site / "content/world/s00.md").write_text((site / "content/world/s00.md").read_text() + "\nOne more line.\n")
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.articles_cached == 0 and not list(folder.glob("articles-*.pickle"))
+    assert contents(site / "output") == clean_build(site, tmp_path, "clean")
