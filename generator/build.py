@@ -282,7 +282,13 @@ class _Build:
         articles, problems, parsed = parse_all(changed, self.config, 1, cache, look=False)
         options, stories = self.options, last.stories
         at = self.now.astimezone(self.config.zone)
-        if problems or len(articles) != len(changed) or len(select(articles, at, options.drafts, options.future)) != len(articles):
+        if problems or len(articles) != len(changed):
+            return None
+        drafts = [a for a in articles if a.path not in stories]     # (each must stay an unpublished draft)
+        if any(not a.draft or options.drafts for a in drafts):
+            return None
+        articles = [a for a in articles if a.path in stories]
+        if len(select(articles, at, options.drafts, options.future)) != len(articles):
             return None
         if any((shape(a), a.modified.isoformat()) != stories[a.path][1:] for a in articles):
             return None
@@ -440,7 +446,8 @@ class _Build:
             records = {**unplanned, **records}
         this, previous = self.published, self.last if changed is not None else None
         if from_graph:          # (the same jobs: see from_graph())
-            graph, unpublished = previous.graph, previous.unpublished
+            graph = previous.graph
+            unpublished = {**previous.unpublished, **{path: parsed[path][0] for path in parsed if path in previous.unpublished}}
         else:
             old = self.cache.job_graph(self.output) if previous is not None else None
             if old is not None and old.id == previous.graph:

@@ -2,6 +2,8 @@
 changed, none of them in its shape() or in when it was last changed, plans nothing but the jobs
 the last build's graph says show them. Its output must be a full plan's, and anything the graph
 cannot answer for must make the build plan as before."""
+from types import SimpleNamespace
+
 import pytest
 
 from generator.build import BuildOptions, build_site
@@ -12,8 +14,8 @@ from conftest import NOW, article, snapshot
 from test_replan import EDITS, contents, corpus, edit, keys, path
 
 # the edits of test_replan that the graph answers for: only stories' bytes, not when they were last changed
-FROM_GRAPH = {"body", "title of a story with a redirect", "summary", "two stories at once", "body back as it was",
-              "body after the config"}
+FROM_GRAPH = {"body", "title of a story with a redirect", "summary", "two stories at once", "a draft's body",
+              "body back as it was", "body after the config"}
 
 
 def test_the_graph_answers_for_story_edits_and_its_pages_are_a_full_plans(make_site, tmp_path):
@@ -95,7 +97,9 @@ def test_changed_sources_are_the_stories_whose_bytes_changed_if_nothing_else_did
     assert [s.path for s in edited] == [path(3)]
     draft = "content/world/draft.md"
     last = _last(sources)
-    assert changed_sources(last._replace(unpublished={draft: "old"}), sources) is None        # a draft edited
+    assert [s.path for s in changed_sources(last._replace(unpublished={draft: "old"}), sources)] == [draft]
+    held = last._replace(unpublished={draft: "old"}, scheduled=[SimpleNamespace(path=draft)])
+    assert changed_sources(held, sources) is None                                            # a held-back story edited
     assert changed_sources(last, [s for s in sources if s.path != path(3)]) is None          # a story gone
     assert changed_sources(last, [s for s in sources if s.path != draft]) is None            # a draft gone
     (site / "content/world/new.md").write_text(article("New"))
@@ -109,5 +113,23 @@ def test_a_site_whose_folder_name_is_not_utf8_keeps_its_graph(make_site, tmp_pat
     edit(0, body="Edited.")(site)
     result = build_site(site, BuildOptions(now=NOW))
     assert result.from_graph and "Edited." in (site / "output/world/s00/index.html").read_text()
+    build_site(site, BuildOptions(now=NOW, output=tmp_path / "clean", cache=False))
+    assert contents(site / "output") == contents(tmp_path / "clean")
+
+
+def test_a_draft_edited_changes_nothing_but_is_seen_when_it_is_published(make_site, tmp_path):
+    """A draft's edit is answered by the graph (nothing shows it), a draft published is not."""
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    before = contents(site / "output")
+    draft = site / "content/world/draft.md"
+    draft.write_text(article("A draft", "2024-03-01 10:00:00", draft="true", body="Still not yet."))
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.from_graph and result.rendered == 0 and contents(site / "output") == before
+    draft.write_text(article("A draft", "2024-03-01 10:00:00", draft="true", body="Nearly."))
+    assert build_site(site, BuildOptions(now=NOW)).from_graph      # (the digest it was seen with is kept)
+    draft.write_text(article("A draft", "2024-03-01 10:00:00", body="Out now."))
+    result = build_site(site, BuildOptions(now=NOW))
+    assert not result.from_graph and "Out now." in (site / "output/world/draft/index.html").read_text()
     build_site(site, BuildOptions(now=NOW, output=tmp_path / "clean", cache=False))
     assert contents(site / "output") == contents(tmp_path / "clean")

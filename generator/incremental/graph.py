@@ -84,19 +84,24 @@ def _pickled(jobs: list["PageJob | DataJob"]) -> dict[str, bytes]:
 
 
 def changed_sources(last: "LastBuild", sources: list["Source"]) -> list["Source"] | None:
-    """The sources whose bytes changed since the last build of this output, if every one is a
-    story it published and the sources are the same files; else None. (Each source is held to
-    the digest that build had: the stamps alone cannot say, another output may have been built
-    from other bytes since.)"""
+    """The sources whose bytes changed since the last build of this output, if they are the same
+    files and none of the changed ones is a story held back until its time (the clock's); else
+    None. (Each source is held to the digest that build had: the stamps alone cannot say, another
+    output may have been built from other bytes since.) A changed source the last build did not
+    publish is a draft: from_graph() holds it to staying one."""
     stories, others = last.stories, last.unpublished
     if stories is None or others is None or len(sources) != len(stories) + len(others):
         return None
+    held = {a.path for a in last.scheduled}
     out = []
     for source in sources:
         known = stories.get(source.path)
         if known is None:
-            if others.get(source.path, None) != source.digest:
-                return None     # (a new file, or a draft or held-back story edited: the plan may change)
+            before = others.get(source.path)
+            if before is None or (before != source.digest and source.path in held):
+                return None     # (a new file, or a held-back story edited: the plan or the clock may change)
+            if before != source.digest:
+                out.append(source)
         elif known[0] != source.digest:
             out.append(source)
     return out
