@@ -474,36 +474,44 @@ def _store_bodies(articles: dict[str, tuple[str, Any]], folder: Path) -> dict[st
     return _rewritten(articles, folder, lambda body: type(body) is str)
 
 
+def _live(refs: list[bodies.Ref], live: dict[str, int] | None = None) -> dict[str, int]:
+    """Body file -> the bytes of it these refs need (added to `live`, those of the stored rows)."""
+    out = dict(live or {})
+    for path, _, length in refs:
+        out[path] = out.get(path, 0) + length
+    return out
+
+
+def _to_merge(live: dict[str, int], folder: Path) -> Callable[[Any], bool] | None:
+    """Which bodies _compact() merges into one new file, given what the stories need of each file
+    (`live`): all of them once more than half the files' bytes belong to no story (edited or
+    deleted since), else those in small files (an edit build writes one) once there are more than
+    MAX_SMALL_FILES; None: none."""
+    sizes = bodies.stored_files(folder)
+    dead = sum(sizes.values()) - sum(live.values())
+    if dead > max(sum(live.values()), SMALL_BODY_FILE):
+        return bodies.is_ref
+    small = {path for path in live if sizes.get(path, 0) < SMALL_BODY_FILE}
+    if len(small) > MAX_SMALL_FILES:
+        return lambda body: bodies.is_ref(body) and body[0] in small
+    return None
+
+
 def _compacting(live: dict[str, int], refs: list[bodies.Ref], folder: Path) -> bool:
     """Whether _compact() would merge body files, given what the stored rows need of each (`live`)
     and these refs (of the rows about to be written, which may replace some of them)."""
-    live = dict(live)
-    for path, _, length in refs:
-        live[path] = live.get(path, 0) + length
-    sizes = bodies.stored_files(folder)
-    dead = sum(sizes.values()) - sum(live.values())
-    small = {path for path in live if sizes.get(path, 0) < SMALL_BODY_FILE}
-    return dead > max(sum(live.values()), SMALL_BODY_FILE) or len(small) > MAX_SMALL_FILES
+    return _to_merge(_live(refs, live), folder) is not None
 
 
 def _compact(articles: dict[str, tuple[str, Any]], refs: list[bodies.Ref],
              folder: Path) -> tuple[dict[str, tuple[str, Any]], list[bodies.Ref]]:
-    """Merge body files before they pile up: all of them once more than half their bytes belong to
-    no story (edited or deleted since), else the small ones (an edit build writes one) once there
-    are more than MAX_SMALL_FILES. The articles and their refs, as they are after that."""
-    live: dict[str, int] = {}
-    for path, _, length in refs:
-        live[path] = live.get(path, 0) + length
-    sizes = bodies.stored_files(folder)
-    dead = sum(sizes.values()) - sum(live.values())
-    if dead > max(sum(live.values()), SMALL_BODY_FILE):
-        articles = _rewritten(articles, folder, bodies.is_ref)
-        return articles, _refs(articles)
-    small = {path for path in live if sizes.get(path, 0) < SMALL_BODY_FILE}
-    if len(small) > MAX_SMALL_FILES:
-        articles = _rewritten(articles, folder, lambda body: bodies.is_ref(body) and body[0] in small)
-        return articles, _refs(articles)
-    return articles, refs
+    """Merge body files before they pile up (see _to_merge()). The articles and their refs, as
+    they are after that."""
+    which = _to_merge(_live(refs), folder)
+    if which is None:
+        return articles, refs
+    articles = _rewritten(articles, folder, which)
+    return articles, _refs(articles)
 
 
 def _with_bodies(articles: dict[str, tuple[str, Any]]) -> dict[str, tuple[str, Any]]:

@@ -32,13 +32,27 @@ _UNREADABLE = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, In
 Entry = tuple[str, Any]     # (digest, (article, problems, body))
 
 
-def _b(text: str) -> bytes:
-    """A name as the rows keep it (any file name: one that is not UTF-8 is kept as it came)."""
+def name_bytes(text: str) -> bytes:
+    """A name as the cache's databases keep it (any file name: one that is not UTF-8 is kept as it came)."""
     return text.encode("utf-8", "surrogatepass")
 
 
-def _s(data: bytes) -> str:
+def name_text(data: bytes) -> str:
     return data.decode("utf-8", "surrogatepass")
+
+
+_b, _s = name_bytes, name_text
+
+
+def connect(path: Path, schema: str) -> "sqlite3.Connection":
+    """A database of the cache, made with `schema` if need be (OSError if its folder cannot be).
+    Not synced: a cache, as the pickles beside it are (a file a crash left unreadable is no cache)."""
+    import sqlite3
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA synchronous = OFF")
+    db.executescript(schema)
+    return db
 
 
 class Store:
@@ -51,13 +65,8 @@ class Store:
 
     def _open(self) -> "sqlite3.Connection":
         """The database (made if there is none; OSError if it cannot be)."""
-        import sqlite3
         if self._db is None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(self.folder / NAME, isolation_level=None)
-            db.execute("PRAGMA synchronous = OFF")      # (a cache: a file a crash left unreadable holds no rows)
-            db.executescript(_SCHEMA)
-            self._db = db
+            self._db = connect(self.folder / NAME, _SCHEMA)
         return self._db
 
     def _valid(self) -> bool:

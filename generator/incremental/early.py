@@ -27,6 +27,7 @@ from ..data import load_authors
 from ..model import Article
 from ..problems import BuildError
 from ..urls import Urls
+from . import layered
 from .keys import templates_key
 
 if TYPE_CHECKING:
@@ -86,9 +87,7 @@ def updated(warm: Warm | None, site: Site, changed: AbstractSet[str]) -> Warm | 
     those pages show): the last Site with these stories as they are now."""
     if warm is None or not all(path in warm.site.by_path and path in site.by_path for path in changed):
         return None
-    old = warm.site.bodies
-    new = {path: site.bodies[path] for path in changed}
-    bodies = ChainMap({**old.maps[0], **new}, *old.maps[1:]) if isinstance(old, ChainMap) else ChainMap(new, old)
+    bodies = layered({path: site.bodies[path] for path in changed}, warm.site.bodies)
     return replace(warm, site=_with(warm.site, {path: site.by_path[path] for path in changed}, site.now, bodies,
                                     {**warm.site.digests, **{path: site.digests[path] for path in changed}}))
 

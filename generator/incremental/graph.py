@@ -28,6 +28,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
+from ..store import connect, name_bytes as _b, name_text as _s
+from . import layered
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
     from ..plan import DataJob, PageJob, Site
     from .last import LastBuild
 
-GRAPH_DATA = ("feeds", "json_feed")     # the data jobs the graph keeps: those keyed by the stories they show
+NOT_IN_GRAPH = ("sitemaps", "news_sitemap", "robots")     # the kinds of job the graph does not keep (see above)
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ class Graph:
     def of(cls, site: "Site", jobs: Iterable["PageJob | DataJob"]) -> "Graph":
         """The graph of a build's plan (every page and feed)."""
         from ..listings import Taxonomy
-        kept = [job for job in jobs if getattr(job, "kind", "") not in ("sitemaps", "news_sitemap", "robots")]
+        kept = [job for job in jobs if job.kind not in NOT_IN_GRAPH]
         index: dict[str, list[str]] = {}
         for job in kept:
             for source in job.inputs:
@@ -68,9 +71,7 @@ class Graph:
         """The graph after a build that planned only these of its jobs (none of them with other
         inputs: no story changed its shape), as a graph of its own."""
         new = _pickled([job for job in jobs if job.path in self.jobs])
-        old = self.jobs
-        kept = ChainMap({**old.maps[0], **new}, *old.maps[1:]) if isinstance(old, ChainMap) else ChainMap(new, old)
-        return Graph(secrets.token_hex(8), kept, self.index, self.tax, self.image_sizes, self.newest)
+        return Graph(secrets.token_hex(8), layered(new, self.jobs), self.index, self.tax, self.image_sizes, self.newest)
 
     def stale(self, changed: Iterable[str]) -> list["PageJob | DataJob"]:
         """The jobs that show one of the stories at these source paths, in output path order."""
@@ -117,15 +118,6 @@ CREATE TABLE IF NOT EXISTS inputs (output BLOB, source BLOB, paths BLOB, PRIMARY
 """
 
 
-def _b(text: str) -> bytes:
-    """A name as the database keeps it (any file name: one that is not UTF-8 is kept as it came)."""
-    return text.encode("utf-8", "surrogatepass")
-
-
-def _s(data: bytes) -> str:
-    return data.decode("utf-8", "surrogatepass")
-
-
 class _Rows(Mapping):
     """One output's rows of a table of jobs.sqlite, as a mapping read only where asked."""
 
@@ -148,13 +140,7 @@ class _Rows(Mapping):
 
 
 def _open(folder: Path) -> "sqlite3.Connection":
-    import sqlite3
-    folder.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(folder / "jobs.sqlite", isolation_level=None)
-    # not synced: a cache, as the pickles beside it are (a file a crash left unreadable is no graph)
-    db.execute("PRAGMA synchronous = OFF")
-    db.executescript(_SCHEMA)
-    return db
+    return connect(folder / "jobs.sqlite", _SCHEMA)
 
 
 def load(folder: Path, output: str) -> Graph | None:

@@ -9,7 +9,6 @@ from typing import AbstractSet, Any, Iterable
 from ..cache import code_key, files_fingerprint, fingerprint, zone_key
 from ..config import SiteConfig
 from ..content import Source
-from ..model import Article
 from ..theme import template_folders
 
 
