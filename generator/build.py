@@ -203,7 +203,7 @@ class _Build:
     def load(self) -> Loaded:
         site_dir, config, options, cache = self.site_dir, self.config, self.options, self.cache
         read_ns = time.time_ns()
-        sources, problems = read_sources(site_dir, config.markdown.max_file_size, cache.unchanged)
+        sources, problems = read_sources(site_dir, config.markdown.max_file_size, cache.unchanged, cache.stamps)
         cache.read(sources, read_ns)
         authors = load_authors(site_dir)
         static = static_files(site_dir, self.theme)

@@ -93,6 +93,8 @@ class _Walk:
         self.sources: list[Source] = []
         self.problems: list[Problem] = []
         self.seen: dict[str, str] = {}     # real path -> the site path it was first read as
+        self.plain: dict[str, tuple[str, list[str]]] = {}   # real folder -> (its site path, the stories read in it by read_plain())
+        self.stamps: dict[str, tuple[tuple[int, int, int, int], str]] | None = None   # see read_sources()
         self.links: list[tuple[str, str]] = []   # (site path of a link, the folder it is in)
 
     def problem(self, rel: str, message: str) -> None:
@@ -109,11 +111,14 @@ class _Walk:
         except OSError as exc:
             self.problem(rel, f"folder cannot be read: {exc.strerror or exc}")
             return
-        read = self.read
+        read, plain = self.read, []
         for entry in entries:
             name = entry.name
             if name.startswith("."):
                 continue  # editor swap files, hidden folders
+            if name.endswith(".md") and name.isascii() and name.isprintable() and entry.is_file(follow_symlinks=False):
+                plain.append(name)      # (the common case: read below, in one pass for the folder)
+                continue
             child = f"{rel}/{name}"
             if not (name.isascii() and name.isprintable()) and _garbling(name) and (name.endswith(".md") or entry.is_dir()):
                 # a newline or other control character in a path would garble every message naming it
@@ -126,6 +131,9 @@ class _Walk:
                 self.walk(child, entry.path)
             elif name.endswith(".md"):
                 read(child, entry.path)   # the folder is a real path and the entry no link (read() refuses a FIFO)
+        if plain:
+            self.plain[real] = (rel, plain)
+            self.read_plain(rel, real, plain)
 
     def follow_links(self) -> None:
         while self.links:
@@ -144,8 +152,8 @@ class _Walk:
             return  # a link to some other kind of file is none of our business
         if not self.inside_site(target):
             self.problem(rel, f"symbolic link to {target}, outside the site folder: refused (move or copy it into the site)")
-        elif target in self.seen:
-            first = self.seen[target]
+        elif target in self.seen or self.read_as(target):
+            first = self.seen.get(target) or self.read_as(target)
             if is_dir and rel.startswith(first.rstrip("/") + "/"):
                 self.problem(rel, f"symbolic link to {first}, a folder it is inside: a loop, not followed")
             else:
@@ -157,6 +165,40 @@ class _Walk:
 
     def inside_site(self, real: str) -> bool:
         return real == str(self.real_site) or real.startswith(str(self.real_site) + os.sep)
+
+    def read_as(self, real: str) -> str:
+        """The site path the file at the real path `real` was read as by read_plain() ("" if none)."""
+        folder, name = os.path.split(real)
+        rel, names = self.plain.get(folder, ("", ()))
+        return f"{rel}/{name}" if name in names else ""
+
+    def read_plain(self, rel: str, real: str, names: list[str]) -> None:
+        """read() for each of these stories in the real folder `real` (known as `rel`), whose
+        entries say they are regular files: stat-ed in one pass, compared with the recorded stamps
+        without a call per file (~3 µs a story instead of ~9: 100,000 stories are looked at by every
+        build, a no-change one too)."""
+        try:
+            infos = [os.stat(f"{real}/{name}") for name in names]
+        except OSError:         # (one went between the listing and now: each on its own, to name it)
+            for name in names:
+                self.read(f"{rel}/{name}", f"{real}/{name}")
+            return
+        stamps, limit, append, regular = self.stamps, self.max_bytes, self.sources.append, stat.S_ISREG
+        known, new = self.known, tuple.__new__
+        for name, info in zip(names, infos):
+            child, path = f"{rel}/{name}", f"{real}/{name}"
+            stamp = new(Stamp, (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
+            if stamps is not None:
+                recorded = stamps.get(child)
+                if recorded is not None and recorded[0] == stamp and regular(info.st_mode) and stamp[0] <= limit:
+                    append(new(Source, (child, None, recorded[1], stamp, path)))
+                    continue
+            elif known is not None and regular(info.st_mode) and stamp[0] <= limit:
+                digest = known(child, stamp)
+                if digest is not None:
+                    append(new(Source, (child, None, digest, stamp, path)))
+                    continue
+            self.read(child, path)
 
     def read(self, rel: str, path: str) -> None:
         """Read the file at the real path `path`, known in the site as `rel`."""
@@ -208,11 +250,15 @@ def _read(path: str, size: int) -> bytes:
 
 
 def read_sources(site: Path, max_bytes: int = DEFAULT_MAX_BYTES,
-                 known: Known | None = None) -> tuple[list[Source], list[Problem]]:
+                 known: Known | None = None,
+                 stamps: dict[str, tuple[tuple[int, int, int, int], str]] | None = None) -> tuple[list[Source], list[Problem]]:
     """Every Markdown file under SITE/content, in path order, and the problems met finding them.
-    `known` answers for a file whose stamp the last build recorded: its bytes are then not read."""
+    `known` answers for a file whose stamp the last build recorded: its bytes are then not read.
+    `stamps` (site path -> (stamp, digest)) says the same as a mapping, looked up without a call:
+    a story whose stamp is the recorded one is then not read, the others are asked of `known`."""
     root = site / CONTENT_DIR
     walk = _Walk(site, max_bytes, known)
+    walk.stamps = stamps
     if root.is_symlink():
         walk.follow(CONTENT_DIR, str(root))
     elif root.is_dir():

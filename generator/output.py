@@ -8,6 +8,7 @@ previous output, so it keeps its modification time and sync tools skip it.
 from __future__ import annotations
 
 import functools
+from bisect import bisect_left
 import os
 import shutil
 import stat
@@ -391,13 +392,16 @@ def _restamped(output: Path, before: dict[str, FolderStamp], changed: list[str],
     if not before:
         return {}
     need = {""} | {folder for rel in changed for folder in _folders(rel)}
-    # what each folder in need holds: the first part of every expected path under it (a pass per
-    # folder, in C, not a Python loop up every path's folders: ~0.1 s less at 100,000 stories)
-    names: dict[str, set[str]] = {"": {rel.partition("/")[0] for rel in expected}}
+    # what each folder in need holds: the first part of every expected path under it, found in
+    # the sorted paths between "folder/" and "folder0" ("0" follows "/"): not a pass over every
+    # path for each folder (~0.2 s at 100,000 stories, where ~50 folders change with a story)
+    ordered = sorted(expected)
+    names: dict[str, set[str]] = {"": {rel.partition("/")[0] for rel in ordered}}
     for folder in need - {""}:
         prefix = folder + "/"
         start = len(prefix)
-        names[folder] = {rel[start:].partition("/")[0] for rel in expected if rel.startswith(prefix)}
+        under = ordered[bisect_left(ordered, prefix):bisect_left(ordered, folder + "0")]
+        names[folder] = {rel[start:].partition("/")[0] for rel in under}
     after = dict(before)
     for folder in need:
         if not names[folder]:           # gone with the files it held

@@ -77,6 +77,25 @@ def test_a_symlink_inside_the_site_is_followed_once(make_site):
     assert [str(p) for p in problems] == ["content/again: symbolic link to content/world, which is already read: a story is read once"]
 
 
+def test_a_symlink_to_a_story_already_read_is_not_read_twice(make_site):
+    site = make_site({"content/world/a.md": article("A"), "content/world/b.md": article("B")})
+    os.symlink("world/a.md", site / "content/copy.md")
+    sources, problems = read_sources(site)
+    assert [s.path for s in sources] == ["content/world/a.md", "content/world/b.md"]
+    assert [str(p) for p in problems] == ["content/copy.md: symbolic link to content/world/a.md, which is already read: a story is read once"]
+
+
+def test_stamps_known_to_the_walk_spare_reading_only_unchanged_stories(make_site):
+    site = make_site({"content/world/a.md": article("A"), "content/world/b.md": article("B")})
+    first, _ = read_sources(site)
+    stamps = {s.path: (tuple(s.stamp), s.digest) for s in first}
+    (site / "content/world/b.md").write_text(article("B, changed"))
+    again, problems = read_sources(site, stamps=stamps)
+    assert not problems and [s.path for s in again] == ["content/world/a.md", "content/world/b.md"]
+    assert again[0].data is None and again[0].digest == first[0].digest       # not read: its stamp is the recorded one
+    assert again[1].data is not None and again[1].digest != first[1].digest   # read: its stamp changed
+
+
 def test_a_fifo_named_like_a_story_is_refused_not_read(make_site):
     site = make_site({"content/world/a.md": article()})
     os.mkfifo(site / "content/world/pipe.md")
