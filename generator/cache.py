@@ -26,7 +26,7 @@ from .content import Source, Stamp
 from .store import Store
 
 CACHE_DIR = Path(".broadsheet") / "cache"
-_FORMAT = 6
+_FORMAT = 7
 BODIES = "bodies"   # the folder of the article bodies' files (see bodies.py)
 SMALL_BODY_FILE = 1 << 20   # bytes: more than MAX_SMALL_FILES files smaller than this are merged into one
 MAX_SMALL_FILES = 16
@@ -135,6 +135,7 @@ class BuildCache:
     _articles: dict[str, tuple[str, Any]] | None = None     # path -> (digest, (article, problems, body)); None: not read yet
     _rows: Store | None = None      # articles.sqlite, opened when first asked for
     _jobs: dict[str, Any] = field(default_factory=dict)     # output -> its graph.Graph, from jobs.sqlite when first asked for
+    _files: dict[str, "_Layered"] = field(default_factory=dict)     # stamps, pages, graph: the pickle files
 
     @classmethod
     def open(cls, site: Path, enabled: bool, parse_key: str) -> "BuildCache":
@@ -142,11 +143,14 @@ class BuildCache:
             return cls(None, parse_key, _articles={})
         folder = site / CACHE_DIR
         cache = cls(folder, parse_key)
-        saved = _load(folder / "stamps.pickle")
+        cache._files = {"stamps": _Layered(folder / "stamps.pickle", {"stamps": 1}),
+                        "pages": _Layered(folder / "pages.pickle", {"pages": 2, "folders": 2}),
+                        "graph": _Layered(folder / "graph.pickle", {"stories": 2, "unpublished": 2})}
+        saved = cache._files["stamps"].load()
         if saved.get("parse_key") == parse_key:
             # (kept as the plain tuples they were written as: a Stamp compares equal to its tuple)
             cache.stamps = _typed(dict, saved.get("stamps"))
-        saved = _load(folder / "pages.pickle")
+        saved = cache._files["pages"].load()
         # (as the plain tuples they were written as, made PageRecords by previous_pages() when a build
         # gets past the diff: one that finds nothing changed only hands them to the output's look)
         cache.pages = _typed(lambda pages: {output: dict(records) for output, records in pages.items()}, saved.get("pages"))
@@ -212,12 +216,11 @@ class BuildCache:
         return self
 
     def graph(self) -> dict[str, Any]:
-        """graph.pickle, read when first asked for: {"stories": output -> (LastBuild.stories,
-        LastBuild.unpublished)}."""
+        """graph.pickle, read when first asked for: {"stories": output -> LastBuild.stories,
+        "unpublished": output -> LastBuild.unpublished}."""
         if self._graph is None:
-            saved = _load(self.folder / "graph.pickle") if self.folder is not None else {}
-            stories = saved.get("stories", {})
-            self._graph = {"stories": stories if isinstance(stories, dict) else {}}
+            saved = self._files["graph"].load() if self.folder is not None else {}
+            self._graph = {name: saved.get(name, {}) for name in ("stories", "unpublished")}
         return self._graph
 
     @property
@@ -243,10 +246,11 @@ class BuildCache:
         build = self.builds.get(str(output))
         if build is None or not stories:
             return build
-        saved = self.graph()["stories"].get(str(output))
-        if not (isinstance(saved, tuple) and len(saved) == 2):
+        graph = self.graph()
+        stories, unpublished = graph["stories"].get(str(output)), graph["unpublished"].get(str(output))
+        if not (isinstance(stories, dict) and isinstance(unpublished, dict)):
             return build
-        return build._replace(stories=saved[0], unpublished=saved[1])
+        return build._replace(stories=stories, unpublished=unpublished)
 
     def job_graph(self, output: Path) -> Any:
         """The job graph saved by the last build of `output` that planned pages (incremental/graph.py)."""
@@ -270,10 +274,10 @@ class BuildCache:
         self.persist, articles, self._articles = True, self.articles, {}
         try:
             self._save_articles(articles)
-            _dump(self.folder / "stamps.pickle", self._stamps_file(self.stamps))
-            _dump(self.folder / "pages.pickle", self._pages_file())
+            self._save_stamps(self.stamps)
+            self._save_pages()
             if self._graph is not None:
-                _dump(self.folder / "graph.pickle", self._graph)
+                self._save_graph()
             if self._related is not None:
                 _dump(self.folder / "related.pickle", {"related": self._related, "key": self._related[0]})
             from .incremental.graph import save
@@ -334,26 +338,28 @@ class BuildCache:
             if articles is not None:
                 self._save_articles(articles, some)
             if stamps != self.stamps:
-                _dump(self.folder / "stamps.pickle", self._stamps_file(stamps))
+                self._save_stamps(stamps)
         elif articles is not None:
             self._articles = {**self.articles, **articles} if some else dict(articles)
         self.stamps = dict(stamps)
         if output is not None and pages is None and folders is not None and self.folders.get(str(output)) != folders:
             self.folders[str(output)] = folders     # (the output is as the last build left it: its records hold)
             if self.persist:
-                _dump(self.folder / "pages.pickle", self._pages_file())
+                self._save_pages()
         if output is not None and pages is not None:
             self.folders[str(output)] = folders or {}
             self.pages[str(output)] = pages
             if build is not None:
                 self.builds[str(output)] = build._replace(stories=None, unpublished=None)
-                self.graph()["stories"][str(output)] = (build.stories, build.unpublished)
+                self.graph()["stories"][str(output)] = build.stories
+                self.graph()["unpublished"][str(output)] = build.unpublished
             else:
                 self.builds.pop(str(output), None)
                 self.graph()["stories"].pop(str(output), None)
+                self.graph()["unpublished"].pop(str(output), None)
             if self.persist:
-                _dump(self.folder / "pages.pickle", self._pages_file())
-                _dump(self.folder / "graph.pickle", self.graph())
+                self._save_pages()
+                self._save_graph()
                 if self._related_changed:
                     _dump(self.folder / "related.pickle", {"related": self._related, "key": self._related[0]})
                     self._related_changed = False
@@ -374,13 +380,22 @@ class BuildCache:
 
     # records are written as plain tuples: pickling a NamedTuple calls back into Python for each
     # one (13,502 page records at 10k stories cost ~70 ms to write that way, plain ones ~5 ms)
-    def _pages_file(self) -> dict[str, Any]:
-        pages = {output: dict(zip(records, map(tuple, records.values()))) for output, records in self.pages.items()}
-        return {"pages": pages, "builds": self.builds, "template_deps": self.template_deps, "folders": self.folders,
+    def _save_pages(self) -> None:
+        data = {"pages": self.pages, "builds": self.builds, "template_deps": self.template_deps, "folders": self.folders,
                 "related_key": self._related[0] if self._related is not None else self._related_key}
 
-    def _stamps_file(self, stamps: dict[str, tuple[Stamp, str]]) -> dict[str, Any]:
-        return {"parse_key": self.parse_key, "stamps": {path: (tuple(stamp), digest) for path, (stamp, digest) in stamps.items()}}
+        def whole() -> dict[str, Any]:
+            pages = {output: dict(zip(records, map(tuple, records.values()))) for output, records in self.pages.items()}
+            return {**data, "pages": pages}
+        self._files["pages"].save(data, whole)
+
+    def _save_stamps(self, stamps: dict[str, tuple[Stamp, str]]) -> None:
+        data = {"parse_key": self.parse_key, "stamps": stamps}
+        self._files["stamps"].save(data, lambda: {**data, "stamps": {path: (tuple(stamp), digest)
+                                                                     for path, (stamp, digest) in stamps.items()}})
+
+    def _save_graph(self) -> None:
+        self._files["graph"].save(self.graph(), self.graph)
 
     def template_keys_for(self, templates: str) -> dict[str, str] | None:
         """The last build's template_keys(), if every template file is as it was then."""
@@ -557,6 +572,146 @@ def _dump(path: Path, data: dict[str, Any]) -> None:
         os.replace(tmp, path)
     except OSError:
         pass
+
+
+class _Layered:
+    """One of the cache's pickle files, written whole now and then and otherwise as the changes
+    since, in a small file beside it (NAME.changes): an edit at 100,000 stories changes a handful of
+    the 100,000 stamps and 133,765 page records, and writing them all took ~0.4 s.
+
+    `tables` names the file's big mappings and how deep they nest (1: key -> value; 2: key ->
+    key -> value); they are compared key by key with what the files held when read, and only what
+    differs is written, as the changes in the order they are laid over the whole file: a value set,
+    or gone, at a path of keys (a new inner mapping is set whole). The file's other items are
+    small: the changes hold them whole. Changes made for another whole file (its token) are
+    ignored; once they grow past an eighth of the whole, a new whole file is written. Values are
+    tuples or strings, never changed in place."""
+
+    def __init__(self, path: Path, tables: dict[str, int]):
+        self.path, self.tables = path, tables
+        self.more = path.with_name(path.name + ".changes")
+        self.token, self.size = "", 0
+        self.changes: dict[tuple, tuple[bool, Any]] = {}    # path of keys -> (True, value) | (False, None): gone
+        self.held: dict[str, Any] = {}     # what the files hold: the tables, copied
+        self.held_small: dict[str, Any] = {}
+
+    def load(self) -> dict[str, Any]:
+        saved = _load(self.path)
+        token = saved.get("token")
+        if not isinstance(token, str) or not all(isinstance(saved.get(name, {}), dict) for name in self.tables):
+            return {}
+        data = dict(saved)
+        self.token, self.size = token, sum(_count(saved.get(name, {}), depth) for name, depth in self.tables.items())
+        more = _load(self.more)
+        if more.get("base") == token:
+            try:
+                changes, small = dict(more["changes"]), dict(more["small"])
+                data = _layer(data, self.tables, changes)
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError):   # (damaged: as if none)
+                return {}
+            data.update(small)
+            self.changes = changes
+        self._hold(data)
+        return data
+
+    def _hold(self, data: dict[str, Any]) -> None:
+        self.held = _copied(data, self.tables)
+        self.held_small = {name: value for name, value in data.items() if name not in self.tables}
+
+    def save(self, data: dict[str, Any], whole: Callable[[], dict[str, Any]]) -> None:
+        """Write `data` (its tables as they are in memory); `whole()` gives all of it as the whole
+        file holds it, called only when that is written."""
+        changes = dict(self.changes)
+        for name, depth in self.tables.items():
+            _differences(self.held.get(name, {}), data.get(name, {}), depth, (name,), changes)
+        small = {name: value for name, value in data.items() if name not in self.tables}
+        if not self.token or len(changes) > max(1000, self.size // 8):
+            self.token = bodies.new_name()
+            _dump(self.path, {**whole(), "token": self.token})
+            _remove(str(self.more))
+            self.changes = {}
+            self.size = sum(_count(data.get(name, {}), depth) for name, depth in self.tables.items())
+        elif changes != self.changes or small != self.held_small or not self.more.exists():
+            _dump(self.more, {"base": self.token, "small": small,
+                              "changes": {path: (kept, _plain(value)) for path, (kept, value) in changes.items()}})
+            self.changes = changes
+        self._hold(data)
+
+
+def _count(table: dict, depth: int) -> int:
+    return len(table) if depth == 1 else sum(_count(inner, depth - 1) for inner in table.values() if isinstance(inner, dict))
+
+
+def _copied(data: dict[str, Any], tables: dict[str, int]) -> dict[str, Any]:
+    """The tables of `data`, every mapping in them copied (so nothing done to `data` changes them)."""
+    def copy(table: Any, depth: int) -> Any:
+        if not isinstance(table, dict):
+            return table
+        return dict(table) if depth == 1 else {key: copy(inner, depth - 1) for key, inner in table.items()}
+    return {name: copy(data.get(name, {}), depth) for name, depth in tables.items()}
+
+
+def _differences(old: Any, new: Any, depth: int, at: tuple, changes: dict[tuple, tuple[bool, Any]]) -> None:
+    """Note in `changes` what differs in `new` from `old`, each at the path of keys to it."""
+    if old is new:
+        return
+    if depth == 0 or not isinstance(old, dict) or not isinstance(new, dict):
+        if old != new:
+            _note(at, (True, _deep_copy(new)), changes, inner=depth > 0)
+        return
+    missing = object()
+    for key, value in new.items():
+        before = old.get(key, missing)
+        if before is value:
+            continue
+        if before is missing or depth == 1:
+            if before is missing or before != value:
+                _note(at + (key,), (True, _deep_copy(value)), changes, inner=depth > 1)
+        else:
+            _differences(before, value, depth - 1, at + (key,), changes)
+    for key in old.keys() - new.keys():
+        _note(at + (key,), (False, None), changes, inner=depth > 1)
+
+
+def _note(at: tuple, change: tuple[bool, Any], changes: dict[tuple, tuple[bool, Any]], inner: bool) -> None:
+    """Note a change at `at`, laid over all before it: what was noted there (or, for a mapping set
+    or gone whole, `inner`, inside it) is void."""
+    if inner:
+        size = len(at)
+        for path in [path for path in changes if path[:size] == at]:
+            del changes[path]
+    else:
+        changes.pop(at, None)
+    changes[at] = change
+
+
+def _deep_copy(value: Any) -> Any:
+    return {key: _deep_copy(inner) for key, inner in value.items()} if isinstance(value, dict) else value
+
+
+def _layer(data: dict[str, Any], tables: dict[str, int], changes: dict[tuple, tuple[bool, Any]]) -> dict[str, Any]:
+    """`data` with the changes laid over its tables in order (each mapping on a changed path copied first)."""
+    data = {**data, **{name: dict(data.get(name, {})) for name in tables}}
+    copied: set[tuple] = set()
+    for path, (kept, value) in changes.items():
+        table = data[path[0]]
+        for end in range(2, len(path)):
+            key = path[end - 1]
+            if path[:end] not in copied:
+                inner = table.get(key)
+                table[key] = dict(inner) if isinstance(inner, dict) else {}
+                copied.add(path[:end])
+            table = table[key]
+        if kept:
+            table[path[-1]] = _deep_copy(value)
+        else:
+            table.pop(path[-1], None)
+    return data
+
+
+def _plain(value: Any) -> Any:
+    """A NamedTuple as a plain tuple, inside a tuple too (pickled without naming its class)."""
+    return tuple(map(_plain, value)) if isinstance(value, tuple) else value
 
 
 def clean(site: Path) -> bool:

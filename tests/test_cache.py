@@ -430,3 +430,62 @@ def test_the_shards_of_an_older_cache_go_and_its_stories_are_parsed_again(make_s
     result = build_site(site, BuildOptions(now=NOW))
     assert result.articles_cached == 0 and not list(folder.glob("articles-*.pickle"))
     assert contents(site / "output") == clean_build(site, tmp_path, "clean")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_layered_file_reads_back_what_each_save_held(tmp_path, seed):
+    """Random changes to nested tables, saved one after another: each fresh read gives what was
+    saved last; most saves write only the changes file, a save that changes much writes the whole."""
+    import random
+    rng = random.Random(seed)
+    path = tmp_path / "t.pickle"
+    tables = {"flat": 1, "nested": 2}
+    data = {"flat": {f"k{i}": (i, "x") for i in range(50)}, "nested": {"a": {"r": (1,)}, "b": {}}, "small": [1]}
+    writer = cache._Layered(path, tables)
+    writer.load()
+    whole_writes = 0
+    for step in range(60):
+        data = {"flat": dict(data["flat"]), "nested": {k: dict(v) for k, v in data["nested"].items()}, "small": data["small"]}
+        for _ in range(rng.choice([0, 1, 3, 200])):
+            what = rng.random()
+            if what < 0.3:
+                data["flat"][f"k{rng.randrange(80)}"] = (rng.randrange(9), "y")
+            elif what < 0.45 and data["flat"]:
+                del data["flat"][rng.choice(sorted(data["flat"]))]
+            elif what < 0.7:
+                outer = rng.choice("abc")
+                data["nested"].setdefault(outer, {})[f"r{rng.randrange(9)}"] = (rng.randrange(9),)
+            elif what < 0.8 and data["nested"]:
+                del data["nested"][rng.choice(sorted(data["nested"]))]
+            elif what < 0.9:
+                data["small"] = [rng.randrange(9)]
+            else:
+                inner = data["nested"].get("a")
+                if inner:
+                    del inner[rng.choice(sorted(inner))]
+        before = path.stat().st_mtime_ns if path.exists() else None
+        writer.save(data, lambda: dict(data))
+        whole_writes += path.stat().st_mtime_ns != before
+        read = cache._Layered(path, tables).load()
+        assert {k: read[k] for k in data} == data, step
+        if rng.random() < 0.3:          # the next build's process: what it read is what it compares with
+            writer = cache._Layered(path, tables)
+            writer.load()
+    assert 1 <= whole_writes < 40
+
+
+def test_a_layered_files_changes_for_another_whole_file_are_not_laid_over_it(tmp_path):
+    path = tmp_path / "t.pickle"
+    first = cache._Layered(path, {"flat": 1})
+    first.load()
+    first.save({"flat": {"a": 1}}, lambda: {"flat": {"a": 1}})          # whole
+    first.save({"flat": {"a": 2}}, lambda: {"flat": {"a": 2}})          # the change only
+    assert cache._Layered(path, {"flat": 1}).load()["flat"] == {"a": 2}
+    changes = path.with_name("t.pickle.changes").read_bytes()
+    other = cache._Layered(tmp_path / "u.pickle", {"flat": 1})
+    other.load()
+    other.save({"flat": {"a": 3}}, lambda: {"flat": {"a": 3}})
+    (tmp_path / "u.pickle.changes").write_bytes(changes)               # made for t.pickle's whole file
+    assert cache._Layered(tmp_path / "u.pickle", {"flat": 1}).load()["flat"] == {"a": 3}
+    path.with_name("t.pickle.changes").write_bytes(b"garbage")
+    assert cache._Layered(path, {"flat": 1}).load()["flat"] == {"a": 1}   # (the whole file's: as if no changes)
