@@ -114,20 +114,23 @@ def fake_distribution(folder: Path, name: str, version: str) -> str:
     return str(folder)
 
 
-@pytest.fixture(params=["scan", "walk"])
+@pytest.fixture(params=["scan", "split", "walk"])
 def listing(request, monkeypatch):
     """Builds list the output's files in a process of their own from the start ("scan", forced
-    on here for small sites), or walk it when they commit ("walk"); the records of the scans made."""
+    on here for small sites; "split": in a process per core once its folders' stamps are known),
+    or walk it when they commit ("walk"); the records of the scans made."""
     import generator.incremental.outputs as outputs
     made = []
-    if request.param == "scan":
+    if request.param in ("scan", "split"):
         monkeypatch.setattr(outputs, "SCAN_OUTPUT_FROM", 0)
+        monkeypatch.setattr(outputs, "SPLIT_SCAN_FROM", 0 if request.param == "split" else 10**9)
         real = outputs.OutputScan
 
         class Recorded(real):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
-                if self.background is not None:     # looked at in a process of its own
+                self.split = self.parts is not None
+                if self.background is not None or self.split:     # looked at in a process of its own
                     made.append(self)
         monkeypatch.setattr(outputs, "OutputScan", Recorded)
     else:

@@ -322,7 +322,8 @@ def test_files_put_into_the_output_by_hand_go_at_the_next_build(make_site, tmp_p
     EDITS[0][1](site)
     build_site(site, BuildOptions(now=NOW))
     assert contents(site / "output") == clean_build(site, tmp_path, "c2")
-    assert (kind == "scan") == (len(made) == 2 and all(scan.looked is not None for scan in made))   # not the first build: nothing to list
+    assert (kind != "walk") == (len(made) == 2 and all(scan.looked is not None for scan in made))   # not the first build: nothing to list
+    assert (kind == "split") == any(scan.split for scan in made)
 
 
 def test_cached_rebuilds_through_every_edit_equal_clean_builds_with_the_output_listed_early(make_site, tmp_path, listing, edit):
@@ -333,7 +334,8 @@ def test_cached_rebuilds_through_every_edit_equal_clean_builds_with_the_output_l
         edit(site, change)
         build_site(site, BuildOptions(now=NOW))
         assert contents(site / "output") == clean_build(site, tmp_path, f"clean{step}"), f"after the {name} edit"
-    assert (kind == "scan") == (len(made) == len(EDITS))
+    assert (kind != "walk") == (len(made) == len(EDITS))
+    assert (kind == "split") == any(scan.split for scan in made)
 
 
 def killed_after_the_journal(site, monkeypatch, now=NOW) -> None:

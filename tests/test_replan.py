@@ -123,7 +123,8 @@ def test_a_page_changed_by_hand_makes_the_rebuild_plan_everything(make_site, tmp
     EDITS[0][1](site)
     result = build_site(site, BuildOptions(now=NOW))
     assert result.planned == result.pages and page.read_bytes() == good
-    assert (listing[0] == "scan") == (len(listing[1]) == 1)     # looked at in a process of its own, or not
+    assert (listing[0] != "walk") == (len(listing[1]) == 1)     # looked at in a process of its own (or one per core), or not
+    assert all(scan.split == (listing[0] == "split") for scan in listing[1])
 
 
 @pytest.mark.parametrize("gone", ["a page", "a feed"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any, Iterable
@@ -23,6 +24,7 @@ from ..output import MARKER, DiskSink, FolderStamp, files_in, folder_stamp, real
 from ..parallel import Background
 
 SCAN_OUTPUT_FROM = 2000     # files in the last output: below this, listing them costs less than a fork
+SPLIT_SCAN_FROM = 20000     # and from this many, with its folders' stamps recorded, looked at by a process per core
 
 
 class OutputScan:
@@ -35,8 +37,18 @@ class OutputScan:
     def __init__(self, output: Path, records: dict[str, PageRecord], fork: bool,
                  folders: dict[str, FolderStamp] | None = None):
         self.output, self.records, self.recorded_folders = output, records, folders or {}
-        self.background = Background.start(partial(_look_briefly, output, records, folders)) if fork else None
         self.looked: tuple[set[str], set[str], dict[str, FolderStamp]] | None = None
+        self.background: Background | None = None
+        self.parts: list[Background | None] | None = None
+        if fork and folders and len(records) >= SPLIT_SCAN_FROM and (os.cpu_count() or 1) > 1:
+            # (~0.8 s for 133,765 files and 134,153 folders at 100,000 stories, on one core)
+            count = min(os.cpu_count() or 1, 4)
+            self.parts = [Background.start(partial(_look_at_part, output, records, folders, part, count))
+                          for part in range(count)]
+            if None in self.parts:
+                self.cancel()
+        elif fork:
+            self.background = Background.start(partial(_look_briefly, output, records, folders))
 
     @classmethod
     def start(cls, output: Path, records: dict[str, PageRecord],
@@ -45,6 +57,13 @@ class OutputScan:
         return cls(output, records, fork=len(records) >= SCAN_OUTPUT_FROM and output.is_dir(), folders=folders)
 
     def _result(self) -> tuple[set[str], set[str], dict[str, FolderStamp]]:
+        if self.looked is None and self.parts:
+            found = [part.result() for part in self.parts if part is not None]
+            self.parts = None
+            if all(same for same, _ in found):      # (else the output changed: listed below)
+                touched = set().union(*(part for _, part in found))
+                files = set(self.records) | {MARKER}
+                self.looked = (files, touched, self.recorded_folders if not touched else {})
         if self.looked is None:
             if self.background is not None:
                 files, touched, stamps = self.background.result()
@@ -73,6 +92,10 @@ class OutputScan:
         if self.background is not None:
             self.background.cancel()
             self.background = None
+        for part in self.parts or ():
+            if part is not None:
+                part.cancel()
+        self.parts = None
 
 
 def look(output: Path, records: dict[str, PageRecord],
@@ -86,15 +109,7 @@ def look(output: Path, records: dict[str, PageRecord],
     else:
         stamps = {}
         files = files_in(output, stamps) if output.is_dir() else set()
-    touched = set()
-    for rel, record in records.items():
-        try:
-            st = os.lstat(f"{root}/{rel}")
-        except OSError:
-            touched.add(rel)
-            continue
-        if not S_ISREG(st.st_mode) or st.st_size != record[1] or st.st_mtime_ns != record[2]:   # (size, mtime_ns)
-            touched.add(rel)
+    touched = _touched(root, records.items())
     return files, touched, stamps if _untouched(files, touched, records) else {}
 
 
@@ -106,6 +121,33 @@ def _look_briefly(output: Path, records: dict[str, PageRecord], folders: dict[st
     files, touched, stamps = look(output, records, folders)
     same = stamps is folders
     return None if same else files, touched, None if same else stamps
+
+
+def _look_at_part(output: Path, records: dict[str, PageRecord], folders: dict[str, FolderStamp], part: int,
+                  parts: int) -> tuple[bool, set[str]]:
+    """look() at one of `parts` shares of the output, in a process of its own: whether its share
+    of the folders has the recorded stamps, and which of its share of the files are not as recorded."""
+    root = str(real_output(output))
+    share = slice(len(folders) * part // parts, len(folders) * (part + 1) // parts)
+    for rel, stamp in islice(folders.items(), share.start, share.stop):
+        if folder_stamp(f"{root}/{rel}" if rel else root) != stamp:
+            return False, set()
+    share = slice(len(records) * part // parts, len(records) * (part + 1) // parts)
+    return True, _touched(root, islice(records.items(), share.start, share.stop))
+
+
+def _touched(root: str, records: Iterable[tuple[str, PageRecord]]) -> set[str]:
+    """Those of the recorded files that are gone, no longer regular files, or of another size or modification time."""
+    touched = set()
+    for rel, record in records:
+        try:
+            st = os.lstat(f"{root}/{rel}")
+        except OSError:
+            touched.add(rel)
+            continue
+        if not S_ISREG(st.st_mode) or st.st_size != record[1] or st.st_mtime_ns != record[2]:   # (size, mtime_ns)
+            touched.add(rel)
+    return touched
 
 
 def _untouched(files: set[str], touched: set[str], records: dict[str, PageRecord]) -> bool:
