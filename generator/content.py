@@ -178,8 +178,8 @@ class _Walk:
         without a call per file (~3 µs a story instead of ~9: 100,000 stories are looked at by every
         build, a no-change one too)."""
         try:
-            infos = [os.stat(f"{real}/{name}") for name in names]
-        except OSError:         # (one went between the listing and now: each on its own, to name it)
+            infos = _stat_all(real, names)
+        except OSError:     # (one went between the listing and now: each on its own, to name it)
             for name in names:
                 self.read(f"{rel}/{name}", f"{real}/{name}")
             return
@@ -228,6 +228,21 @@ class _Walk:
     def too_big(self, size: int) -> str:
         return (f"file is {megabytes(size)}, over the {megabytes(self.max_bytes)} limit "
                 f"(split the story, or raise max_file_size in site.toml's [markdown] table)")
+
+
+def _stat_all(folder: str, names: list[str]) -> list[os.stat_result]:
+    """stat() of each of these files in the real folder `folder`: named from the folder where the
+    system can (the kernel then looks up one name for each, not every folder of the path)."""
+    if not _IN_FOLDER:
+        return [os.stat(f"{folder}/{name}") for name in names]
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        return [os.stat(name, dir_fd=fd) for name in names]
+    finally:
+        os.close(fd)
+
+
+_IN_FOLDER = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
 
 
 def _read(path: str, size: int) -> bytes:

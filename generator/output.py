@@ -367,9 +367,13 @@ FolderStamp = tuple[int, int, int]     # a folder's (mtime_ns, ctime_ns, inode):
 
 def folder_stamp(path: str) -> FolderStamp | None:
     try:
-        st = os.lstat(path)
+        return stamp_of_folder(os.lstat(path))
     except OSError:
         return None
+
+
+def stamp_of_folder(st: os.stat_result) -> FolderStamp | None:
+    """The stamp of the folder lstat() said this of (None: no folder)."""
     return (st.st_mtime_ns, st.st_ctime_ns, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
 
 

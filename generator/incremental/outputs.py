@@ -16,11 +16,12 @@ import os
 from functools import partial
 from itertools import islice
 from pathlib import Path
+from contextlib import contextmanager
 from stat import S_ISREG
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from ..cache import PageRecord
-from ..output import MARKER, DiskSink, FolderStamp, files_in, folder_stamp, real_output
+from ..output import MARKER, DiskSink, FolderStamp, files_in, real_output, stamp_of_folder
 from ..parallel import Background
 
 SCAN_OUTPUT_FROM = 2000     # files in the last output: below this, listing them costs less than a fork
@@ -104,7 +105,7 @@ def look(output: Path, records: dict[str, PageRecord],
     its folders if it is untouched. Listed only if a folder's stamp is not as in `folders`."""
     output = real_output(output)    # (the folder a link to the output leads to, as the sink writes it)
     root = str(output)
-    if folders and all(folder_stamp(f"{root}/{rel}" if rel else root) == stamp for rel, stamp in folders.items()):
+    if folders and _as_recorded(root, folders.items()):
         files, stamps = set(records) | {MARKER}, folders       # (a stamp is kept only for such a listing)
     else:
         stamps = {}
@@ -129,25 +130,57 @@ def _look_at_part(output: Path, records: dict[str, PageRecord], folders: dict[st
     of the folders has the recorded stamps, and which of its share of the files are not as recorded."""
     root = str(real_output(output))
     share = slice(len(folders) * part // parts, len(folders) * (part + 1) // parts)
-    for rel, stamp in islice(folders.items(), share.start, share.stop):
-        if folder_stamp(f"{root}/{rel}" if rel else root) != stamp:
-            return False, set()
+    if not _as_recorded(root, islice(folders.items(), share.start, share.stop)):
+        return False, set()
     share = slice(len(records) * part // parts, len(records) * (part + 1) // parts)
     return True, _touched(root, islice(records.items(), share.start, share.stop))
+
+
+def _as_recorded(root: str, folders: Iterable[tuple[str, FolderStamp]]) -> bool:
+    """Whether each of these folders (relative to `root`; "" is root) has the recorded stamp."""
+    with _named_from(root) as lstat:
+        for rel, stamp in folders:
+            try:
+                if stamp_of_folder(lstat(rel or ".")) != stamp:
+                    return False
+            except OSError:
+                return False
+    return True
 
 
 def _touched(root: str, records: Iterable[tuple[str, PageRecord]]) -> set[str]:
     """Those of the recorded files that are gone, no longer regular files, or of another size or modification time."""
     touched = set()
-    for rel, record in records:
-        try:
-            st = os.lstat(f"{root}/{rel}")
-        except OSError:
-            touched.add(rel)
-            continue
-        if not S_ISREG(st.st_mode) or st.st_size != record[1] or st.st_mtime_ns != record[2]:   # (size, mtime_ns)
-            touched.add(rel)
+    with _named_from(root) as lstat:
+        for rel, record in records:
+            try:
+                st = lstat(rel)
+            except OSError:
+                touched.add(rel)
+                continue
+            if not S_ISREG(st.st_mode) or st.st_size != record[1] or st.st_mtime_ns != record[2]:   # (size, mtime_ns)
+                touched.add(rel)
     return touched
+
+
+@contextmanager
+def _named_from(root: str) -> Iterator[Callable[[str], os.stat_result]]:
+    """lstat() of paths relative to the folder `root`, named from it where the system can (the
+    kernel then looks up only the path's own parts: ~15% less at 267,000 calls)."""
+    try:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)) if _IN_FOLDER else -1
+    except OSError:     # (gone, say: then so is every file in it, as the paths say)
+        fd = -1
+    if fd < 0:
+        yield lambda rel: os.lstat(f"{root}/{rel}")
+        return
+    try:
+        yield partial(os.stat, dir_fd=fd, follow_symlinks=False)
+    finally:
+        os.close(fd)
+
+
+_IN_FOLDER = os.stat in os.supports_dir_fd and os.stat in os.supports_follow_symlinks and hasattr(os, "O_DIRECTORY")
 
 
 def _untouched(files: set[str], touched: set[str], records: dict[str, PageRecord]) -> bool:
