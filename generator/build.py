@@ -356,7 +356,8 @@ class _Build:
         # (the dev server's folder is made again whenever it starts: not synced)
         sink = self.sink = self.sink or (DiskSink(output, self.scan.files, self.scan.touched, durable, self.scan.folders)
                                          if self.scan is not None else DiskSink(output, durable=durable))
-        previous = cache.previous_pages(output) if self.own_sink else {}
+        # (each a PageRecord or the plain tuple it was written as: made one only if need be)
+        previous = cache.recorded(output) if self.own_sink else {}
         kept: dict[str, PageRecord] = {}
         background: Background | None = None
         try:

@@ -99,7 +99,7 @@ def as_left(last: LastBuild, site_key: str, related_known: bool, sink: object,
     keyed = {path: record for path, record in previous.items() if record[0]}     # (key, size, mtime_ns)
     if sink.touched is not None:        # (what the output's look found not as recorded)
         return keyed if sink.touched().isdisjoint(keyed) else None
-    return keyed if all(sink.carry(path, r.size, r.mtime_ns) for path, r in keyed.items()) else None
+    return keyed if all(sink.carry(path, r[1], r[2]) for path, r in keyed.items()) else None
 
 
 _path = attrgetter("path")

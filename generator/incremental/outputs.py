@@ -190,9 +190,9 @@ def _untouched(files: set[str], touched: set[str], records: dict[str, PageRecord
 
 def carry(sink: Any, path: str, key: str, record: PageRecord | None) -> bool:
     """Carry an unchanged file over from the previous output instead of making it again."""
-    if not key or record is None or record.key != key or not isinstance(sink, DiskSink):
+    if not key or record is None or record[0] != key or not isinstance(sink, DiskSink):     # (key, size, mtime_ns)
         return False
-    return sink.carry(path, record.size, record.mtime_ns)
+    return sink.carry(path, record[1], record[2])
 
 
 def carried(sink: Any, jobs: Iterable[Any], previous: dict[str, PageRecord]) -> dict[str, PageRecord]:
