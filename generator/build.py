@@ -221,7 +221,7 @@ class _Build:
 
     def unchanged(self, loaded: Loaded) -> BuildResult:
         """The build that finds nothing changed: it only keeps the stamps of files read again."""
-        self.cache.save(None, self.output, None, folders=self.scan.folders())   # (stamped afresh if it was listed)
+        self.cache.save(None, self.output, None, folders=self.scan.restamped())   # (stamped afresh if it was listed)
         last = self.last
         return self.result(last.counts, scheduled=[] if self.options.future else list(last.scheduled),
                            sources=loaded.found, articles_cached=loaded.found, read=loaded.read,
@@ -479,8 +479,9 @@ class _Build:
             self.phase("first", show_first, self.cache.warm, self.site_dir, self.config, self.theme, self.options,
                        self.now, self.first, self.shown)
         if self.own_sink:   # (after those pages: the process it may fork would slow them down)
-            self.scan = outputs.OutputScan.start(self.output, self.cache.recorded(self.output),
-                                                 self.cache.previous_folders(self.output))
+            cache, output = self.cache, self.output
+            self.scan = outputs.OutputScan.start(output, partial(cache.recorded, output), partial(cache.previous_folders, output),
+                                                 cache.recorded_counts.get(str(output), 0))
         loaded = self.phase("load", self.load)
         if self.nothing_changed(loaded):
             return self.phase("diff", self.unchanged, loaded)

@@ -26,7 +26,7 @@ from .content import Source, Stamp
 from .store import Store
 
 CACHE_DIR = Path(".broadsheet") / "cache"
-_FORMAT = 7
+_FORMAT = 8
 BODIES = "bodies"   # the folder of the article bodies' files (see bodies.py)
 SMALL_BODY_FILE = 1 << 20   # bytes: more than MAX_SMALL_FILES files smaller than this are merged into one
 MAX_SMALL_FILES = 16
@@ -115,11 +115,16 @@ class BuildCache:
     folder: Path | None
     parse_key: str = ""
     stamps: dict[str, tuple[Stamp, str]] = field(default_factory=dict)     # path -> (stamp, digest) of settled files
-    pages: dict[str, dict[str, PageRecord]] = field(default_factory=dict)  # output folder -> rel -> record
+    # output folder -> rel -> record, and output -> its folders' stamps (output.FolderStamp), in
+    # pages.pickle: read when first asked for (see pages, folders), by a build's look at its output
+    # (incremental/outputs.py) in a process of its own if it has one: a build that finds nothing
+    # changed never reads them then
+    _pages: dict[str, dict[str, PageRecord]] | None = None
+    _folders: dict[str, dict[str, tuple[int, int, int]]] | None = None
     builds: dict[str, Any] = field(default_factory=dict)      # output -> what build.py keeps to spot a no-change build
                                                               # (its LastBuild, without its stories: see graph())
+    recorded_counts: dict[str, int] = field(default_factory=dict)   # output -> how many records pages.pickle holds
     template_deps: tuple[str, dict[str, str]] = ("", {})   # (templates key, page template -> its files' hash)
-    folders: dict[str, dict[str, tuple[int, int, int]]] = field(default_factory=dict)  # output -> its folders' stamps (output.FolderStamp)
     hits: int = 0
     prefix: str = ""        # the names of this build's body files start with it
     new_stamps: dict[str, tuple[Stamp, str]] | None = None
@@ -131,7 +136,7 @@ class BuildCache:
     _graph: dict[str, Any] | None = None
     _related: tuple[str, dict[str, tuple[str, ...]]] | None = None
     _related_changed: bool = False
-    _related_key: str = ""          # related.pickle's key, kept in pages.pickle
+    _related_key: str = ""          # related.pickle's key, kept in builds.pickle
     _articles: dict[str, tuple[str, Any]] | None = None     # path -> (digest, (article, problems, body)); None: not read yet
     _rows: Store | None = None      # articles.sqlite, opened when first asked for
     _jobs: dict[str, Any] = field(default_factory=dict)     # output -> its graph.Graph, from jobs.sqlite when first asked for
@@ -150,16 +155,33 @@ class BuildCache:
         if saved.get("parse_key") == parse_key:
             # (kept as the plain tuples they were written as: a Stamp compares equal to its tuple)
             cache.stamps = _typed(dict, saved.get("stamps"))
-        saved = cache._files["pages"].load()
-        # (as the plain tuples they were written as, made PageRecords by previous_pages() when a build
-        # gets past the diff: one that finds nothing changed only hands them to the output's look)
-        cache.pages = _typed(lambda pages: {output: dict(records) for output, records in pages.items()}, saved.get("pages"))
-        cache.builds = saved.get("builds", {})
+        saved = _load(folder / "builds.pickle")
+        cache.builds = _typed(dict, saved.get("builds"))
+        cache.recorded_counts = _typed(dict, saved.get("counts"))
         cache.template_deps = saved.get("template_deps", ("", {}))
         cache._related_key = saved.get("related_key", "") if isinstance(saved.get("related_key"), str) else ""
-        cache.folders = _typed(lambda folders: {output: dict(stamps) for output, stamps in folders.items()},
-                               saved.get("folders"))
         return cache
+
+    def _read_pages(self) -> None:
+        saved = self._files["pages"].load() if self.folder is not None else {}
+        # (as the plain tuples they were written as: a build takes them so; previous_pages() makes PageRecords)
+        self._pages = _typed(lambda pages: {output: dict(records) for output, records in pages.items()}, saved.get("pages"))
+        self._folders = _typed(lambda folders: {output: dict(stamps) for output, stamps in folders.items()},
+                               saved.get("folders"))
+
+    @property
+    def pages(self) -> dict[str, dict[str, PageRecord]]:
+        if self._pages is None:
+            self._read_pages()
+        assert self._pages is not None
+        return self._pages
+
+    @property
+    def folders(self) -> dict[str, dict[str, tuple[int, int, int]]]:
+        if self._folders is None:
+            self._read_pages()
+        assert self._folders is not None
+        return self._folders
 
     @property
     def articles(self) -> dict[str, tuple[str, Any]]:
@@ -382,13 +404,17 @@ class BuildCache:
     # records are written as plain tuples: pickling a NamedTuple calls back into Python for each
     # one (13,502 page records at 10k stories cost ~70 ms to write that way, plain ones ~5 ms)
     def _save_pages(self) -> None:
-        data = {"pages": self.pages, "builds": self.builds, "template_deps": self.template_deps, "folders": self.folders,
-                "related_key": self._related[0] if self._related is not None else self._related_key}
+        """pages.pickle (the records and folder stamps), then builds.pickle (what was built from them)."""
+        data = {"pages": self.pages, "folders": self.folders}
 
         def whole() -> dict[str, Any]:
             pages = {output: dict(zip(records, map(tuple, records.values()))) for output, records in self.pages.items()}
             return {**data, "pages": pages}
         self._files["pages"].save(data, whole)
+        self.recorded_counts = {output: len(records) for output, records in self.pages.items()}
+        _dump(self.folder / "builds.pickle", {"builds": self.builds, "counts": self.recorded_counts,
+                                             "template_deps": self.template_deps,
+                                             "related_key": self._related[0] if self._related is not None else self._related_key})
 
     def _save_stamps(self, stamps: dict[str, tuple[Stamp, str]]) -> None:
         data = {"parse_key": self.parse_key, "stamps": stamps}

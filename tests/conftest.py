@@ -129,9 +129,12 @@ def listing(request, monkeypatch):
         class Recorded(real):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
-                self.split = self.parts is not None
-                if self.background is not None or self.split:     # looked at in a process of its own
+                if self.background is not None:     # looked at in a process of its own (or one per core)
                     made.append(self)
+
+            @property
+            def split(self) -> bool:
+                return self.processes() > 1
         monkeypatch.setattr(outputs, "OutputScan", Recorded)
     else:
         monkeypatch.setattr(outputs, "SCAN_OUTPUT_FROM", 10**9)

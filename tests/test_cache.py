@@ -407,6 +407,11 @@ def test_a_build_that_finds_nothing_changed_does_not_read_the_saved_graph(make_s
     monkeypatch.setattr(cache_module, "_load", lambda path: loads.append(path.name) or real(path))
     assert build_site(site, BuildOptions(now=NOW)).changed == set()
     assert "graph.pickle" not in loads and "related.pickle" not in loads and "pages.pickle" in loads
+    loads.clear()
+    import generator.incremental.outputs as outputs     # the output looked at by a process of its own:
+    monkeypatch.setattr(outputs, "SCAN_OUTPUT_FROM", 0)     # it reads the records, this process does not
+    assert build_site(site, BuildOptions(now=NOW)).changed == set()
+    assert "pages.pickle" not in loads and "builds.pickle" in loads
     EDITS[0][1](site)                                   # a body edit: the graph says what shows the story
     loads.clear()
     result = build_site(site, BuildOptions(now=NOW))

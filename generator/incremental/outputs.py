@@ -31,53 +31,55 @@ SPLIT_SCAN_FROM = 20000     # and from this many, with its folders' stamps recor
 class OutputScan:
     """What the output holds: its files, and which of the last build's files are not as that build
     left them (gone, or of another size or modification time). Looked at in a process of its own
-    from the start of a build when the output is big (~0.15 s at 10,000 stories, on a core the
-    build leaves idle until it renders); else, or where no process can be forked, when first
-    asked. Read-only: callers do not change what it returns."""
+    from the very start of a build when the output is big (~0.15 s at 10,000 stories, on a core
+    the build leaves idle until it renders): that process reads the last build's records itself,
+    so a build that finds nothing changed never reads them (~0.15 s at 100,000 stories), and
+    shares the look out over a process per core once there are SPLIT_SCAN_FROM files. Else, or
+    where no process can be forked, looked at when first asked. Read-only: callers do not change
+    what it returns. `records()` and `folders()` give the last build's records and folder stamps."""
 
-    def __init__(self, output: Path, records: dict[str, PageRecord], fork: bool,
-                 folders: dict[str, FolderStamp] | None = None):
-        self.output, self.records, self.recorded_folders = output, records, folders or {}
+    def __init__(self, output: Path, records: Callable[[], dict[str, PageRecord]],
+                 folders: Callable[[], dict[str, FolderStamp]], fork: bool):
+        self.output, self.records, self.recorded_folders = output, records, folders
         self.looked: tuple[set[str], set[str], dict[str, FolderStamp]] | None = None
-        self.background: Background | None = None
-        self.parts: list[Background | None] | None = None
-        if fork and folders and len(records) >= SPLIT_SCAN_FROM and (os.cpu_count() or 1) > 1:
-            # (~0.8 s for 133,765 files and 134,153 folders at 100,000 stories, on one core)
-            count = min(os.cpu_count() or 1, 4)
-            self.parts = [Background.start(partial(_look_at_part, output, records, folders, part, count))
-                          for part in range(count)]
-            if None in self.parts:
-                self.cancel()
-        elif fork:
-            self.background = Background.start(partial(_look_briefly, output, records, folders))
+        self.found: tuple[bool, set[str] | None, set[str], dict[str, FolderStamp] | None, int] | None = None
+        self.background = Background.start(partial(_look_from_the_start, output, records, folders)) if fork else None
 
     @classmethod
-    def start(cls, output: Path, records: dict[str, PageRecord],
-              folders: dict[str, FolderStamp] | None = None) -> "OutputScan":
-        """Start looking at the output, in a process of its own if a big output is there."""
-        return cls(output, records, fork=len(records) >= SCAN_OUTPUT_FROM and output.is_dir(), folders=folders)
+    def start(cls, output: Path, records: Callable[[], dict[str, PageRecord]],
+              folders: Callable[[], dict[str, FolderStamp]], recorded: int) -> "OutputScan":
+        """Start looking at the output, in a process of its own if the last build left a big one
+        (`recorded`: how many files it recorded)."""
+        return cls(output, records, folders, fork=recorded >= SCAN_OUTPUT_FROM and output.is_dir())
+
+    def _found(self) -> tuple[bool, set[str] | None, set[str], dict[str, FolderStamp] | None, int] | None:
+        """What the process started with the build found (None: none was)."""
+        if self.background is not None:
+            self.found, self.background = self.background.result(), None
+        return self.found
 
     def _result(self) -> tuple[set[str], set[str], dict[str, FolderStamp]]:
-        if self.looked is None and self.parts:
-            found = [part.result() for part in self.parts if part is not None]
-            self.parts = None
-            if all(same for same, _ in found):      # (else the output changed: listed below)
-                touched = set().union(*(part for _, part in found))
-                files = set(self.records) | {MARKER}
-                self.looked = (files, touched, self.recorded_folders if not touched else {})
         if self.looked is None:
-            if self.background is not None:
-                files, touched, stamps = self.background.result()
-                self.background = None
-                self.looked = (set(self.records) | {MARKER} if files is None else files, touched,
-                               self.recorded_folders if stamps is None else stamps)
+            found = self._found()
+            if found is not None:
+                _, files, touched, stamps, _ = found
+                self.looked = (set(self.records()) | {MARKER} if files is None else files, touched,
+                               self.recorded_folders() if stamps is None else stamps)
             else:
-                self.looked = look(self.output, self.records, self.recorded_folders)
+                self.looked = look(self.output, self.records(), self.recorded_folders())
         return self.looked
 
     def folders(self) -> dict[str, FolderStamp]:
         """The output's folder stamps, if it is untouched ({} otherwise: it is listed next time)."""
         return self._result()[2]
+
+    def restamped(self) -> dict[str, FolderStamp] | None:
+        """folders(), unless they are the recorded ones (None: then not even those are read)."""
+        found = self._found() if self.looked is None else None
+        if found is not None:
+            return found[3]
+        stamps = self.folders()
+        return None if stamps is self.recorded_folders() else stamps
 
     def files(self) -> set[str]:
         return self._result()[0]
@@ -87,16 +89,49 @@ class OutputScan:
 
     def untouched(self) -> bool:
         """The output holds exactly the files the last build recorded, each as it was left."""
-        return bool(self.records) and _untouched(self.files(), self.touched(), self.records)
+        found = self._found() if self.looked is None else None
+        if found is not None:
+            return found[0]
+        records = self.records()
+        return bool(records) and _untouched(self.files(), self.touched(), records)
+
+    def processes(self) -> int:
+        """How many processes looked at the output (0: this one did)."""
+        found = self._found()
+        return found[4] if found is not None else 0
 
     def cancel(self) -> None:
         if self.background is not None:
             self.background.cancel()
             self.background = None
-        for part in self.parts or ():
-            if part is not None:
-                part.cancel()
-        self.parts = None
+
+
+def _look_from_the_start(output: Path, records: Callable[[], dict[str, PageRecord]],
+                         folders: Callable[[], dict[str, FolderStamp]]
+                         ) -> tuple[bool, set[str] | None, set[str], dict[str, FolderStamp] | None, int]:
+    """look(), in a process of its own that reads the records itself: (whether the output is
+    untouched, its files, its touched files, its folders' stamps, how many processes looked), less
+    what the asking process can tell from the records (None: the files are the recorded ones and
+    the marker, the folders' stamps as recorded), so an untouched output of 133,765 files is not
+    sent back whole (~0.17 s at 100,000 stories)."""
+    records_, folders_ = records(), folders()
+    count = min(os.cpu_count() or 1, 4)
+    shared = bool(folders_) and len(records_) >= SPLIT_SCAN_FROM and count > 1
+    if shared:
+        # (~0.8 s for 133,765 files and 134,153 folders at 100,000 stories, on one core)
+        others = [Background.start(partial(_look_at_part, output, records_, folders_, part, count)) for part in range(1, count)]
+        if None not in others:
+            found = [_look_at_part(output, records_, folders_, 0, count)] + [other.result() for other in others if other]
+            if all(same for same, _ in found):      # (else the output changed: listed below)
+                touched = set().union(*(part for _, part in found))
+                return not touched, None, touched, None if not touched else {}, count
+        for other in others:
+            if other is not None:
+                other.cancel()
+        shared = None not in others
+    files, touched, stamps = look(output, records_, folders_)
+    same = stamps is folders_
+    return _untouched(files, touched, records_), None if same else files, touched, None if same else stamps, count if shared else 1
 
 
 def look(output: Path, records: dict[str, PageRecord],
@@ -112,16 +147,6 @@ def look(output: Path, records: dict[str, PageRecord],
         files = files_in(output, stamps) if output.is_dir() else set()
     touched = _touched(root, records.items())
     return files, touched, stamps if _untouched(files, touched, records) else {}
-
-
-def _look_briefly(output: Path, records: dict[str, PageRecord], folders: dict[str, FolderStamp] | None
-                  ) -> tuple[set[str] | None, set[str], dict[str, FolderStamp] | None]:
-    """look(), in a process of its own: what it found, less what the asking process knows already
-    (None: the files are the recorded ones and the marker, the folders' stamps as recorded), so
-    an untouched output of 133,765 files is not sent back whole (~0.17 s at 100,000 stories)."""
-    files, touched, stamps = look(output, records, folders)
-    same = stamps is folders
-    return None if same else files, touched, None if same else stamps
 
 
 def _look_at_part(output: Path, records: dict[str, PageRecord], folders: dict[str, FolderStamp], part: int,
