@@ -25,7 +25,18 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS articles (path BLOB PRIMARY KEY, digest TEXT, entry BLOB, file BLOB, needs INTEGER,
                                      length INTEGER);
+CREATE TABLE IF NOT EXISTS bodies (file BLOB PRIMARY KEY, rows INTEGER, length INTEGER);
+CREATE TRIGGER IF NOT EXISTS row_in AFTER INSERT ON articles WHEN new.file IS NOT NULL BEGIN
+    INSERT INTO bodies VALUES (new.file, 1, new.length)
+        ON CONFLICT(file) DO UPDATE SET rows = rows + 1, length = length + excluded.length;
+END;
+CREATE TRIGGER IF NOT EXISTS row_out AFTER DELETE ON articles WHEN old.file IS NOT NULL BEGIN
+    UPDATE bodies SET rows = rows - 1, length = length - old.length WHERE file = old.file;
+END;
 """
+# (bodies: what the rows need of each body file, kept by the triggers as rows come and go, so a
+# build that writes a few rows does not read every row to learn which files are still needed)
+_ROWS = "rows-2"    # the version of the tables: a database of another holds no rows
 _UNREADABLE = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, KeyError, TypeError,
                ValueError)
 
@@ -59,7 +70,7 @@ class Store:
     """The rows of one cache folder, for one version of the code and the settings (`key`)."""
 
     def __init__(self, folder: Path, key: str):
-        self.folder, self.key = folder, key
+        self.folder, self.key = folder, f"{key}/{_ROWS}"
         self._db: sqlite3.Connection | None = None
         self.sizes: dict[str, int] = {}     # body file -> its size (-1: gone), as first looked at
 
@@ -114,7 +125,7 @@ class Store:
             if not (self.folder / NAME).is_file() or not self._valid():
                 return {}
             return {_s(file): length for file, length in
-                    self._open().execute("SELECT file, SUM(length) FROM articles WHERE file IS NOT NULL GROUP BY file")}
+                    self._open().execute("SELECT file, length FROM bodies WHERE rows > 0")}
         except (sqlite3.Error, OSError):
             return None
 
@@ -146,9 +157,11 @@ class Store:
             db.execute("BEGIN")
             if everything or not self._valid():
                 db.execute("DELETE FROM articles")
+                db.execute("DELETE FROM bodies")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (self.key,))
-            db.executemany("DELETE FROM articles WHERE path = ?", [(_b(path),) for path in gone])
-            db.executemany("INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?)", rows)
+            # (deleted, then inserted: a row replaced in place would not pass through the triggers)
+            db.executemany("DELETE FROM articles WHERE path = ?", [(_b(path),) for path in [*gone, *changed]])
+            db.executemany("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     def paths(self) -> set[str]:
         import sqlite3
@@ -165,7 +178,7 @@ class Store:
         try:
             if not (self.folder / NAME).is_file():
                 return None
-            return {_s(row[0]) for row in self._open().execute("SELECT DISTINCT file FROM articles WHERE file IS NOT NULL")}
+            return {_s(row[0]) for row in self._open().execute("SELECT file FROM bodies WHERE rows > 0")}
         except (sqlite3.Error, OSError):
             return None
 

@@ -496,3 +496,26 @@ def test_a_layered_files_changes_for_another_whole_file_are_not_laid_over_it(tmp
     assert cache._Layered(tmp_path / "u.pickle", {"flat": 1}).load()["flat"] == {"a": 3}
     path.with_name("t.pickle.changes").write_bytes(b"garbage")
     assert cache._Layered(path, {"flat": 1}).load()["flat"] == {"a": 1}   # (the whole file's: as if no changes)
+
+
+def test_what_the_rows_need_of_each_body_file_is_kept_as_rows_come_and_go(tmp_path):
+    """store.Store.live()/files() read the bodies table the triggers keep: it must equal what a pass
+    over every row says, after rows written, replaced, moved to another file and dropped."""
+    import random
+    from generator.store import Store
+    store = Store(tmp_path, "key")
+    rng = random.Random(3)
+
+    def entry(file: str, start: int, length: int):     # (no file: a source with problems, no body)
+        return ("digest", ("article", [], (file, start, length))) if file else ("digest", (None, ["problem"], None))
+    for step in range(40):
+        changed = {f"content/s{rng.randrange(30)}.md": entry(rng.choice(["", f"b{rng.randrange(4)}"]), rng.randrange(100),
+                                                              rng.randrange(1, 50))
+                   for _ in range(rng.randrange(1, 6))}
+        gone = [f"content/s{rng.randrange(30)}.md" for _ in range(rng.randrange(3))]
+        gone = [path for path in gone if path not in changed]
+        assert store.write(changed, gone, everything=step % 13 == 0)
+        by_pass = {}
+        for file, length in store._open().execute("SELECT file, SUM(length) FROM articles WHERE file IS NOT NULL GROUP BY file"):
+            by_pass[file.decode()] = length
+        assert store.live() == by_pass and store.files() == set(by_pass), step
