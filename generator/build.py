@@ -180,6 +180,7 @@ class _Build:
         self.now = options.now or datetime.now(timezone.utc)
         self.workers = worker_count(options.workers)
         self.first, self.shown = first, shown                  # see build_site()
+        self.moved: tuple[datetime | None, list] | None = None     # see from_graph()
 
     def phase(self, name: str, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args), timed as the phase `name`."""
@@ -259,8 +260,9 @@ class _Build:
 
     def from_graph(self, loaded: Loaded) -> tuple[Any, Any, set[str], dict, list] | None:
         """Question 3 asked before parsing, of the saved job graph (incremental/graph.py): did only
-        stories the last build published change, none of them in its shape() or in when it was
-        last changed, with the same settings and the clock short of its next change? Then the
+        stories the last build published change, none of them in its shape() (when it was last
+        changed may move: see _newest_after()), with the same settings and the clock short of its
+        next change? Then the
         changed stories alone are parsed and the graph's jobs that show one of them are all that is
         planned: (a Site of the stories those jobs show, the environment, the changed stories,
         what parsing them gave, the jobs). None: the build parses every story and plans afresh."""
@@ -278,7 +280,7 @@ class _Build:
         from .cache import bodies_of
         from .listings import select
         from .phases import parse_all
-        from .plan import PageJob, Site, data_key, job_key, shape
+        from .plan import PageJob, Site, data_key, job_key, job_modified, shape
         articles, problems, parsed = parse_all(changed, self.config, 1, cache, look=False)
         options, stories = self.options, last.stories
         at = self.now.astimezone(self.config.zone)
@@ -290,7 +292,11 @@ class _Build:
         articles = [a for a in articles if a.path in stories]
         if len(select(articles, at, options.drafts, options.future)) != len(articles):
             return None
-        if any((shape(a), a.modified.isoformat()) != stories[a.path][1:] for a in articles):
+        if any(shape(a) != stories[a.path][1] for a in articles):
+            return None
+        moved = [a for a in articles if a.modified.isoformat() != stories[a.path][2]]
+        newest = _newest_after(graph.newest, moved, stories, self.config.zone) if moved else graph.newest
+        if moved and newest is None:
             return None
         paths = {a.path for a in articles}
         stale = graph.stale(paths)
@@ -304,8 +310,17 @@ class _Build:
         site = Site(self.config, [entries[path][1][0] for path in stories if path in entries], graph.tax,
                     bodies=bodies_of(entries), digests={path: digest for path, (digest, _) in entries.items()},
                     key=last.site, image_sizes=graph.image_sizes, preview=options.preview, now=self.now,
-                    template_keys=template_keys, newest=graph.newest)
-        jobs = [replace(job, key=job_key(site, job) if isinstance(job, PageJob) else data_key(site, job)) for job in stale]
+                    template_keys=template_keys, newest=newest)
+        jobs = [replace(job, key=job_key(site, job), modified=job_modified(site, job)) if isinstance(job, PageJob)
+                else replace(job, key=data_key(site, job)) for job in stale]
+        if moved:       # (a story's last change moved: the sitemaps' dates of the pages that show it, from the graph's)
+            dates = {job.url_path: job.modified for job in jobs if isinstance(job, PageJob) and job.in_sitemap}
+            if newest != graph.newest:
+                dates.update({"": newest, "archive/": newest})      # (the pages dated by the newest change of all)
+            try:
+                self.moved = (newest, [(url, dates.get(url, date)) for url, date in graph.entries.list()])
+            except Exception:   # noqa: BLE001 - the saved entries unreadable (sqlite3, pickle): plan afresh
+                return None
         from .render import make_environment
         env = make_environment(self.site_dir, self.theme, cache.compiled_templates())
         # (the related stories as chosen: the saved jobs show them, and are all that is planned)
@@ -384,6 +399,8 @@ class _Build:
                 early |= phases.render_first(env, site, [job for job in jobs if job.path not in early], self.first, sink, self.shown)
             if changed is None:
                 entries = [(job.url_path, job.modified) for job in jobs if job.in_sitemap]
+            elif stale is not None:     # (the graph's entries, if a story's last change moved: see from_graph())
+                entries = self.moved[1] if self.moved is not None else None
             else:   # (the sitemaps show when each page last changed: only a story's update changes that)
                 entries = sitemap_entries(site) if redated(self.last, changed, parsed) else None
             files = site_files(site, entries, self.now)
@@ -446,7 +463,12 @@ class _Build:
         if changed is not None:
             records = {**unplanned, **records}
         this, previous = self.published, self.last if changed is not None else None
-        if from_graph:          # (the same jobs: see from_graph())
+        if from_graph and self.moved is not None:   # (the same jobs, some dated anew: see from_graph())
+            new = self.cache.job_graph(self.output).updated(made, *self.moved)
+            self.cache.keep_graph(self.output, new)
+            graph = new.id
+            unpublished = {**previous.unpublished, **{path: parsed[path][0] for path in parsed if path in previous.unpublished}}
+        elif from_graph:        # (the same jobs: see from_graph())
             graph = previous.graph
             unpublished = {**previous.unpublished, **{path: parsed[path][0] for path in parsed if path in previous.unpublished}}
         else:
@@ -518,6 +540,20 @@ class _Build:
         bodies.forget()
         if self.scan is not None:
             self.scan.cancel()              # if it was not needed after all
+
+
+def _newest_after(newest: datetime | None, moved: list[Article], stories: dict[str, tuple[str, str, str]],
+                  zone: Any) -> datetime | None:
+    """The newest change of all after these stories' last changes moved, if it can be told from the
+    last one (None: a story that was the newest moved back, so another may be; or the year changed,
+    which is in every page's copyright line)."""
+    if newest is None:
+        return None
+    for a in moved:
+        if datetime.fromisoformat(stories[a.path][2]) >= newest and a.modified < newest:
+            return None
+    after = max([newest, *(a.modified for a in moved)])
+    return after if after.astimezone(zone).year == newest.astimezone(zone).year else None
 
 
 def _build(site_dir: Path, options: BuildOptions, sink: Any, kept: BuildCache | None,

@@ -12,6 +12,7 @@ from .cache import fingerprint
 from .config import SiteConfig
 from .feeds import build_feeds
 from .jsonfeed import build_json_feed
+from . import listings
 from .listings import Related, Taxonomy, paginate
 from .model import Article
 from .present import Presenter, preview_status
@@ -141,12 +142,28 @@ class Shown:
 
 
 def _job(site: Site, path: str, url_path: str, template: str, kind: str, params: tuple, shown: list[Article],
-         modified: datetime | None, in_sitemap: bool = True, inputs: tuple[str, ...] | None = None) -> PageJob:
+         in_sitemap: bool = True, inputs: tuple[str, ...] | None = None) -> PageJob:
     """A page job showing these articles (`inputs`: their paths, if not in the order shown), keyed
-    by job_key()."""
+    by job_key(), dated by _modified()."""
     inputs = tuple(map(_path, shown)) if inputs is None else inputs
-    return PageJob(path, url_path, template, kind, params, inputs, modified, in_sitemap,
-                   _key(site, template, kind, url_path, params, shown))
+    return PageJob(path, url_path, template, kind, params, inputs, _modified(site, kind, shown) if in_sitemap else None,
+                   in_sitemap, _key(site, template, kind, url_path, params, shown))
+
+
+def _modified(site: Site, kind: str, shown: list[Article]) -> datetime | None:
+    """The one rule a page is dated by in the sitemaps: a story's page by the story's last change,
+    a listing by the newest change among the stories it lists, the home page and the archive's
+    index by the newest change of all (Site.newest). (sitemap_entries() follows it too.)"""
+    if kind == "article":
+        return shown[0].modified
+    if kind == "listing":
+        return newest_change(shown)
+    return site.newest if kind in ("home", "archive") else None
+
+
+def job_modified(site: Site, job: PageJob) -> datetime | None:
+    """What _job() dated the job with, from the job alone (its stories read from `site`)."""
+    return _modified(site, job.kind, site.articles_at(job.inputs)) if job.in_sitemap else None
 
 
 def job_key(site: Site, job: PageJob) -> str:
@@ -171,7 +188,7 @@ def _listing_jobs(site: Site, kind: str, slug: str, heading: str, base: str, art
             continue
         url_path = page_path(base, number)
         jobs.append(_job(site, output_file(url_path), url_path, "list.html", "listing",
-                         (kind, slug, heading, base, number, len(pages)), chunk, newest_change(chunk)))
+                         (kind, slug, heading, base, number, len(pages)), chunk))
     return jobs
 
 
@@ -199,7 +216,7 @@ def _home(site: Site) -> PageJob:
     shown = latest + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
     inputs = tuple(sorted({a.path for a in shown}))
     params = (tuple(map(_path, latest)), blocks)
-    return _job(site, "index.html", "", "home.html", "home", params, site.articles_at(inputs), site.newest, inputs=inputs)
+    return _job(site, "index.html", "", "home.html", "home", params, site.articles_at(inputs), inputs=inputs)
 
 
 def _home_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
@@ -227,7 +244,7 @@ def _archive(site: Site, shows: Shown) -> list[PageJob]:
     if not shows.all:               # the index shows no story, only how many each month has
         return jobs
     index = (tuple(ArchiveYear(y, tuple(m)) for y, m in years.items()),)
-    return [_job(site, "archive/index.html", "archive/", "archive.html", "archive", index, [], site.newest)] + jobs
+    return [_job(site, "archive/index.html", "archive/", "archive.html", "archive", index, [])] + jobs
 
 
 def _archive_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
@@ -240,7 +257,7 @@ def _redirects(site: Site, shows: Shown) -> list[PageJob]:
     jobs = []
     for a in site.articles if shows.all else site.articles_at(tuple(sorted(shows.paths))):
         target = urls.absolute(a.url_path)
-        jobs += [_job(site, alias, alias, "redirect.html", "redirect", (target,), [a], None, in_sitemap=False)
+        jobs += [_job(site, alias, alias, "redirect.html", "redirect", (target,), [a], in_sitemap=False)
                  for alias in a.aliases]
     return jobs
 
@@ -281,7 +298,7 @@ def plan(site: Site, touching: Touching = None, related: dict[str, tuple[str, ..
     jobs += [_article_job(site, a, rel) for a, rel in chosen]
     jobs += _redirects(site, shows)
     if shows.all:
-        jobs.append(_job(site, "404.html", "404.html", "404.html", "404", (), [], None, in_sitemap=False))
+        jobs.append(_job(site, "404.html", "404.html", "404.html", "404", (), [], in_sitemap=False))
     return jobs
 
 
@@ -290,9 +307,11 @@ def shape(a: Article) -> str:
     is filed under and when (the order of listings, the archive's months, the related stories,
     the section and tag names, the redirects' paths). While no story's shape changes, a story's
     edit changes only the pages that show it, and the sitemaps if it changed when the story was
-    last changed (Article.modified; which is also the copyright year's, in the site's key)."""
+    last changed (Article.modified; which is also the copyright year's, in the site's key). What
+    listings are ordered by is in it whatever the order (listings.LISTING_ORDER)."""
+    order = tuple(getattr(a, name) for name, _ in listings.LISTING_ORDER)
     return hashlib.blake2b(repr((a.path, a.url_path, a.draft, a.published, a.section, a.section_name,
-                                 a.tags, a.byline, a.aliases)).encode("utf-8", "surrogatepass"),
+                                 a.tags, a.byline, a.aliases, order)).encode("utf-8", "surrogatepass"),
                            digest_size=12).hexdigest()
 
 
@@ -321,7 +340,7 @@ def sitemap_entries(site: Site) -> list[tuple[str, datetime | None]]:
 
 
 def _article_job(site: Site, a: Article, rel: list[Article]) -> PageJob:
-    return _job(site, output_file(a.url_path), a.url_path, "article.html", "article", (), [a, *rel], a.modified)
+    return _job(site, output_file(a.url_path), a.url_path, "article.html", "article", (), [a, *rel])
 
 
 def article_pages(site: Site, paths: AbstractSet[str], related: dict[str, tuple[str, ...]]) -> list[PageJob]:

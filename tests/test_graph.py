@@ -1,6 +1,6 @@
 """The saved job graph (generator/incremental/graph.py): a build that finds only published stories
-changed, none of them in its shape() or in when it was last changed, plans nothing but the jobs
-the last build's graph says show them. Its output must be a full plan's, and anything the graph
+changed, none of them in its shape(), plans nothing but the jobs the last build's graph says show
+them (and the sitemaps, from the graph's dates, if a story's last change moved). Its output must be a full plan's, and anything the graph
 cannot answer for must make the build plan as before."""
 from types import SimpleNamespace
 
@@ -8,14 +8,41 @@ import pytest
 
 from generator.build import BuildOptions, build_site
 from generator.content import read_sources
-from generator.incremental.graph import Graph, changed_sources, load, save
+from generator.incremental.graph import Entries, Graph, changed_sources, load, save
 from generator.incremental.last import LastBuild
 from conftest import NOW, article, snapshot
 from test_replan import EDITS, contents, corpus, edit, keys, path
 
-# the edits of test_replan that the graph answers for: only stories' bytes, not when they were last changed
+# the edits of test_replan that the graph answers for: only stories' bytes, and when they were last
+# changed unless that moves the copyright year or takes back the newest change of all
 FROM_GRAPH = {"body", "title of a story with a redirect", "summary", "two stories at once", "a draft's body",
-              "body back as it was", "body after the config"}
+              "body back as it was", "body after the config", "updated", "updated again", "a correction"}
+
+
+@pytest.mark.parametrize("steps, answered", [
+    (["2024-05-01 09:00:00"], [True]),                                  # the newest change of all now
+    (["2024-05-01 09:00:00", "2024-05-02 09:00:00"], [True, True]),
+    (["2024-05-01 09:00:00", "2024-04-29 09:00:00"], [True, False]),   # the newest moved back
+    (["2024-04-20 09:00:00", "2024-04-21 09:00:00"], [True, True]),    # not the newest either time
+    (["2024-05-01 09:00:00", "2025-01-01 09:00:00"], [True, False]),   # another year
+])
+def test_an_update_is_answered_by_the_graph_with_the_sitemaps_dated_as_a_full_plan(make_site, tmp_path, steps, answered):
+    import lxml.etree
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    got = []
+    for step, updated in enumerate(steps):
+        edit(8, updated=updated, body=f"Update {step}.")(site)
+        result = build_site(site, BuildOptions(now=NOW))
+        got.append(result.from_graph)
+        full = tmp_path / f"full{step}"
+        build_site(site, BuildOptions(now=NOW, output=full, cache=False))
+        assert contents(site / "output") == contents(full), step
+        assert "sitemap.xml" in result.changed, step
+        dates = {u.findtext("{*}loc"): u.findtext("{*}lastmod")
+                 for u in lxml.etree.parse(str(site / "output/sitemap.xml")).getroot()}
+        assert any(date.startswith(updated[:10]) for loc, date in dates.items() if loc.endswith("/s08/")), step
+    assert got == answered
 
 
 def test_the_graph_answers_for_story_edits_and_its_pages_are_a_full_plans(make_site, tmp_path):
@@ -63,7 +90,7 @@ def test_a_graph_that_cannot_answer_makes_the_build_plan_afresh(make_site, tmp_p
         build_site(other, BuildOptions(now=NOW, output=site / "output2"))
         graph = load(other / ".broadsheet/cache", str(site / "output2"))
         save(site / ".broadsheet/cache", str((site / "output").absolute()), Graph("x" * 16, dict(graph.jobs),
-             dict(graph.index), graph.tax, graph.image_sizes, graph.newest))
+             dict(graph.index), graph.tax, graph.image_sizes, graph.newest, Entries(graph.entries.list())))
     edit(0, body="A new body.")(site)
     result = build_site(site, BuildOptions(now=NOW))
     assert not result.from_graph and result.planned < result.pages

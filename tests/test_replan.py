@@ -10,7 +10,7 @@ import pytest
 from generator.build import BuildOptions, build_site, parse_key
 from generator.cache import BuildCache
 from generator.config import load_config
-from generator.plan import plan, sitemap_entries
+from generator.plan import job_modified, plan, sitemap_entries
 from conftest import NOW, REPO, SITE_TOML, article, snapshot
 
 N = 30
@@ -163,6 +163,10 @@ def test_the_sitemaps_pages_worked_out_without_a_plan_are_the_plans(make_site, t
     site = build_site(site_dir, BuildOptions(now=NOW)).site
     from_plan = [(job.url_path, job.modified) for job in plan(site) if job.in_sitemap]
     assert len(from_plan) > 40 and sitemap_entries(site) == from_plan
+    # and each job's date follows from the job alone, as a job read back from the saved graph is dated
+    jobs = plan(site)
+    assert {job.kind for job in jobs} >= {"home", "listing", "archive", "article", "redirect", "404"}
+    assert [job_modified(site, job) for job in jobs] == [job.modified for job in jobs]
 
 
 def test_every_page_template_the_plan_uses_is_keyed_and_an_unkeyed_one_fails_loudly(make_site, monkeypatch):

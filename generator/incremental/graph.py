@@ -3,19 +3,22 @@
 A build that plans pages leaves behind its jobs (plain data: plan.PageJob, and the feeds' DataJobs)
 with the reverse index of their inputs (source path -> the outputs that show it), and the
 site-wide facts its pages were rendered with besides the stories (the sections, tags and authors
-without their lists of stories, the static images' sizes, the newest change). The next build asks
-stories_only() first: if the only change is to stories the last build published, each parsing
-to the same shape() and last-changed time as before, with the same settings, then every job is
-as it was except for those showing a changed story, and the graph names them. Those stories
+without their lists of stories, the static images' sizes, the newest change, and the sitemaps'
+pages with their dates). The next build asks the graph first: if the only change is to stories
+the last build published, each parsing to the same shape() as before, with the same settings,
+then every job is as it was except for those showing a changed story, and the graph names them. Those stories
 alone are parsed, only the stories those jobs show are read from the cache, and nothing else is
 planned: no taxonomy, no plan of 13,502 pages at 10,000 stories.
 
 What the graph does not hold is made by the same rules as always: a stale job's key by
-plan.job_key()/data_key() from the job and its stories, its page by page_context(). The
-sitemaps (every page's date), robots.txt and the news sitemap are not in it: under the rule
-above the first two are as they were (the same pages, each last changed when it was), and
-the news sitemap is made again from the stories in its window last time (LastBuild.news: the
-clock has not reached its next change, so the window holds the same stories).
+plan.job_key()/data_key() from the job and its stories, its date by plan.job_modified(), its page
+by page_context(). The sitemaps, robots.txt and the news sitemap are not jobs in it: under the
+rule above robots.txt is as it was, the sitemaps too unless a changed story's last change moved
+(then they are made from the graph's dates with the stale pages' new ones, and the home page's
+and the archive's if the newest change of all moved; a story that was the newest moving back,
+or a new year, which every page's copyright line shows, and the build plans afresh), and the
+news sitemap is made again from the stories in its window last time (LastBuild.news: the clock
+has not reached its next change, so the window holds the same stories).
 """
 from __future__ import annotations
 
@@ -53,6 +56,7 @@ class Graph:
     tax: "Taxonomy"                             # sections, tags, authors, without their stories
     image_sizes: dict[str, tuple[int, int]]
     newest: datetime | None
+    entries: "Entries"                          # the sitemaps' pages, in the plan's order, each with its date
 
     @classmethod
     def of(cls, site: "Site", jobs: Iterable["PageJob | DataJob"]) -> "Graph":
@@ -64,19 +68,43 @@ class Graph:
             for source in job.inputs:
                 index.setdefault(source, []).append(job.path)
         tax = site.tax
+        entries = Entries([(job.url_path, job.modified) for job in kept if getattr(job, "in_sitemap", False)])
         return cls(secrets.token_hex(8), _pickled(kept), {source: "\0".join(paths) for source, paths in index.items()},
-                   Taxonomy(tax.sections, {}, tax.tags, {}, tax.authors, {}, {}), site.image_sizes, site.newest)
+                   Taxonomy(tax.sections, {}, tax.tags, {}, tax.authors, {}, {}), site.image_sizes, site.newest, entries)
 
-    def updated(self, jobs: Iterable["PageJob | DataJob"]) -> "Graph":
+    def updated(self, jobs: Iterable["PageJob | DataJob"], newest: datetime | None = None,
+                entries: list[tuple[str, datetime | None]] | None = None) -> "Graph":
         """The graph after a build that planned only these of its jobs (none of them with other
-        inputs: no story changed its shape), as a graph of its own."""
+        inputs: no story changed its shape), as a graph of its own; `newest` and `entries` (the
+        sitemaps' pages), if a story's last change moved them."""
         new = _pickled([job for job in jobs if job.path in self.jobs])
-        return Graph(secrets.token_hex(8), layered(new, self.jobs), self.index, self.tax, self.image_sizes, self.newest)
+        return Graph(secrets.token_hex(8), layered(new, self.jobs), self.index, self.tax, self.image_sizes,
+                     self.newest if entries is None else newest, self.entries if entries is None else Entries(entries))
 
     def stale(self, changed: Iterable[str]) -> list["PageJob | DataJob"]:
         """The jobs that show one of the stories at these source paths, in output path order."""
         paths = {path for source in changed if source in self.index for path in self.index[source].split("\0")}
         return [pickle.loads(self.jobs[path]) for path in sorted(paths)]
+
+
+class Entries:
+    """The sitemaps' pages, in the plan's order, each with its date: the list itself, or where to
+    read it (a build that is answered by the graph reads it only if a story's last change moved)."""
+
+    def __init__(self, value: list[tuple[str, datetime | None]] | None = None,
+                 db: "sqlite3.Connection | None" = None, output: str = ""):
+        self.value, self.db, self.output = value, db, output
+        self.stored = value is None     # (as read from jobs.sqlite: not written again)
+
+    def list(self) -> list[tuple[str, datetime | None]]:
+        if self.value is None:
+            assert self.db is not None
+            row = self.db.execute("SELECT entries FROM sitemaps WHERE output = ?", (_b(self.output),)).fetchone()
+            value = pickle.loads(row[0]) if row is not None else None
+            if not isinstance(value, list):
+                raise ValueError("no sitemap entries")
+            self.value = value
+        return self.value
 
 
 def _pickled(jobs: list["PageJob | DataJob"]) -> dict[str, bytes]:
@@ -110,9 +138,10 @@ def changed_sources(last: "LastBuild", sources: list["Source"]) -> list["Source"
 
 # ---- jobs.sqlite: each output's graph, read a row at a time ----
 
-_FORMAT = 1
+_FORMAT = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS graphs (output BLOB PRIMARY KEY, id TEXT, format INTEGER, site BLOB);
+CREATE TABLE IF NOT EXISTS sitemaps (output BLOB PRIMARY KEY, entries BLOB);
 CREATE TABLE IF NOT EXISTS jobs (output BLOB, path BLOB, job BLOB, PRIMARY KEY (output, path));
 CREATE TABLE IF NOT EXISTS inputs (output BLOB, source BLOB, paths BLOB, PRIMARY KEY (output, source));
 """
@@ -155,7 +184,7 @@ def load(folder: Path, output: str) -> Graph | None:
             return None
         tax, sizes, newest = pickle.loads(row[2])
         return Graph(row[0], _Rows(db, "jobs", "path", "job", output, False),
-                     _Rows(db, "inputs", "source", "paths", output, True), tax, sizes, newest)
+                     _Rows(db, "inputs", "source", "paths", output, True), tax, sizes, newest, Entries(db=db, output=output))
     except (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
 
@@ -193,6 +222,9 @@ def _save(db: "sqlite3.Connection", text: str, graph: Graph) -> None:
             db.executemany("INSERT INTO jobs VALUES (?, ?, ?)", [(output, _b(path), job) for path, job in jobs.items()])
             db.executemany("INSERT INTO inputs VALUES (?, ?, ?)",
                            [(output, _b(source), _b(paths)) for source, paths in index.items()])
+        if not graph.entries.stored:
+            db.execute("INSERT OR REPLACE INTO sitemaps VALUES (?, ?)",
+                       (output, pickle.dumps(graph.entries.list(), pickle.HIGHEST_PROTOCOL)))
         db.execute("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?)",
                    (output, graph.id, _FORMAT, pickle.dumps((graph.tax, graph.image_sizes, graph.newest),
                                                             pickle.HIGHEST_PROTOCOL)))
