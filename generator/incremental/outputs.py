@@ -13,10 +13,10 @@ left in it (see output.DiskSink.folder_stamps), so a stamp never vouches for a s
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from functools import partial
 from itertools import islice
 from pathlib import Path
-from contextlib import contextmanager
 from stat import S_ISREG
 from typing import Any, Callable, Iterable, Iterator
 
