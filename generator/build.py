@@ -211,7 +211,7 @@ class _Build:
         templates = templates_key(site_dir, self.theme)
         settings = settings_key(config, templates, (options.drafts, options.future, options.preview), authors,
                                 cache.digests(static, read_ns))
-        return Loaded(sources, len(sources), problems, sum(s.data is not None for s in sources), authors, static, templates,
+        return Loaded(sources, len(sources), problems, sum(s.read for s in sources), authors, static, templates,
                       settings, sources_key(settings, sources))
 
     def nothing_changed(self, loaded: Loaded) -> bool:
@@ -284,7 +284,7 @@ class _Build:
         articles, problems, parsed = parse_all(changed, self.config, 1, cache, look=False)
         options, stories = self.options, last.stories
         at = self.now.astimezone(self.config.zone)
-        if problems or len(articles) != len(changed):
+        if problems or len(articles) != len(changed) or any(parsed[s.path][0] != s.digest for s in changed):
             return None
         drafts = [a for a in articles if a.path not in stories]     # (each must stay an unpublished draft)
         if any(not a.draft or options.drafts for a in drafts):
@@ -516,6 +516,10 @@ class _Build:
             return self.done(result, self.published)
         from .phases import parse_all   # (Markdown and YAML: loaded only now)
         articles, problems, parsed = self.phase("parse", parse_all, loaded.sources, self.config, self.workers, self.cache)
+        if any(parsed[s.path][0] != s.digest for s in loaded.sources):
+            # (a story saved between the walk and its parse: parsed from its new bytes, so this build
+            # is not the one of the bytes the walk hashed: the next build must not take it for that)
+            loaded = loaded._replace(sources_key="")
         loaded = loaded._replace(sources=[])    # their bytes (~8 KB a story) are not needed once parsed: freed before rendering forks
         self.check(loaded, articles, problems)
         self.published = published = self.phase("parse", self.publish, articles, loaded)

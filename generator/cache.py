@@ -327,7 +327,7 @@ class BuildCache:
         next build. A stamp is kept only if its file had settled then (see Stamp.settled)."""
         # (a source not read had the recorded stamp, and only settled stamps are recorded)
         self.new_stamps = {s.path: (s.stamp, s.digest) for s in sources
-                           if s.stamp is not None and (s.data is None or s.stamp.settled(read_ns))}
+                           if s.stamp is not None and (not s.read or s.stamp.settled(read_ns))}
 
     def digests(self, files: dict[str, Path], read_ns: int) -> list[tuple[str, str]]:
         """(name, digest of the bytes) of each file (static files), known as sources are: a file

@@ -41,6 +41,8 @@ class Stamp(NamedTuple):
 
 
 RACY_NS = 2_000_000_000
+KEEP_BYTES = 64 * MB    # the bytes a walk keeps of the stories it reads; the others' are read again where
+                        # they are parsed (a first build of 100,000 rich stories would hold ~800 MB of them)
 _name, _path = attrgetter("name"), attrgetter("path")
 Known = Callable[[str, Stamp], "str | None"]   # (site path, stamp) -> digest of unchanged bytes, or None
 
@@ -49,10 +51,12 @@ class Source(NamedTuple):
     """One source file. (A NamedTuple, not a dataclass: a walk makes 100,000 of them at 100,000
     stories, and a frozen dataclass takes ~1 µs more to make each.)"""
     path: str        # relative to the site, POSIX separators, e.g. content/world/x.md
-    data: bytes | None   # None: not read, because its stamp says it is unchanged since the last build
+    data: bytes | None   # None: not read, because its stamp says it is unchanged since the last build,
+                         # or read and hashed but not kept (see KEEP_BYTES)
     digest: str
     stamp: Stamp | None = None
     file: str = ""       # where it was read from (a real path)
+    read: bool = False   # its bytes were read (and hashed) by this walk
 
     def bytes(self) -> bytes:
         """The file's bytes, read now if the walk skipped them."""
@@ -92,6 +96,7 @@ class _Walk:
         self.real_site = Path(os.path.realpath(site))
         self.sources: list[Source] = []
         self.problems: list[Problem] = []
+        self.kept = 0       # bytes of the stories read, kept in their Sources
         self.seen: dict[str, str] = {}     # real path -> the site path it was first read as
         self.plain: dict[str, tuple[str, list[str]]] = {}   # real folder -> (its site path, the stories read in it by read_plain())
         self.stamps: dict[str, tuple[tuple[int, int, int, int], str]] | None = None   # see read_sources()
@@ -191,12 +196,12 @@ class _Walk:
             if stamps is not None:
                 recorded = stamps.get(child)
                 if recorded is not None and recorded[0] == stamp and regular(info.st_mode) and stamp[0] <= limit:
-                    append(new(Source, (child, None, recorded[1], stamp, path)))
+                    append(new(Source, (child, None, recorded[1], stamp, path, False)))
                     continue
             elif known is not None and regular(info.st_mode) and stamp[0] <= limit:
                 digest = known(child, stamp)
                 if digest is not None:
-                    append(new(Source, (child, None, digest, stamp, path)))
+                    append(new(Source, (child, None, digest, stamp, path, False)))
                     continue
             self.read(child, path)
 
@@ -223,7 +228,9 @@ class _Walk:
         if len(data) > self.max_bytes:
             self.problem(rel, self.too_big(len(data)))
             return
-        self.sources.append(Source(rel, data, hashlib.sha256(data).hexdigest(), stamp, path))
+        keep = self.kept + len(data) <= KEEP_BYTES
+        self.kept += len(data) if keep else 0
+        self.sources.append(Source(rel, data if keep else None, hashlib.sha256(data).hexdigest(), stamp, path, True))
 
     def too_big(self, size: int) -> str:
         return (f"file is {megabytes(size)}, over the {megabytes(self.max_bytes)} limit "

@@ -3,6 +3,7 @@ files, check that every output can be written. (build.py calls them in order; a 
 finds nothing changed never imports this module, nor the template engine, Markdown or lxml.)"""
 from __future__ import annotations
 
+import hashlib
 import time
 from datetime import datetime
 from pathlib import Path
@@ -33,19 +34,32 @@ class Sink(Protocol):
 ParseResult = tuple[Article | None, list[Problem], bodies.Body]    # the body beside its article (see bodies.py)
 
 
-def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None], start: int, stop: int) -> list[ParseResult]:
+def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None], start: int,
+                 stop: int) -> tuple[list[ParseResult], dict[str, str]]:
+    """The parse results of these sources, and the digests of those whose bytes, read again here
+    (the walk did not keep them: content.KEEP_BYTES), are not the bytes it hashed (saved since)."""
     from .frontmatter import parse_article     # (YAML and Markdown: imported only where something is parsed)
     sources, config, store = shared
     zone, base_path = config.zone, Urls(config.base_url).base_path
     # the bodies go to a file of the cache as they are made, and only where each is goes back (see bodies.py)
     writer = bodies.Writer(store[0], bodies.new_name(store[1])) if store is not None else None
     results: list[ParseResult] = []
+    redone: dict[str, str] = {}
     for s in sources[start:stop]:
-        article, found, body = parse_article(s.path, s.bytes(), zone, base_path, config.permalink, markdown=config.markdown)
+        try:
+            data = s.bytes()
+        except OSError as exc:      # (gone since the walk, say)
+            results.append((None, [Problem(s.path, None, "", f"cannot be read: {exc.strerror or exc}")], ""))
+            continue
+        if s.data is None and s.read:
+            digest = hashlib.sha256(data).hexdigest()
+            if digest != s.digest:
+                redone[s.path] = digest     # (the parse is of these bytes: kept under their digest)
+        article, found, body = parse_article(s.path, data, zone, base_path, config.permalink, markdown=config.markdown)
         results.append((article, found, writer.add(body) if writer is not None and article is not None else body))
     if writer is not None and not writer.close():     # the cache cannot be written: the bodies stay in memory
         results = [(a, found, writer.recall(body) if a is not None else body) for a, found, body in results]
-    return results
+    return results, redone
 
 
 def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1, cache: BuildCache | None = None,
@@ -62,8 +76,11 @@ def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1, cache
         else:
             misses.append(source)
     store = cache.body_store() if cache else None
-    parsed = [r for chunk in run_chunks(_parse_range, (misses, config, store), len(misses), workers) for r in chunk] if misses else []
-    for source, result in zip(misses, parsed):
+    chunks = run_chunks(_parse_range, (misses, config, store), len(misses), workers) if misses else []
+    redone: dict[str, str] = {}
+    for chunk, digests in chunks:
+        redone.update(digests)
+    for source, result in zip(misses, (result for chunk, _ in chunks for result in chunk)):
         results[source.path] = result
     articles, problems = [], []
     for source in sources:
@@ -71,7 +88,7 @@ def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1, cache
         problems += found
         if article is not None:
             articles.append(article)
-    keep = {s.path: (s.digest, results[s.path]) for s in sources}
+    keep = {s.path: (redone.get(s.path, s.digest), results[s.path]) for s in sources}
     return articles, problems, keep
 
 

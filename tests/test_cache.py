@@ -519,3 +519,30 @@ def test_what_the_rows_need_of_each_body_file_is_kept_as_rows_come_and_go(tmp_pa
         for file, length in store._open().execute("SELECT file, SUM(length) FROM articles WHERE file IS NOT NULL GROUP BY file"):
             by_pass[file.decode()] = length
         assert store.live() == by_pass and store.files() == set(by_pass), step
+
+
+def test_stories_whose_bytes_the_walk_did_not_keep_are_read_again_where_they_are_parsed(make_site, tmp_path, monkeypatch):
+    """Past content.KEEP_BYTES the walk hashes a story's bytes and lets them go; the parse reads
+    them again. The output is the same, and a story saved in between is parsed and kept under the
+    digest of the bytes parsed, so taking the edit back later is not answered with its parse."""
+    import generator.content as content
+    import generator.phases as phases
+    site = make_site(corpus())
+    clean = clean_build(site, tmp_path, "kept")
+    monkeypatch.setattr(content, "KEEP_BYTES", 0)
+    assert clean_build(site, tmp_path, "read again") == clean
+    story = site / "content/world/s00.md"
+    before = story.read_text()
+    real = phases.parse_all
+
+    def saved_meanwhile(sources, *args, **kwargs):
+        story.write_text(before.replace("Body", "Saved during the build:", 1))
+        return real(sources, *args, **kwargs)
+    monkeypatch.setattr(phases, "parse_all", saved_meanwhile)
+    build_site(site, BuildOptions(now=NOW))
+    assert "Saved during the build:" in (site / "output/world/s00/index.html").read_text()
+    monkeypatch.setattr(phases, "parse_all", real)
+    story.write_text(before)                    # the edit taken back: the bytes the walk had hashed
+    build_site(site, BuildOptions(now=NOW))
+    assert "Saved during the build:" not in (site / "output/world/s00/index.html").read_text()
+    assert contents(site / "output") == clean_build(site, tmp_path, "after")
