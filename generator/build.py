@@ -181,6 +181,7 @@ class _Build:
         self.workers = worker_count(options.workers)
         self.first, self.shown = first, shown                  # see build_site()
         self.moved: tuple[datetime | None, list] | None = None     # see from_graph()
+        self.entries: list | None = None                            # see make()
 
     def phase(self, name: str, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args), timed as the phase `name`."""
@@ -404,6 +405,7 @@ class _Build:
             else:   # (the sitemaps show when each page last changed: only a story's update changes that)
                 entries = sitemap_entries(site) if redated(self.last, changed, parsed) else None
             files = site_files(site, entries, self.now)
+            self.entries = entries      # (the sitemaps' pages, if they were made: the job graph keeps their dates)
             data = feeds + files
             if changed is None:
                 cache.related, cache.template_deps = (self.related_key, related_of(jobs)), (loaded.templates, site.template_keys)
@@ -474,7 +476,7 @@ class _Build:
         else:
             old = self.cache.job_graph(self.output) if previous is not None else None
             if old is not None and old.id == previous.graph:
-                graph = old.updated(made)
+                graph = old.updated(made, site.newest, self.entries) if self.entries is not None else old.updated(made)
             else:   # (a partial plan without a graph to update, which a cache lost or damaged leaves: planned in full once)
                 from .plan import feed_jobs, plan
                 graph = Graph.of(site, made if previous is None else [*plan(site, None, self.chosen), *feed_jobs(site)])

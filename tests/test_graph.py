@@ -160,3 +160,22 @@ def test_a_draft_edited_changes_nothing_but_is_seen_when_it_is_published(make_si
     assert not result.from_graph and "Out now." in (site / "output/world/draft/index.html").read_text()
     build_site(site, BuildOptions(now=NOW, output=tmp_path / "clean", cache=False))
     assert contents(site / "output") == contents(tmp_path / "clean")
+
+
+def test_an_update_with_the_graphs_dates_lost_is_planned_afresh(make_site, tmp_path):
+    import sqlite3
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    db = sqlite3.connect(site / ".broadsheet/cache/jobs.sqlite")
+    with db:
+        db.execute("DELETE FROM sitemaps")
+    db.close()
+    edit(0, body="A new body.")(site)            # not an update: the dates are not asked for
+    assert build_site(site, BuildOptions(now=NOW)).from_graph
+    edit(8, updated="2024-05-01 09:00:00")(site)
+    result = build_site(site, BuildOptions(now=NOW))
+    assert not result.from_graph and "sitemap.xml" in result.changed
+    build_site(site, BuildOptions(now=NOW, output=tmp_path / "clean", cache=False))
+    assert contents(site / "output") == contents(tmp_path / "clean")
+    edit(8, updated="2024-05-02 09:00:00")(site)  # that build saved a graph with dates again
+    assert build_site(site, BuildOptions(now=NOW)).from_graph
