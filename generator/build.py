@@ -180,8 +180,7 @@ class _Build:
         self.now = options.now or datetime.now(timezone.utc)
         self.workers = worker_count(options.workers)
         self.first, self.shown = first, shown                  # see build_site()
-        self.moved: tuple[datetime | None, list] | None = None     # see from_graph()
-        self.entries: list | None = None                            # see make()
+        self.entries: list | None = None    # the sitemaps' pages, with their dates, if this build makes the sitemaps
 
     def phase(self, name: str, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args), timed as the phase `name`."""
@@ -205,7 +204,7 @@ class _Build:
     def load(self) -> Loaded:
         site_dir, config, options, cache = self.site_dir, self.config, self.options, self.cache
         read_ns = time.time_ns()
-        sources, problems = read_sources(site_dir, config.markdown.max_file_size, cache.unchanged, cache.stamps)
+        sources, problems = read_sources(site_dir, config.markdown.max_file_size, cache.stamps)
         cache.read(sources, read_ns)
         authors = load_authors(site_dir)
         static = static_files(site_dir, self.theme)
@@ -319,7 +318,7 @@ class _Build:
             if newest != graph.newest:
                 dates.update({"": newest, "archive/": newest})      # (the pages dated by the newest change of all)
             try:
-                self.moved = (newest, [(url, dates.get(url, date)) for url, date in graph.entries.list()])
+                self.entries = [(url, dates.get(url, date)) for url, date in graph.entries.list()]
             except Exception:   # noqa: BLE001 - the saved entries unreadable (sqlite3, pickle): plan afresh
                 return None
         from .render import make_environment
@@ -401,11 +400,11 @@ class _Build:
             if changed is None:
                 entries = [(job.url_path, job.modified) for job in jobs if job.in_sitemap]
             elif stale is not None:     # (the graph's entries, if a story's last change moved: see from_graph())
-                entries = self.moved[1] if self.moved is not None else None
+                entries = self.entries
             else:   # (the sitemaps show when each page last changed: only a story's update changes that)
                 entries = sitemap_entries(site) if redated(self.last, changed, parsed) else None
             files = site_files(site, entries, self.now)
-            self.entries = entries      # (the sitemaps' pages, if they were made: the job graph keeps their dates)
+            self.entries = entries      # (the job graph keeps their dates)
             data = feeds + files
             if changed is None:
                 cache.related, cache.template_deps = (self.related_key, related_of(jobs)), (loaded.templates, site.template_keys)
@@ -465,13 +464,12 @@ class _Build:
         if changed is not None:
             records = {**unplanned, **records}
         this, previous = self.published, self.last if changed is not None else None
-        if from_graph and self.moved is not None:   # (the same jobs, some dated anew: see from_graph())
-            new = self.cache.job_graph(self.output).updated(made, *self.moved)
-            self.cache.keep_graph(self.output, new)
-            graph = new.id
-            unpublished = {**previous.unpublished, **{path: parsed[path][0] for path in parsed if path in previous.unpublished}}
-        elif from_graph:        # (the same jobs: see from_graph())
+        if from_graph:          # (the same jobs: see from_graph(); some dated anew if the sitemaps were made)
             graph = previous.graph
+            if self.entries is not None:
+                new = self.cache.job_graph(self.output).updated(made, site.newest, self.entries)
+                self.cache.keep_graph(self.output, new)
+                graph = new.id
             unpublished = {**previous.unpublished, **{path: parsed[path][0] for path in parsed if path in previous.unpublished}}
         else:
             old = self.cache.job_graph(self.output) if previous is not None else None

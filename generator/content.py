@@ -10,9 +10,11 @@ import hashlib
 import os
 import stat
 import unicodedata
+from contextlib import contextmanager
+from functools import partial
 from operator import attrgetter
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from .config import DEFAULT_MAX_FILE_MB, MB
 from .problems import BuildError, Problem
@@ -44,7 +46,7 @@ RACY_NS = 2_000_000_000
 KEEP_BYTES = 64 * MB    # the bytes a walk keeps of the stories it reads; the others' are read again where
                         # they are parsed (a first build of 100,000 rich stories would hold ~800 MB of them)
 _name, _path = attrgetter("name"), attrgetter("path")
-Known = Callable[[str, Stamp], "str | None"]   # (site path, stamp) -> digest of unchanged bytes, or None
+Stamps = dict[str, tuple[tuple[int, int, int, int], str]]   # site path -> (stamp, digest) of bytes known unchanged
 
 
 class Source(NamedTuple):
@@ -91,15 +93,14 @@ def printable(path: str) -> str:
 class _Walk:
     """One walk of content/: the sources found and the problems met on the way."""
 
-    def __init__(self, site: Path, max_bytes: int, known: Known | None = None):
-        self.site, self.max_bytes, self.known = site, max_bytes, known
+    def __init__(self, site: Path, max_bytes: int, stamps: Stamps | None = None):
+        self.site, self.max_bytes, self.stamps = site, max_bytes, stamps or {}
         self.real_site = Path(os.path.realpath(site))
         self.sources: list[Source] = []
         self.problems: list[Problem] = []
         self.kept = 0       # bytes of the stories read, kept in their Sources
         self.seen: dict[str, str] = {}     # real path -> the site path it was first read as
         self.plain: dict[str, tuple[str, list[str]]] = {}   # real folder -> (its site path, the stories read in it by read_plain())
-        self.stamps: dict[str, tuple[tuple[int, int, int, int], str]] | None = None   # see read_sources()
         self.links: list[tuple[str, str]] = []   # (site path of a link, the folder it is in)
 
     def problem(self, rel: str, message: str) -> None:
@@ -188,22 +189,15 @@ class _Walk:
             for name in names:
                 self.read(f"{rel}/{name}", f"{real}/{name}")
             return
-        stamps, limit, append, regular = self.stamps, self.max_bytes, self.sources.append, stat.S_ISREG
-        known, new = self.known, tuple.__new__
+        stamps, limit, append, regular, new = self.stamps, self.max_bytes, self.sources.append, stat.S_ISREG, tuple.__new__
         for name, info in zip(names, infos):
             child, path = f"{rel}/{name}", f"{real}/{name}"
             stamp = new(Stamp, (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino))
-            if stamps is not None:
-                recorded = stamps.get(child)
-                if recorded is not None and recorded[0] == stamp and regular(info.st_mode) and stamp[0] <= limit:
-                    append(new(Source, (child, None, recorded[1], stamp, path, False)))
-                    continue
-            elif known is not None and regular(info.st_mode) and stamp[0] <= limit:
-                digest = known(child, stamp)
-                if digest is not None:
-                    append(new(Source, (child, None, digest, stamp, path, False)))
-                    continue
-            self.read(child, path)
+            recorded = stamps.get(child)
+            if recorded is not None and recorded[0] == stamp and regular(info.st_mode) and stamp[0] <= limit:
+                append(new(Source, (child, None, recorded[1], stamp, path, False)))
+            else:
+                self.read(child, path)
 
     def read(self, rel: str, path: str) -> None:
         """Read the file at the real path `path`, known in the site as `rel`."""
@@ -217,9 +211,9 @@ class _Walk:
                 self.problem(rel, self.too_big(info.st_size))
                 return
             stamp = Stamp(info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
-            digest = self.known(rel, stamp) if self.known else None
-            if digest is not None:
-                self.sources.append(Source(rel, None, digest, stamp, path))
+            recorded = self.stamps.get(rel)
+            if recorded is not None and recorded[0] == stamp:
+                self.sources.append(Source(rel, None, recorded[1], stamp, path))
                 return
             data = _read(path, min(info.st_size, self.max_bytes) + 1)
         except OSError as exc:
@@ -238,18 +232,31 @@ class _Walk:
 
 
 def _stat_all(folder: str, names: list[str]) -> list[os.stat_result]:
-    """stat() of each of these files in the real folder `folder`: named from the folder where the
-    system can (the kernel then looks up one name for each, not every folder of the path)."""
-    if not _IN_FOLDER:
-        return [os.stat(f"{folder}/{name}") for name in names]
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    """stat() of each of these files in the real folder `folder`."""
+    with named_from(folder) as stat_of:
+        return [stat_of(name) for name in names]
+
+
+@contextmanager
+def named_from(folder: str, follow_symlinks: bool = True) -> Iterator[Callable[[str], os.stat_result]]:
+    """stat() (lstat() if not `follow_symlinks`) of paths relative to `folder`, named from it where
+    the system can: the kernel then looks up only the path's own parts, not every folder above
+    (~15% less at the ~367,000 calls a build of 100,000 stories makes). A folder that cannot be
+    opened is named in each path instead (so each call says what is wrong)."""
     try:
-        return [os.stat(name, dir_fd=fd) for name in names]
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)) if _IN_FOLDER else -1
+    except OSError:
+        fd = -1
+    if fd < 0:
+        yield lambda rel: os.stat(f"{folder}/{rel}", follow_symlinks=follow_symlinks)
+        return
+    try:
+        yield partial(os.stat, dir_fd=fd, follow_symlinks=follow_symlinks)
     finally:
         os.close(fd)
 
 
-_IN_FOLDER = os.stat in os.supports_dir_fd and hasattr(os, "O_DIRECTORY")
+_IN_FOLDER = os.stat in os.supports_dir_fd and os.stat in os.supports_follow_symlinks and hasattr(os, "O_DIRECTORY")
 
 
 def _read(path: str, size: int) -> bytes:
@@ -272,15 +279,11 @@ def _read(path: str, size: int) -> bytes:
 
 
 def read_sources(site: Path, max_bytes: int = DEFAULT_MAX_BYTES,
-                 known: Known | None = None,
-                 stamps: dict[str, tuple[tuple[int, int, int, int], str]] | None = None) -> tuple[list[Source], list[Problem]]:
+                 stamps: Stamps | None = None) -> tuple[list[Source], list[Problem]]:
     """Every Markdown file under SITE/content, in path order, and the problems met finding them.
-    `known` answers for a file whose stamp the last build recorded: its bytes are then not read.
-    `stamps` (site path -> (stamp, digest)) says the same as a mapping, looked up without a call:
-    a story whose stamp is the recorded one is then not read, the others are asked of `known`."""
+    `stamps`: what the last build recorded; a story whose stamp is the recorded one is not read."""
     root = site / CONTENT_DIR
-    walk = _Walk(site, max_bytes, known)
-    walk.stamps = stamps
+    walk = _Walk(site, max_bytes, stamps)
     if root.is_symlink():
         walk.follow(CONTENT_DIR, str(root))
     elif root.is_dir():

@@ -153,7 +153,7 @@ def _job(site: Site, path: str, url_path: str, template: str, kind: str, params:
 def _modified(site: Site, kind: str, shown: list[Article]) -> datetime | None:
     """The one rule a page is dated by in the sitemaps: a story's page by the story's last change,
     a listing by the newest change among the stories it lists, the home page and the archive's
-    index by the newest change of all (Site.newest). (sitemap_entries() follows it too.)"""
+    index by the newest change of all (Site.newest). (sitemap_entries() asks it too.)"""
     if kind == "article":
         return shown[0].modified
     if kind == "listing":
@@ -320,10 +320,10 @@ def sitemap_entries(site: Site) -> list[tuple[str, datetime | None]]:
     the stories it shows; worked out without making the pages' jobs (for a rebuild that plans
     only what changed). tests/test_replan.py holds it to the full plan's pages."""
     tax, per_page = site.tax, site.config.per_page
-    out: list[tuple[str, datetime | None]] = [("", site.newest)]
+    out: list[tuple[str, datetime | None]] = [("", _modified(site, "home", []))]
 
     def listing(base: str, articles: list[Article]) -> None:
-        out.extend((page_path(base, number), newest_change(chunk))
+        out.extend((page_path(base, number), _modified(site, "listing", chunk))
                    for number, chunk in enumerate(paginate(articles, per_page), start=1))
 
     for slug in tax.sections:
@@ -332,10 +332,10 @@ def sitemap_entries(site: Site) -> list[tuple[str, datetime | None]]:
         listing(f"tags/{slug}/", tax.tag_articles[slug])
     for slug in tax.authors:
         listing(f"authors/{slug}/", tax.author_articles[slug])
-    out.append(("archive/", site.newest))
+    out.append(("archive/", _modified(site, "archive", [])))
     for (year, month), articles in tax.months.items():
         listing(f"archive/{year:04d}/{month:02d}/", articles)
-    out += [(a.url_path, a.modified) for a in site.articles]
+    out += [(a.url_path, _modified(site, "article", [a])) for a in site.articles]
     return out
 
 

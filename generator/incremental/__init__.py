@@ -19,7 +19,7 @@ from collections import ChainMap
 from typing import Mapping
 
 
-def layered(new: dict, base: Mapping) -> ChainMap:
+def layered(new: Mapping, base: Mapping) -> ChainMap:
     """`new` over `base`, one layer deep however often it is done (a ChainMap made by this is
     not stacked again: its top layer takes the new entries)."""
     if isinstance(base, ChainMap):

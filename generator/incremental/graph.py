@@ -77,7 +77,7 @@ class Graph:
         """The graph after a build that planned only these of its jobs (none of them with other
         inputs: no story changed its shape), as a graph of its own; `newest` and `entries` (the
         sitemaps' pages), if a story's last change moved them."""
-        new = _pickled([job for job in jobs if job.path in self.jobs])
+        new = _Pickling([job for job in jobs if job.path in self.jobs])
         return Graph(secrets.token_hex(8), layered(new, self.jobs), self.index, self.tax, self.image_sizes,
                      self.newest if entries is None else newest, self.entries if entries is None else Entries(entries))
 
@@ -123,11 +123,6 @@ class _Pickling(Mapping):
 
     def __len__(self) -> int:
         return len(self.jobs)
-
-
-def _pickled(jobs: list["PageJob | DataJob"]) -> dict[str, bytes]:
-    dumps = pickle.dumps
-    return {job.path: dumps(job, pickle.HIGHEST_PROTOCOL) for job in jobs}
 
 
 def changed_sources(last: "LastBuild", sources: list["Source"]) -> list["Source"] | None:
