@@ -546,3 +546,27 @@ def test_stories_whose_bytes_the_walk_did_not_keep_are_read_again_where_they_are
     build_site(site, BuildOptions(now=NOW))
     assert "Saved during the build:" not in (site / "output/world/s00/index.html").read_text()
     assert contents(site / "output") == clean_build(site, tmp_path, "after")
+
+
+def test_a_story_gone_between_the_walk_and_its_parse_fails_the_build_naming_it(make_site, monkeypatch):
+    """Read again where it is parsed (past content.KEEP_BYTES), a story deleted in between is a
+    problem naming the file, not a traceback, and the previous output stays as it was."""
+    import generator.content as content
+    import generator.phases as phases
+    from generator.problems import BuildError
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    before = snapshot(site / "output")
+    monkeypatch.setattr(content, "KEEP_BYTES", 0)
+    story = site / "content/world/s00.md"
+    story.write_text(story.read_text() + "\nA new line.\n")    # so the story is read by the walk
+    real = phases.parse_all
+
+    def gone_meanwhile(sources, *args, **kwargs):
+        story.unlink(missing_ok=True)       # (the job graph's parse asks first, then the full one)
+        return real(sources, *args, **kwargs)
+    monkeypatch.setattr(phases, "parse_all", gone_meanwhile)
+    with pytest.raises(BuildError) as failed:
+        build_site(site, BuildOptions(now=NOW))
+    assert [(p.path, p.message.split(":")[0]) for p in failed.value.problems] == [("content/world/s00.md", "cannot be read")]
+    assert snapshot(site / "output") == before
