@@ -371,8 +371,12 @@ class _Build:
         # (the dev server's folder is made again whenever it starts: not synced)
         sink = self.sink = self.sink or (DiskSink(output, self.scan.files, self.scan.touched, durable, self.scan.folders)
                                          if self.scan is not None else DiskSink(output, durable=durable))
-        # (each a PageRecord or the plain tuple it was written as: made one only if need be)
-        previous = cache.recorded(output) if self.own_sink else {}
+        # (each a PageRecord or the plain tuple it was written as: made one only if need be). A
+        # build the job graph answers writes only files the output holds, as the last build left
+        # them (from_graph() asks): it reads none of the records, renders every stale job, and
+        # writes the changed records alone (see save())
+        same = stale is not None and isinstance(sink, DiskSink) and self.scan is not None
+        previous = cache.recorded(output) if self.own_sink and not same else {}
         kept: dict[str, PageRecord] = {}
         background: Background | None = None
         try:
@@ -382,7 +386,8 @@ class _Build:
                                          else plan(site, self.first, self.chosen),
                                          self.first, sink, self.shown)
                      if self.first and self.chosen is not None else set())
-            unplanned = as_left(self.last, site.key, self.chosen is not None, sink, previous) if changed is not None else None
+            unplanned = ({} if same else as_left(self.last, site.key, self.chosen is not None, sink, previous)
+                         if changed is not None else None)
             if unplanned is None:
                 assert stale is None, "from_graph() found the output as the last build left it"
                 changed = None
@@ -434,7 +439,10 @@ class _Build:
             self.phases["feeds"] = seconds_on_data
             for rel, path in loaded.static.items():
                 sink.write(rel, path.read_bytes())
-            sink.commit(expected)
+            if same:
+                sink.commit_same(self.scan.since())
+            else:
+                sink.commit(expected)
         except OSError as exc:
             phases.stop(background, sink)
             raise BuildError([Problem(str(exc.filename or output), None, "", f"could not write the output: {exc.strerror or exc}; the previous output is unchanged")]) from None
@@ -445,14 +453,14 @@ class _Build:
         counts = self.last.counts if changed is not None else {
             "pages": len(jobs), "articles": len(site.articles), "sections": len(tax.sections), "tags": len(tax.tags),
             "files": len(jobs) + len(data) + len(loaded.static)}
-        self.save(loaded, site, changed, parsed, counts, [*jobs, *data], kept, unplanned, stale is not None)
+        self.save(loaded, site, changed, parsed, counts, [*jobs, *data], kept, unplanned, stale is not None, same)
         return self.result(counts, rendered=len(fresh) + len(early), planned=len(jobs), sources=loaded.found,
                            articles_cached=cache.hits, read=loaded.read, changed=getattr(sink, "changed", None), site=site,
                            from_graph=stale is not None)
 
     def save(self, loaded: Loaded, site: Any, changed: set[str] | None, parsed: dict, counts: dict[str, int],
              made: list[Any], kept: dict[str, PageRecord], unplanned: dict[str, PageRecord] | None,
-             from_graph: bool = False) -> None:
+             from_graph: bool = False, same: bool = False) -> None:
         """What the next build of this output starts from: the parsed stories, each output file's
         record, the job graph (graph.py) and LastBuild."""
         if not self.own_sink:
@@ -487,7 +495,12 @@ class _Build:
                          loaded.settings, site.key, self.related_key,
                          stories_after(previous, changed, site.articles, parsed, shape),
                          this.marks, this.clock, unpublished, graph, news)
-        self.cache.save(parsed, self.output, records, last, self.sink.folder_stamps, some=from_graph)
+        if same:    # (the records of the files made; those of the others are as they were)
+            sink = self.sink
+            self.cache.save_changes(parsed, self.output, records, last,
+                                    sink.folder_changes if sink.folder_changes is not None else sink.folder_stamps or None)
+        else:
+            self.cache.save(parsed, self.output, records, last, self.sink.folder_stamps, some=from_graph)
 
     def check(self, loaded: Loaded, articles: list[Article], problems: list[Problem]) -> None:
         """Every problem of every story at once, or none."""

@@ -26,7 +26,7 @@ from .content import Source, Stamp
 from .store import Store
 
 CACHE_DIR = Path(".broadsheet") / "cache"
-_FORMAT = 8
+_FORMAT = 9
 BODIES = "bodies"   # the folder of the article bodies' files (see bodies.py)
 SMALL_BODY_FILE = 1 << 20   # bytes: more than MAX_SMALL_FILES files smaller than this are merged into one
 MAX_SMALL_FILES = 16
@@ -387,6 +387,31 @@ class BuildCache:
                     _dump(self.folder / "related.pickle", {"related": self._related, "key": self._related[0]})
                     self._related_changed = False
 
+    def save_changes(self, articles: dict[str, tuple[str, Any]], output: Path, records: dict[str, PageRecord],
+                     build: Any, folders: dict[str, tuple[int, int, int]] | None) -> None:
+        """save(), for a build that wrote some of the files the last one left and no others
+        (build.py: the job graph's): `records` are those files' new ones, the others' are as they
+        were; `folders`, the stamps of the folders it changed (None: no folder's stamp holds now).
+        Written as changes laid over pages.pickle without reading it where it is not read yet."""
+        if self.folder is None:
+            return
+        out = str(output)
+        changes: dict[tuple, tuple[bool, Any]] = {("pages", out, rel): (True, record) for rel, record in records.items()}
+        if folders is None:
+            changes[("folders", out)] = (True, {})
+        else:
+            changes.update({("folders", out, rel): (True, stamp) for rel, stamp in folders.items()})
+        if self._pages is None and self.persist and self._files["pages"].add(changes):
+            self.save(articles, None, None, some=True)
+            self.builds[out] = build._replace(stories=None, unpublished=None)
+            self.graph()["stories"][out], self.graph()["unpublished"][out] = build.stories, build.unpublished
+            self._save_builds()
+            self._save_graph()
+            return
+        pages, stamps = dict(self.pages.get(out, {})), dict(self.folders.get(out, {}))
+        pages.update(records)
+        self.save(articles, output, pages, build, {} if folders is None else {**stamps, **folders}, some=True)
+
     def compiled_templates(self) -> Path | None:
         """Where Jinja keeps compiled templates: one folder per version of Broadsheet's code (the
         compiled form depends on it, not only on the template's source); older ones are dropped."""
@@ -412,6 +437,10 @@ class BuildCache:
             return {**data, "pages": pages}
         self._files["pages"].save(data, whole)
         self.recorded_counts = {output: len(records) for output, records in self.pages.items()}
+        self._save_builds()
+
+    def _save_builds(self) -> None:
+        assert self.folder is not None
         _dump(self.folder / "builds.pickle", {"builds": self.builds, "counts": self.recorded_counts,
                                              "template_deps": self.template_deps,
                                              "related_key": self._related[0] if self._related is not None else self._related_key})
@@ -601,6 +630,37 @@ def _dump(path: Path, data: dict[str, Any]) -> None:
         pass
 
 
+def _dump_whole(path: Path, head: dict[str, Any], data: dict[str, Any]) -> None:
+    """A layered file's whole: its head (read alone by _load_head()), then its data, two pickles in one file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump({"format": (_FORMAT, __version__), **head}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _load_head(path: Path) -> dict[str, Any]:
+    return _load_whole(path, head_only=True)[0]
+
+
+def _load_whole(path: Path, head_only: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(head, data) of a file _dump_whole() wrote (({}, {}) if none, or of another version)."""
+    try:
+        with open(path, "rb") as f:
+            head = pickle.load(f)
+            if not (isinstance(head, dict) and head.get("format") == (_FORMAT, __version__)):
+                return {}, {}
+            data = {} if head_only else pickle.load(f)
+        return (head, data) if isinstance(data, dict) else ({}, {})
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, KeyError,
+            TypeError, ValueError):
+        return {}, {}
+
+
 class _Layered:
     """One of the cache's pickle files, written whole now and then and otherwise as the changes
     since, in a small file beside it (NAME.changes): an edit at 100,000 stories changes a handful of
@@ -623,8 +683,8 @@ class _Layered:
         self.held_small: dict[str, Any] = {}
 
     def load(self) -> dict[str, Any]:
-        saved = _load(self.path)
-        token = saved.get("token")
+        head, saved = _load_whole(self.path)
+        token = head.get("token")
         if not isinstance(token, str) or not all(isinstance(saved.get(name, {}), dict) for name in self.tables):
             return {}
         data = dict(saved)
@@ -652,17 +712,47 @@ class _Layered:
         for name, depth in self.tables.items():
             _differences(self.held.get(name, {}), data.get(name, {}), depth, (name,), changes)
         small = {name: value for name, value in data.items() if name not in self.tables}
-        if not self.token or len(changes) > max(1000, self.size // 8):
+        if not self.token or len(changes) > self.most(self.size):
             self.token = bodies.new_name()
-            _dump(self.path, {**whole(), "token": self.token})
+            self.size = sum(_count(data.get(name, {}), depth) for name, depth in self.tables.items())
+            _dump_whole(self.path, {"token": self.token, "size": self.size}, whole())
             _remove(str(self.more))
             self.changes = {}
-            self.size = sum(_count(data.get(name, {}), depth) for name, depth in self.tables.items())
         elif changes != self.changes or small != self.held_small or not self.more.exists():
             _dump(self.more, {"base": self.token, "small": small,
                               "changes": {path: (kept, _plain(value)) for path, (kept, value) in changes.items()}})
             self.changes = changes
         self._hold(data)
+
+
+    @staticmethod
+    def most(size: int) -> int:
+        """How many changes are kept beside a whole file of `size` values before it is written again."""
+        return max(1000, size // 8)
+
+    def add(self, changes: dict[tuple, tuple[bool, Any]]) -> bool:
+        """Lay these changes (a value set, or gone, at a path of keys) over the file without reading
+        the whole of it: only its head (its token and size) and the changes since it was written
+        are read, and those written again with these after them. False where that cannot be done:
+        the file was read here (save() then), there is no whole file, or the changes would pass
+        most(): the caller reads the file and saves it whole."""
+        if self.token:
+            return False
+        head = _load_head(self.path)
+        token, size = head.get("token"), head.get("size")
+        if not isinstance(token, str) or not isinstance(size, int):
+            return False
+        more = _load(self.more)
+        try:
+            laid, small = (dict(more["changes"]), dict(more["small"])) if more.get("base") == token else ({}, {})
+        except (KeyError, TypeError, ValueError):
+            return False
+        for path, change in changes.items():
+            _note(path, (change[0], _plain(change[1])), laid, inner=len(path) <= self.tables[path[0]])
+        if len(laid) > self.most(size):
+            return False
+        _dump(self.more, {"base": token, "small": small, "changes": laid})
+        return True
 
 
 def _count(table: dict, depth: int) -> int:

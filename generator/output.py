@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 from typing import Callable, NamedTuple
 
+from .content import RACY_NS
 from .problems import BuildError, Problem
 from .urls import is_safe_relative
 
@@ -117,6 +118,9 @@ class DiskSink:
         # after commit: the stamp of each folder of the output, each taken where the folder was
         # seen to hold what this build left in it ({}: not known; the next build lists the output)
         self.folder_stamps: dict[str, FolderStamp] = {}
+        # after commit_same(): the stamps of the folders it changed (None: commit() ran, or no
+        # folder's stamp holds now: see folder_stamps)
+        self.folder_changes: dict[str, FolderStamp] | None = None
 
     def write(self, rel: str, data: bytes) -> None:
         """Stage a file, unless the output already holds exactly these bytes."""
@@ -211,7 +215,52 @@ class DiskSink:
         else:
             self._swap(kept)
 
-    def _patch(self, staged: list[str], stale: list[str]) -> None:
+    def commit_same(self, since: int | None) -> None:
+        """commit(), for a build that wrote only files the output holds, the output as the last
+        build left it (the job graph's build: the same jobs as last time): then the output need
+        not be listed, nor its records read, to know what it holds. `since`: the time (ns) from
+        which every folder of the output was seen to have its recorded stamp (None: not seen so;
+        then commit() runs). After it `folder_changes` holds the stamps of the folders it changed."""
+        staged = sorted(rel for rel, done in self.written.items() if done.staged)
+        for rel in staged:
+            try:
+                st = os.lstat(f"{self.output}/{rel}")
+            except OSError:
+                st = None
+            if st is None or not stat.S_ISREG(st.st_mode):
+                raise BuildError([Problem(str(self.output / rel), None, "", "was removed from the output during "
+                                          "the build; nothing was written. Build again")])
+        held = self._holding(staged, since) if since is not None and not self.inside else None
+        if held is None:    # (a folder changed lately, or the stage is inside: as any build)
+            self.commit(self.existing())
+            return
+        self.changed, self.expected = set(staged), None
+        if not staged:
+            self.mode, self.folder_changes = "patch", {}
+            return
+        self._patch(staged, [], held)
+
+    def _holding(self, staged: list[str], since: int) -> dict[str, set[str]] | None:
+        """What each folder the staged files lie in holds (their names), each seen unchanged since
+        `since` (its change time earlier, by SETTLED_NS: a folder changed then may have had an
+        entry added since without its stamp showing it) and so holding what the last build left
+        in it. None if one is not."""
+        held = {}
+        for folder in {""} | {folder for rel in staged for folder in _folders(rel)}:
+            path = f"{self.output}/{folder}" if folder else str(self.output)
+            stamp = folder_stamp(path)
+            if stamp is None or stamp[1] >= since - SETTLED_NS:
+                return None
+            try:
+                names = {entry.name for entry in os.scandir(path)} - NOT_OUTPUT
+            except OSError:
+                return None
+            if folder_stamp(path) != stamp:     # (changed while listed)
+                return None
+            held[folder] = names
+        return held
+
+    def _patch(self, staged: list[str], stale: list[str], held: dict[str, set[str]] | None = None) -> None:
         # deletions first: a file that becomes a folder (or the other way round) must be gone
         # before what replaces it can be put in its place
         journal = "".join(f"delete {rel}\n" for rel in stale) + "".join(f"replace {rel}\n" for rel in staged)
@@ -223,7 +272,11 @@ class DiskSink:
         self.mode = "committing"
         failed = _apply(self.stage, self.output, self.durable)
         self.mode = "patch"
-        if not failed and not self.inside:      # (a stage inside the output changes its stamp as it goes)
+        if held is not None:       # (commit_same(): each folder to hold what it held)
+            stamps = {folder: _stamp_if_holding(f"{self.output}/{folder}" if folder else str(self.output), names)
+                      for folder, names in held.items()}
+            self.folder_changes = None if None in stamps.values() else stamps  # type: ignore[assignment]
+        elif not failed and not self.inside:      # (a stage inside the output changes its stamp as it goes)
             self.folder_stamps = _restamped(self.output, self.before(), [*staged, *stale], self.expected)
         if failed:   # (a folder made by hand where a page goes, say: the build's own outputs never clash)
             raise BuildError([Problem(str(self.output / failed[0].partition(" ")[2]), None, "",
@@ -290,6 +343,7 @@ class DiskSink:
 
 
 JOURNAL = ".journal"
+SETTLED_NS = RACY_NS    # a folder changed this long before the output was looked at is as the look saw it
 STAGE_INSIDE = ".broadsheet-stage-"     # a stage kept inside the output folder (see stages_inside())
 LOCK_NAME = ".broadsheet-lock"          # the output's lock, when it cannot lie beside the output
 

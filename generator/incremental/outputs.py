@@ -13,6 +13,7 @@ left in it (see output.DiskSink.folder_stamps), so a stamp never vouches for a s
 from __future__ import annotations
 
 import os
+import time
 from functools import partial
 from itertools import islice
 from pathlib import Path
@@ -43,6 +44,7 @@ class OutputScan:
         self.output, self.records, self.recorded_folders = output, records, folders
         self.looked: tuple[set[str], set[str], dict[str, FolderStamp]] | None = None
         self.found: tuple[bool, set[str] | None, set[str], dict[str, FolderStamp] | None, int] | None = None
+        self.started_ns = time.time_ns()    # (before any look: see since())
         self.background = Background.start(partial(_look_from_the_start, output, records, folders)) if fork else None
 
     @classmethod
@@ -66,6 +68,7 @@ class OutputScan:
                 self.looked = (set(self.records()) | {MARKER} if files is None else files, touched,
                                self.recorded_folders() if stamps is None else stamps)
             else:
+                self.started_ns = time.time_ns()
                 self.looked = look(self.output, self.records(), self.recorded_folders())
         return self.looked
 
@@ -94,6 +97,17 @@ class OutputScan:
             return found[0]
         records = self.records()
         return bool(records) and _untouched(self.files(), self.touched(), records)
+
+    def since(self) -> int | None:
+        """The time (time.time_ns()) from which every folder of the output was seen to have the
+        stamp the last build recorded, and every file to be as it was left; None if not seen so
+        (the output was listed, or is not as left)."""
+        found = self._found() if self.looked is None else None
+        if found is not None:
+            untouched, _, _, stamps, _ = found
+            return self.started_ns if untouched and stamps is None else None
+        files, touched, stamps = self._result()
+        return self.started_ns if stamps and stamps is self.recorded_folders() and self.untouched() else None
 
     def processes(self) -> int:
         """How many processes looked at the output (0: this one did)."""
