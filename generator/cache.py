@@ -26,7 +26,7 @@ from .content import Source, Stamp
 from .store import Store
 
 CACHE_DIR = Path(".broadsheet") / "cache"
-_FORMAT = 9
+_FORMAT = 10
 BODIES = "bodies"   # the folder of the article bodies' files (see bodies.py)
 SMALL_BODY_FILE = 1 << 20   # bytes: more than MAX_SMALL_FILES files smaller than this are merged into one
 MAX_SMALL_FILES = 16
@@ -114,7 +114,8 @@ class BuildCache:
     nothing changed never reads them."""
     folder: Path | None
     parse_key: str = ""
-    stamps: dict[str, tuple[Stamp, str]] = field(default_factory=dict)     # path -> (stamp, digest) of settled files
+    stamps: dict[str, tuple[Stamp, str]] = field(default_factory=dict)     # source path -> (stamp, digest), if settled
+    files: dict[str, tuple[Stamp, str]] = field(default_factory=dict)      # static file's real path -> the same
     # output folder -> rel -> record, and output -> its folders' stamps (output.FolderStamp), in
     # pages.pickle: read when first asked for (see pages, folders), by a build's look at its output
     # (incremental/outputs.py) in a process of its own if it has one: a build that finds nothing
@@ -127,7 +128,9 @@ class BuildCache:
     template_deps: tuple[str, dict[str, str]] = ("", {})   # (templates key, page template -> its files' hash)
     hits: int = 0
     prefix: str = ""        # the names of this build's body files start with it
-    new_stamps: dict[str, tuple[Stamp, str]] | None = None
+    # this build's: what changed of `stamps` (path -> (stamp, digest), or None: gone), and `files`
+    stamp_changes: dict[str, tuple[Stamp, str] | None] | None = None
+    new_files: dict[str, tuple[Stamp, str]] | None = None
     persist: bool = True    # False: kept in memory between the builds of one process (the dev server)
     warm: Any = None        # in memory only: what the last build made its pages from (incremental/early.py)
     # what only a build past the diff needs (a build that finds nothing changed never reads them):
@@ -148,13 +151,13 @@ class BuildCache:
             return cls(None, parse_key, _articles={})
         folder = site / CACHE_DIR
         cache = cls(folder, parse_key)
-        cache._files = {"stamps": _Layered(folder / "stamps.pickle", {"stamps": 1}),
+        cache._files = {"stamps": _Layered(folder / "stamps.pickle", {"stamps": 1, "files": 1}),
                         "pages": _Layered(folder / "pages.pickle", {"pages": 2, "folders": 2}),
                         "graph": _Layered(folder / "graph.pickle", {"stories": 2, "unpublished": 2})}
         saved = cache._files["stamps"].load()
         if saved.get("parse_key") == parse_key:
             # (kept as the plain tuples they were written as: a Stamp compares equal to its tuple)
-            cache.stamps = _typed(dict, saved.get("stamps"))
+            cache.stamps, cache.files = _typed(dict, saved.get("stamps")), _typed(dict, saved.get("files"))
         saved = _load(folder / "builds.pickle")
         cache.builds = _typed(dict, saved.get("builds"))
         cache.recorded_counts = _typed(dict, saved.get("counts"))
@@ -233,8 +236,8 @@ class BuildCache:
     def begin(self, parse_key: str) -> "BuildCache":
         """Start a build with this in-memory cache; settings that parse differently drop the articles."""
         if parse_key != self.parse_key:
-            self.parse_key, self._articles, self.stamps, self._rows = parse_key, {}, {}, None
-        self.hits, self.new_stamps = 0, None
+            self.parse_key, self._articles, self.stamps, self.files, self._rows = parse_key, {}, {}, {}, None
+        self.hits, self.stamp_changes, self.new_files = 0, None, None
         return self
 
     def graph(self) -> dict[str, Any]:
@@ -296,7 +299,7 @@ class BuildCache:
         self.persist, articles, self._articles = True, self.articles, {}
         try:
             self._save_articles(articles)
-            self._save_stamps(self.stamps)
+            self._save_stamps(None)
             self._save_pages()
             if self._graph is not None:
                 self._save_graph()
@@ -316,34 +319,39 @@ class BuildCache:
             return hit[1]
         return None
 
-    def unchanged(self, path: str, stamp: Stamp) -> str | None:
-        """The digest of a source whose stamp is the one recorded (its bytes are then not read;
-        should its parse result be missing, the build reads them after all)."""
-        known = self.stamps.get(path)
-        return known[1] if known is not None and known[0] == stamp else None
-
     def read(self, sources: list[Source], read_ns: int) -> None:
         """Note the stamps of this build's sources, read at `read_ns` (time.time_ns()), for the
-        next build. A stamp is kept only if its file had settled then (see Stamp.settled)."""
-        # (a source not read had the recorded stamp, and only settled stamps are recorded)
-        self.new_stamps = {s.path: (s.stamp, s.digest) for s in sources
-                           if s.stamp is not None and (not s.read or s.stamp.settled(read_ns))}
+        next build. A stamp is kept only if its file had settled then (see Stamp.settled). Only
+        what changed is noted: a source the walk did not read has its recorded stamp (and the
+        recorded stamps of 100,000 stories are not gone over again to find it out)."""
+        known, changes = self.stamps, {}
+        odd = [s for s in sources if s.read or s.stamp is None]
+        for source in odd:
+            if source.stamp is not None and source.stamp.settled(read_ns):
+                changes[source.path] = (source.stamp, source.digest)
+            elif source.path in known:
+                changes[source.path] = None
+        if len(sources) - len(odd) + sum(s.path in known for s in odd) != len(known):     # (some recorded are gone)
+            found = {s.path for s in sources}
+            changes.update(dict.fromkeys([path for path in known if path not in found]))
+        self.stamp_changes = changes
 
     def digests(self, files: dict[str, Path], read_ns: int) -> list[tuple[str, str]]:
         """(name, digest of the bytes) of each file (static files), known as sources are: a file
         is read only if its stamp is not the settled one the last build recorded for it."""
-        if self.new_stamps is None:
-            self.new_stamps = {}
+        if self.new_files is None:
+            self.new_files = {}
         out = []
         for rel, path in files.items():
             where = str(path)
             stamp = Stamp.of(os.stat(where))
-            digest = self.unchanged(where, stamp)
+            known = self.files.get(where)
+            digest = known[1] if known is not None and known[0] == stamp else None
             if digest is None:
                 with open(where, "rb") as f:
                     digest = hashlib.sha256(f.read()).hexdigest()
             if stamp.settled(read_ns):
-                self.new_stamps[where] = (stamp, digest)
+                self.new_files[where] = (stamp, digest)
             out.append((rel, digest))
         return out
 
@@ -356,15 +364,21 @@ class BuildCache:
         `folders`: the stamps of the output's folders, kept with its records (see output.DiskSink)."""
         if self.folder is None:
             return
-        stamps = self.new_stamps if self.new_stamps is not None else self.stamps
+        changes, files = self.stamp_changes or {}, self.new_files if self.new_files is not None else self.files
+        for path, known in changes.items():
+            if known is None:
+                self.stamps.pop(path, None)
+            else:
+                self.stamps[path] = known
+        files_changed, self.files = files != self.files, dict(files)
         if self.persist:
             if articles is not None:
                 self._save_articles(articles, some)
-            if stamps != self.stamps:
-                self._save_stamps(stamps)
+            if changes or files_changed:
+                self._save_stamps(changes)
         elif articles is not None:
             self._articles = {**self.articles, **articles} if some else dict(articles)
-        self.stamps = dict(stamps)
+        self.stamp_changes = self.new_files = None
         if output is not None and pages is None and folders is not None and self.folders.get(str(output)) != folders:
             self.folders[str(output)] = folders     # (the output is as the last build left it: its records hold)
             if self.persist:
@@ -445,10 +459,14 @@ class BuildCache:
                                              "template_deps": self.template_deps,
                                              "related_key": self._related[0] if self._related is not None else self._related_key})
 
-    def _save_stamps(self, stamps: dict[str, tuple[Stamp, str]]) -> None:
-        data = {"parse_key": self.parse_key, "stamps": stamps}
-        self._files["stamps"].save(data, lambda: {**data, "stamps": {path: (tuple(stamp), digest)
-                                                                     for path, (stamp, digest) in stamps.items()}})
+    def _save_stamps(self, changes: dict[str, tuple[Stamp, str] | None] | None) -> None:
+        """stamps.pickle; `changes`: what changed of `stamps` since it was last written (None: not known)."""
+        data = {"parse_key": self.parse_key, "stamps": self.stamps, "files": self.files}
+        noted = None if changes is None else {"stamps": {("stamps", path): (known is not None, known)
+                                                          for path, known in changes.items()}}
+        self._files["stamps"].save(data, lambda: {**data, **{name: {path: (tuple(stamp), digest)
+                                                                    for path, (stamp, digest) in data[name].items()}
+                                                             for name in ("stamps", "files")}}, noted)
 
     def _save_graph(self) -> None:
         self._files["graph"].save(self.graph(), self.graph)
@@ -701,16 +719,27 @@ class _Layered:
         self._hold(data)
         return data
 
-    def _hold(self, data: dict[str, Any]) -> None:
-        self.held = _copied(data, self.tables)
+    def _hold(self, data: dict[str, Any], kept: Iterable[str] = ()) -> None:
+        """Hold a copy of what the files hold now: `data` (the tables named in `kept` are held already)."""
+        kept = {name: self.held[name] for name in kept if name in self.held}
+        self.held = {**_copied(data, {name: depth for name, depth in self.tables.items() if name not in kept}), **kept}
         self.held_small = {name: value for name, value in data.items() if name not in self.tables}
 
-    def save(self, data: dict[str, Any], whole: Callable[[], dict[str, Any]]) -> None:
+    def save(self, data: dict[str, Any], whole: Callable[[], dict[str, Any]],
+             noted: dict[str, dict[tuple, tuple[bool, Any]]] | None = None) -> None:
         """Write `data` (its tables as they are in memory); `whole()` gives all of it as the whole
-        file holds it, called only when that is written."""
+        file holds it, called only when that is written. `noted`: the changes of some tables since
+        they were read or last saved, as the caller knows them (a value set, or gone, at a path
+        of keys): those tables are not compared with what the files hold."""
         changes = dict(self.changes)
+        noted = noted or {}
         for name, depth in self.tables.items():
-            _differences(self.held.get(name, {}), data.get(name, {}), depth, (name,), changes)
+            if name in noted:
+                for path, change in noted[name].items():
+                    _note(path, change, changes, inner=False)
+                    _set(self.held.setdefault(name, {}), path[1:], change)
+            else:
+                _differences(self.held.get(name, {}), data.get(name, {}), depth, (name,), changes)
         small = {name: value for name, value in data.items() if name not in self.tables}
         if not self.token or len(changes) > self.most(self.size):
             self.token = bodies.new_name()
@@ -722,8 +751,7 @@ class _Layered:
             _dump(self.more, {"base": self.token, "small": small,
                               "changes": {path: (kept, _plain(value)) for path, (kept, value) in changes.items()}})
             self.changes = changes
-        self._hold(data)
-
+        self._hold(data, noted)
 
     @staticmethod
     def most(size: int) -> int:
@@ -753,6 +781,16 @@ class _Layered:
             return False
         _dump(self.more, {"base": token, "small": small, "changes": laid})
         return True
+
+
+def _set(table: dict, keys: tuple, change: tuple[bool, Any]) -> None:
+    """A change at a path of keys, made to the mapping `table` the path starts in."""
+    for key in keys[:-1]:
+        table = table.setdefault(key, {})
+    if change[0]:
+        table[keys[-1]] = change[1]
+    else:
+        table.pop(keys[-1], None)
 
 
 def _count(table: dict, depth: int) -> int:

@@ -572,3 +572,30 @@ def test_a_story_gone_between_the_walk_and_its_parse_fails_the_build_naming_it(m
         build_site(site, BuildOptions(now=NOW))
     assert [(p.path, p.message.split(":")[0]) for p in failed.value.problems] == [("content/world/s00.md", "cannot be read")]
     assert snapshot(site / "output") == before
+
+
+@pytest.mark.parametrize("settled", [True, False], ids=["settled", "just saved"])
+def test_the_stamps_kept_are_those_of_the_stories_there_as_they_are(make_site, monkeypatch, settled):
+    """A build notes only what changed of the recorded stamps (cache.read): a story edited, added
+    or deleted is kept as it is, or dropped, and each stamp kept is the file's own; a stamp of a
+    file saved just before the build is not kept (it cannot be trusted yet: see Stamp.settled)."""
+    import hashlib
+    from generator import content
+    from generator.content import Stamp
+    monkeypatch.setattr(content, "RACY_NS", 0)
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    build_site(site, BuildOptions(now=NOW))
+    if not settled:
+        monkeypatch.setattr(content, "RACY_NS", 10**12)
+    EDITS[0][1](site)                                       # edited
+    (site / "content/business/s04.md").unlink()             # deleted
+    (site / "content/world/new.md").write_text(article("A new story", "2024-03-30 10:00:00", tags="[t0]"))
+    build_site(site, BuildOptions(now=NOW))
+    stamps = cache.BuildCache.open(site, True, parse_key(load_config(site))).stamps
+    there = {str(p.relative_to(site)) for p in (site / "content").rglob("*.md")}
+    fresh = {"content/world/s00.md", "content/world/new.md"}
+    assert set(stamps) == (there if settled else there - fresh)
+    for path, (stamp, digest) in stamps.items():
+        assert tuple(stamp) == tuple(Stamp.of(os.stat(site / path))), path
+        assert digest == hashlib.sha256((site / path).read_bytes()).hexdigest(), path

@@ -56,7 +56,7 @@ def test_a_settled_static_file_replaced_in_place_is_known_by_its_change_time(mak
     build_site(site, BuildOptions(now=NOW))
     build_site(site, BuildOptions(now=NOW))     # the stamps recorded, and trusted
     css = site / "static/css/extra.css"
-    stamps = cache.BuildCache.open(site, True, parse_key(load_config(site))).stamps
+    stamps = cache.BuildCache.open(site, True, parse_key(load_config(site))).files
     assert str(css) in stamps      # so its bytes are not read again: its stamp must tell
     replace_keeping_stamp(css, "p{color:tan}\n")
     build_site(site, BuildOptions(now=NOW))
