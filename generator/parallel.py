@@ -17,6 +17,8 @@ from typing import Any, Callable, Iterator, TypeVar
 R = TypeVar("R")
 _shared: Any = None
 _task: Callable[[Any, int, int], Any] | None = None
+_bounds: list[tuple[int, int]] = []      # the chunks of the work run_chunks() shares out
+_next: Any = None                        # the first chunk no process has taken (shared by them)
 
 
 def worker_count(requested: int | None = None) -> int:
@@ -62,37 +64,71 @@ def collection_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _run(bounds: tuple[int, int]) -> Any:
+def _claim() -> int | None:
+    """The next chunk no process has taken yet (None: all are taken)."""
+    assert _next is not None
+    with _next.get_lock():
+        at = _next.value
+        if at >= len(_bounds):
+            return None
+        _next.value = at + 1
+    return at
+
+
+def _claim_and_run(_: int) -> tuple[int, Any] | None:
     assert _task is not None
-    return _task(_shared, *bounds)
+    at = _claim()
+    return None if at is None else (at, _task(_shared, *_bounds[at]))
 
 
 def run_chunks(task: Callable[[Any, int, int], R], shared: Any, count: int, workers: int,
                min_per_worker: int = 200, meanwhile: Callable[[], None] | None = None) -> list[R]:
     """task(shared, start, stop) over [0, count) in chunks; in worker processes when it pays off.
     Results come back in order. `meanwhile` runs in this process: while the workers work, or after
-    the task when there are none."""
-    global _shared, _task
+    the task when there are none. This process is one of the `workers`: it forks one fewer, and
+    takes chunks from the same queue as they do once `meanwhile` is done (a worker holds a
+    copy-on-write copy of this process's heap, which fills as it touches the objects there: at
+    100,000 stories each grew to ~770 MB while rendering, and this process waited)."""
+    global _shared, _task, _bounds, _next
     if workers <= 1 or count < min_per_worker * 2:
         return _alone(task, shared, count, meanwhile)
     import multiprocessing      # here: a small rebuild never starts a pool, nor pays for this import
     if "fork" not in multiprocessing.get_all_start_methods():
         return _alone(task, shared, count, meanwhile)
-    bounds = guided_chunks(count, workers)
-    _shared, _task = shared, task
+    context = multiprocessing.get_context("fork")
+    _shared, _task, _bounds, _next = shared, task, guided_chunks(count, workers), context.Value("i", 0)
     # objects made before the fork go to the collector's permanent generation: a worker's collector
     # then never walks them, which would write to each one and copy the parent's whole heap into
     # every worker (copy-on-write), doubling the memory of a 10,000-story build
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_start_worker) as pool:
-            results = pool.map_async(_run, bounds, chunksize=1)
+        with context.Pool(workers - 1, initializer=_start_worker) as pool:
+            theirs = pool.map_async(_claim_and_run, range(len(_bounds)), chunksize=1)
             if meanwhile is not None:
                 meanwhile()
-            return results.get()
+            done = dict(_claimed_here())
+            done.update(result for result in theirs.get() if result is not None)
+            return [done[at] for at in range(len(_bounds))]
     finally:
         gc.unfreeze()
-        _shared, _task = None, None
+        _shared, _task, _bounds, _next = None, None, [], None
+
+
+def _claimed_here() -> list[tuple[int, Any]]:
+    """Chunks taken by this process until none is left, its collector on meanwhile (as a worker's)."""
+    assert _task is not None
+    collecting = gc.isenabled()
+    gc.enable()
+    try:
+        done = []
+        at = _claim()
+        while at is not None:
+            done.append((at, _task(_shared, *_bounds[at])))
+            at = _claim()
+        return done
+    finally:
+        if not collecting:
+            gc.disable()
 
 
 def guided_chunks(count: int, workers: int) -> list[tuple[int, int]]:

@@ -12,13 +12,32 @@ def _ranges(shared, start, stop):
     return [(os.getpid(), shared * i) for i in range(start, stop)]
 
 
-def test_chunks_come_back_in_order_and_the_parent_works_meanwhile():
+def _slow_ranges(shared, start, stop):
+    import time
+    time.sleep(0.02)    # (each chunk takes a while: every process gets some)
+    return _ranges(shared, start, stop)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_chunks_come_back_in_order_and_the_parent_works_meanwhile_and_takes_chunks_too(workers):
     parent, seen = os.getpid(), []
-    chunks = run_chunks(_ranges, 3, 1000, workers=2, meanwhile=lambda: seen.append(os.getpid()))
+    chunks = run_chunks(_slow_ranges, 3, 1000, workers=workers, meanwhile=lambda: seen.append(os.getpid()))
     values = [value for chunk in chunks for _, value in chunk]
     assert values == [3 * i for i in range(1000)]
-    assert {pid for chunk in chunks for pid, _ in chunk} - {parent}, "no worker process did any of it"
+    pids = {pid for chunk in chunks for pid, _ in chunk}
+    assert pids - {parent}, "no worker process did any of it"
+    assert parent in pids and len(pids) <= workers        # (it forks one fewer than `workers`)
     assert seen == [parent]
+
+
+def test_an_error_in_a_chunk_the_parent_takes_is_raised():
+    def failing(shared, start, stop):
+        if os.getpid() == parent:
+            raise ValueError("in the parent")
+        return _slow_ranges(shared, start, stop)
+    parent = os.getpid()
+    with pytest.raises(ValueError, match="in the parent"):
+        run_chunks(failing, 1, 1000, workers=2)
 
 
 def test_small_work_stays_in_this_process_and_still_runs_meanwhile():
