@@ -115,7 +115,10 @@ def run_chunks(task: Callable[[Any, int, int], R], shared: Any, count: int, work
 
 
 def _claimed_here() -> list[tuple[int, Any]]:
-    """Chunks taken by this process until none is left, its collector on meanwhile (as a worker's)."""
+    """Chunks taken by this process until none is left, its collector on meanwhile (as a worker's).
+    What a chunk leaves alive (its results) is frozen after it, as the heap was before the fork:
+    the collector then never walks it again (a worker sends its results away; this process keeps
+    them, and walking the growing pile would cost as the workers' heaps do not)."""
     assert _task is not None
     collecting = gc.isenabled()
     gc.enable()
@@ -124,6 +127,8 @@ def _claimed_here() -> list[tuple[int, Any]]:
         at = _claim()
         while at is not None:
             done.append((at, _task(_shared, *_bounds[at])))
+            gc.collect(1)       # (the chunk's young garbage first: what is frozen is never collected)
+            gc.freeze()
             at = _claim()
         return done
     finally:

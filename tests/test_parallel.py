@@ -30,6 +30,17 @@ def test_chunks_come_back_in_order_and_the_parent_works_meanwhile_and_takes_chun
     assert seen == [parent]
 
 
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_collector_is_left_as_it_was_and_nothing_stays_frozen(collecting):
+    import gc
+    (gc.enable if collecting else gc.disable)()
+    try:
+        run_chunks(_slow_ranges, 3, 1000, workers=2)
+        assert gc.isenabled() == collecting and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+
+
 def test_an_error_in_a_chunk_the_parent_takes_is_raised():
     def failing(shared, start, stop):
         if os.getpid() == parent:
