@@ -22,7 +22,7 @@ from .content import Source, find_sources, read_sources, static_files
 from .data import load_authors
 from .incremental.early import keep, show_first, updated
 from .incremental.graph import Graph, changed_sources
-from .incremental.keys import inputs_key, parse_key, settings_key, site_key, sources_key, templates_key
+from .incremental.keys import inputs_key, parse_key, published_key, settings_key, site_key, sources_key, templates_key
 from .incremental.last import (Clock, LastBuild, as_left, changed_stories, clock_next, redated, stories_after,
                                unchanged_inputs, unchanged_sources)
 from .incremental import outputs
@@ -158,6 +158,7 @@ class Published(NamedTuple):
     clock: Clock | None
     marks: frozenset[str]           # in a preview, the published stories marked scheduled
     inputs: str                     # keys.inputs_key()
+    shown: str = ""                 # keys.published_key()
 
 
 class _Build:
@@ -238,7 +239,8 @@ class _Build:
         held = [] if options.future else scheduled(articles, at)
         clock = clock_next(articles, published, at, drafts=options.drafts, future=options.future, preview=options.preview)
         marks = frozenset(a.path for a in published if not a.draft and a.published > at) if options.preview else frozenset()
-        return Published(published, held, clock, marks, inputs_key(loaded.sources_key, map(_path, published), marks))
+        shown = published_key(map(_path, published))
+        return Published(published, held, clock, marks, inputs_key(loaded.sources_key, shown, marks), shown)
 
     def only_the_clock(self, published: Published) -> bool:
         return self.scan is not None and unchanged_inputs(self.last, published.inputs, self.scan.untouched)
@@ -251,7 +253,8 @@ class _Build:
         records, folders = refresh_news_sitemap(self.config, published.articles, self.now, self.output,
                                                 self.cache.previous_pages(self.output), self.scan.folders,
                                                 durable=not self.options.preview)
-        last = self.cache.last_build(self.output, stories=True)._replace(inputs=published.inputs, sources=loaded.sources_key,
+        last = self.cache.last_build(self.output, stories=True)._replace(inputs=published.inputs, published=published.shown,
+                                  sources=loaded.sources_key,
                                   until=published.clock and published.clock.when, scheduled=published.held,
                                   clock=published.clock, news=news_sitemap_job(published.articles, self.now).inputs)
         self.cache.save(parsed, self.output, records, last, folders)
@@ -274,7 +277,8 @@ class _Build:
         if graph is None or graph.id != last.graph or template_keys is None or not self.scan.untouched():
             return None
         last = cache.last_build(self.output, stories=True)
-        changed = changed_sources(last, loaded.sources)
+        # (the stamps as this output's last build left them: the stories the walk did not read are as they were then)
+        changed = changed_sources(last, loaded.sources, bool(last.stamps) and last.stamps == cache.stamps_version)
         if changed is None or not cache.related_known(last.related):
             return None
         from .cache import bodies_of
@@ -326,8 +330,9 @@ class _Build:
         # (the related stories as chosen: the saved jobs show them, and are all that is planned)
         self.last, self.chosen, self.related_key = last, {}, last.related
         cache.hits += len(loaded.sources) - len(changed)    # (the others' parse results are as they were)
+        shown = last.published or published_key(stories)       # (the same stories published, in the same order)
         self.published = Published(site.articles, last.scheduled, last.clock, last.marks,
-                                   inputs_key(loaded.sources_key, stories, last.marks))
+                                   inputs_key(loaded.sources_key, shown, last.marks), shown)
         return site, env, paths, parsed, jobs
 
     # -- model, plan, render, write --
@@ -494,7 +499,7 @@ class _Build:
         last = LastBuild(this.inputs, counts, loaded.sources_key, this.clock and this.clock.when, this.held,
                          loaded.settings, site.key, self.related_key,
                          stories_after(previous, changed, site.articles, parsed, shape),
-                         this.marks, this.clock, unpublished, graph, news)
+                         this.marks, this.clock, unpublished, graph, news, published=this.shown)
         if same:    # (the records of the files made; those of the others are as they were)
             sink = self.sink
             self.cache.save_changes(parsed, self.output, records, last,

@@ -26,7 +26,7 @@ from .content import Source, Stamp
 from .store import Store
 
 CACHE_DIR = Path(".broadsheet") / "cache"
-_FORMAT = 10
+_FORMAT = 11
 BODIES = "bodies"   # the folder of the article bodies' files (see bodies.py)
 SMALL_BODY_FILE = 1 << 20   # bytes: more than MAX_SMALL_FILES files smaller than this are merged into one
 MAX_SMALL_FILES = 16
@@ -116,6 +116,9 @@ class BuildCache:
     parse_key: str = ""
     stamps: dict[str, tuple[Stamp, str]] = field(default_factory=dict)     # source path -> (stamp, digest), if settled
     files: dict[str, tuple[Stamp, str]] = field(default_factory=dict)      # static file's real path -> the same
+    # changes whenever the stamps do: a build whose LastBuild holds the version read knows that
+    # each source the walk did not read has the digest that build had (see graph.changed_sources)
+    stamps_version: str = ""
     # output folder -> rel -> record, and output -> its folders' stamps (output.FolderStamp), in
     # pages.pickle: read when first asked for (see pages, folders), by a build's look at its output
     # (incremental/outputs.py) in a process of its own if it has one: a build that finds nothing
@@ -157,7 +160,8 @@ class BuildCache:
         saved = cache._files["stamps"].load()
         if saved.get("parse_key") == parse_key:
             # (kept as the plain tuples they were written as: a Stamp compares equal to its tuple)
-            cache.stamps, cache.files = _typed(dict, saved.get("stamps")), _typed(dict, saved.get("files"))
+            cache.stamps, cache.files = _typed(_mapping, saved.get("stamps")), _typed(_mapping, saved.get("files"))
+            cache.stamps_version = saved.get("version", "") if isinstance(saved.get("version"), str) else ""
         saved = _load(folder / "builds.pickle")
         cache.builds = _typed(dict, saved.get("builds"))
         cache.recorded_counts = _typed(dict, saved.get("counts"))
@@ -168,8 +172,8 @@ class BuildCache:
     def _read_pages(self) -> None:
         saved = self._files["pages"].load() if self.folder is not None else {}
         # (as the plain tuples they were written as: a build takes them so; previous_pages() makes PageRecords)
-        self._pages = _typed(lambda pages: {output: dict(records) for output, records in pages.items()}, saved.get("pages"))
-        self._folders = _typed(lambda folders: {output: dict(stamps) for output, stamps in folders.items()},
+        self._pages = _typed(lambda pages: {output: _mapping(records) for output, records in pages.items()}, saved.get("pages"))
+        self._folders = _typed(lambda folders: {output: _mapping(stamps) for output, stamps in folders.items()},
                                saved.get("folders"))
 
     @property
@@ -371,6 +375,8 @@ class BuildCache:
             else:
                 self.stamps[path] = known
         files_changed, self.files = files != self.files, dict(files)
+        if changes or files_changed:
+            self.stamps_version = bodies.new_name()
         if self.persist:
             if articles is not None:
                 self._save_articles(articles, some)
@@ -387,7 +393,7 @@ class BuildCache:
             self.folders[str(output)] = folders or {}
             self.pages[str(output)] = pages
             if build is not None:
-                self.builds[str(output)] = build._replace(stories=None, unpublished=None)
+                self.builds[str(output)] = build._replace(stories=None, unpublished=None, stamps=self.stamps_version)
                 self.graph()["stories"][str(output)] = build.stories
                 self.graph()["unpublished"][str(output)] = build.unpublished
             else:
@@ -417,7 +423,7 @@ class BuildCache:
             changes.update({("folders", out, rel): (True, stamp) for rel, stamp in folders.items()})
         if self._pages is None and self.persist and self._files["pages"].add(changes):
             self.save(articles, None, None, some=True)
-            self.builds[out] = build._replace(stories=None, unpublished=None)
+            self.builds[out] = build._replace(stories=None, unpublished=None, stamps=self.stamps_version)
             self.graph()["stories"][out], self.graph()["unpublished"][out] = build.stories, build.unpublished
             self._save_builds()
             self._save_graph()
@@ -461,7 +467,7 @@ class BuildCache:
 
     def _save_stamps(self, changes: dict[str, tuple[Stamp, str] | None] | None) -> None:
         """stamps.pickle; `changes`: what changed of `stamps` since it was last written (None: not known)."""
-        data = {"parse_key": self.parse_key, "stamps": self.stamps, "files": self.files}
+        data = {"parse_key": self.parse_key, "stamps": self.stamps, "files": self.files, "version": self.stamps_version}
         noted = None if changes is None else {"stamps": {("stamps", path): (known is not None, known)
                                                           for path, known in changes.items()}}
         self._files["stamps"].save(data, lambda: {**data, **{name: {path: (tuple(stamp), digest)
@@ -627,6 +633,12 @@ def _load(path: Path) -> dict[str, Any]:
             TypeError, ValueError):
         pass  # no cache yet, or one from another version: start afresh
     return {}
+
+
+def _mapping(plain: Any) -> dict:
+    """A mapping read back as a dict: itself if it is one (what _Layered.load() returns is this
+    build's own: not copied again, ~5 ms for each 100,000 entries)."""
+    return plain if type(plain) is dict else dict(plain)
 
 
 def _typed(make: Callable[[Any], dict], plain: Any) -> dict:

@@ -179,3 +179,33 @@ def test_an_update_with_the_graphs_dates_lost_is_planned_afresh(make_site, tmp_p
     assert contents(site / "output") == contents(tmp_path / "clean")
     edit(8, updated="2024-05-02 09:00:00")(site)  # that build saved a graph with dates again
     assert build_site(site, BuildOptions(now=NOW)).from_graph
+
+
+@pytest.mark.parametrize("between", ["none", "another output"])
+def test_a_story_another_output_was_built_from_since_is_changed_for_this_one(make_site, tmp_path, monkeypatch, between):
+    """The recorded stamps are every output's: after another output is built from a story's new
+    bytes, its stamp is as recorded and the walk does not read it, yet this output's last build
+    had its old bytes. Only while the stamps are the version this output's last build left are
+    the sources the walk did not read taken as that build had them."""
+    from generator import content
+    from generator.incremental import graph
+    monkeypatch.setattr(content, "RACY_NS", 0)      # (the stamps of files just saved are kept)
+    trusted = []
+    real = graph.changed_sources
+    monkeypatch.setattr("generator.build.changed_sources",
+                        lambda last, sources, unread_as_before=False: trusted.append(unread_as_before) or
+                        real(last, sources, unread_as_before))
+    site = make_site(corpus())
+    build_site(site, BuildOptions(now=NOW))
+    edit(0, body="Edited for the other output.")(site)
+    if between == "another output":
+        build_site(site, BuildOptions(now=NOW, output=tmp_path / "other"))
+    else:
+        assert build_site(site, BuildOptions(now=NOW)).from_graph
+    edit(12, body="Then this one.")(site)
+    trusted.clear()
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.from_graph and trusted == [between == "none"]
+    build_site(site, BuildOptions(now=NOW, output=tmp_path / "full", cache=False))
+    assert contents(site / "output") == contents(tmp_path / "full")
+    assert "Edited for the other output." in (site / "output" / "world/s00/index.html").read_text()

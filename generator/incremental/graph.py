@@ -125,18 +125,20 @@ class _Pickling(Mapping):
         return len(self.jobs)
 
 
-def changed_sources(last: "LastBuild", sources: list["Source"]) -> list["Source"] | None:
+def changed_sources(last: "LastBuild", sources: list["Source"], unread_as_before: bool = False) -> list["Source"] | None:
     """The sources whose bytes changed since the last build of this output, if they are the same
     files and none of the changed ones is a story held back until its time (the clock's); else
     None. (Each source is held to the digest that build had: the stamps alone cannot say, another
     output may have been built from other bytes since.) A changed source the last build did not
-    publish is a draft: from_graph() holds it to staying one."""
+    publish is a draft: from_graph() holds it to staying one. `unread_as_before`: the recorded
+    stamps are the ones that build left (their version says so), so a source the walk did not
+    read has the digest it had then, and only the others are looked at."""
     stories, others = last.stories, last.unpublished
     if stories is None or others is None or len(sources) != len(stories) + len(others):
         return None
     held = {a.path for a in last.scheduled}
     out = []
-    for source in sources:
+    for source in [s for s in sources if s.read or s.stamp is None] if unread_as_before else sources:
         known = stories.get(source.path)
         if known is None:
             before = others.get(source.path)

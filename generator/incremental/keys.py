@@ -46,11 +46,17 @@ def sources_key(settings: str, sources: list[Source]) -> str:
     return h.hexdigest()
 
 
-def inputs_key(sources: str, published: Iterable[str], marks: AbstractSet[str]) -> str:
+def published_key(published: Iterable[str]) -> str:
+    """Which stories are published: their source paths, newest first."""
+    return fingerprint(list(published))
+
+
+def inputs_key(sources: str, published: str, marks: AbstractSet[str]) -> str:
     """Everything a build's output is made from, except the clock's effect on the news sitemap: its
-    sources_key(), which stories are published (source paths, newest first) and, in a preview,
-    which of them are marked scheduled (drafts are marked by their own bytes)."""
-    return fingerprint(sources, list(published), sorted(marks))
+    sources_key(), which stories are published (published_key(): kept in LastBuild, so a build
+    that publishes the same stories need not go over them again) and, in a preview, which of them
+    are marked scheduled (drafts are marked by their own bytes)."""
+    return fingerprint(sources, published, sorted(marks))
 
 
 def site_key(config: SiteConfig, authors: dict, tax: Any, newest: datetime | None,

@@ -38,6 +38,8 @@ class LastBuild(NamedTuple):
     unpublished: dict[str, str] | None = None   # the other sources (drafts, held back): path -> digest
     graph: str = ""                 # the id of the saved job graph that holds for this build (graph.py)
     news: tuple[str, ...] = ()      # the stories in the news sitemap
+    stamps: str = ""                # the version of the recorded stamps this build left (BuildCache.stamps_version)
+    published: str = ""             # keys.published_key()
 
 
 def unchanged_sources(last: LastBuild | None, sources: str, now: datetime, untouched: Callable[[], bool]) -> bool:
