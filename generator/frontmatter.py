@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from datetime import date, datetime, time, timezone, tzinfo
 from itertools import islice
 from pathlib import PurePosixPath
@@ -285,6 +286,11 @@ def _body_html(path: str, text: str, body: str, base_path: str,
     return None, Problem(path, text.count("\n", 0, len(text) - len(body) + offset) + 1, "body", message)
 
 
+def _shared(text: str) -> str:
+    """The one copy of a string many stories hold (sys.intern; a str subclass as it is)."""
+    return sys.intern(text) if type(text) is str else text
+
+
 def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
                   permalink: str = DEFAULT_PERMALINK, *,
                   markdown: MarkdownSettings = MarkdownSettings()) -> tuple[Article | None, list[Problem], str]:
@@ -324,9 +330,13 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
     if not isinstance(draft, bool):
         f.problem("draft", f"must be true or false, not {show(draft)}")
         draft = False
+    # (what many stories repeat, interned: one string for each section, tag, byline name and
+    # agency line, not one per story; a build holds 100,000 stories, and each worker it forks
+    # copies what it reads of them)
     article_fields = dict(
-        byline=f.text_list("byline", MOST_BYLINES), dateline=f.text("dateline"), source=f.text("source"),
-        copyright=f.text("copyright"), tags=_unique_tags(f.text_list("tags", MOST_TAGS)), summary=f.text("summary"),
+        byline=tuple(map(_shared, f.text_list("byline", MOST_BYLINES))), dateline=_shared(f.text("dateline")),
+        source=_shared(f.text("source")), copyright=_shared(f.text("copyright")),
+        tags=tuple(map(_shared, _unique_tags(f.text_list("tags", MOST_TAGS)))), summary=f.text("summary"),
         image=f.image(), aliases=f.aliases(), corrections=f.corrections(zone),
     )
     if f.problems:
@@ -337,8 +347,8 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
     if problem is not None:
         return None, [problem], ""
     return Article(
-        path=path, title=title, published=published, updated=updated, section=section,
-        section_name=section_title(section_raw), slug=slug, draft=draft,
+        path=path, title=title, published=published, updated=updated, section=_shared(section),
+        section_name=_shared(section_title(section_raw)), slug=slug, draft=draft,
         url_path=url_path, date_only=isinstance(raw.get("published"), date) and not isinstance(raw.get("published"), datetime),
-        extra=extra, lines=lines, **article_fields,
+        extra=extra, lines={_shared(name): line for name, line in lines.items()}, **article_fields,
     ), [], html

@@ -274,3 +274,19 @@ def test_the_plain_value_classes_are_their_plain_forms():
         plain, written = re.compile(f"[{other}{ascii_class}]"), re.compile(yamlread._with_other(ascii_class))
         differ = [hex(c) for c in points if bool(plain.fullmatch(chr(c))) != bool(written.fullmatch(chr(c)))]
         assert differ == [], ascii_class
+
+
+def test_what_many_stories_repeat_is_one_string_for_them_all():
+    """A build holds every story, and each worker it forks copies what it reads of them: a
+    section, a tag, a byline name, an agency line and a field's name are one string for all."""
+    def one(name: str, title: str):
+        text = (f"---\ntitle: {title}\npublished: 2024-02-03 09:54:00\nbyline: [Asha Rao]\n"
+                f"tags: [Floods, Monsoon rain]\nsource: Reuters\n---\n\nBody of {title}.\n")
+        article, problems, _ = parse_article(f"content/world/{name}.md", text.encode(), IST)
+        assert not problems
+        return article
+    a, b = one("a", "One"), one("b", "Two")
+    assert a.tags == b.tags and len(a.tags) == 2
+    assert all(x is y for x, y in zip(a.tags, b.tags)) and a.byline[0] is b.byline[0]
+    assert a.section is b.section and a.section_name is b.section_name and a.source is b.source
+    assert [x for x in a.lines if x == "tags"][0] is [y for y in b.lines if y == "tags"][0]
