@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any
 
 
@@ -24,7 +23,7 @@ class Correction:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)     # (slots: no dict per story; a build holds 100,000, and each worker it forks copies what it reads of them)
 class Article:
     path: str                        # source file, relative to the site, e.g. content/world/x.md
     title: str
@@ -47,12 +46,13 @@ class Article:
     corrections: tuple[Correction, ...] = ()   # oldest first
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict, compare=False)   # field -> line in the file
+    # when the story last changed: its update or its latest correction (asked for by every
+    # listing page, feed and sitemap that shows the story: worked out once, as it is made)
+    modified: datetime = field(init=False, repr=False, compare=False)
 
-    @cached_property      # asked for by every listing page, feed and sitemap that shows the story
-    def modified(self) -> datetime:
-        """When the story last changed: its update or its latest correction."""
+    def __post_init__(self) -> None:
         latest = max((c.date for c in self.corrections), default=self.published)
-        return max(self.updated or self.published, latest)
+        object.__setattr__(self, "modified", max(self.updated or self.published, latest))
 
 
 @dataclass(frozen=True)
