@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """A named link: navigation, breadcrumbs, tags, sections."""
     name: str
@@ -18,14 +18,14 @@ class Link:
     current: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Moment:
     """A point in time, as a machine reads it and as a reader reads it."""
     iso: str        # ISO 8601 with offset, for <time datetime>
     display: str    # in the site's zone with its abbreviation, e.g. "February 03, 2024 09:54 IST"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ImageView:
     src: str
     alt: str
@@ -35,7 +35,7 @@ class ImageView:
     height: int | None = None       # not remote URLs), so the page reserves the space before it loads
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Card:
     """An article as a listing shows it."""
     title: str
@@ -48,7 +48,7 @@ class Card:
     status: str = ""                # "draft" | "scheduled" while previewing (broadsheet serve); else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArticleView:
     """Everything an article page shows."""
     title: str
@@ -73,13 +73,13 @@ class ArticleView:
     status: str = ""                # "draft" | "scheduled" while previewing (broadsheet serve); else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CorrectionView:
     date: Moment
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuthorView:
     """An author page's profile block (from data/authors.toml; all but name may be empty)."""
     name: str
@@ -91,20 +91,20 @@ class AuthorView:
     feed_url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArchiveMonth:
     name: str                       # "February 2024"
     url: str
     count: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArchiveYear:
     year: int
     months: tuple[ArchiveMonth, ...]   # newest first
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Pagination:
     current: int
     total: int
@@ -112,13 +112,13 @@ class Pagination:
     next_url: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SectionBlock:
     section: Link
     cards: tuple[Card, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Promo:
     """A site-wide call-out block ([newsletter] or [app_promo] in site.toml)."""
     heading: str
@@ -127,14 +127,14 @@ class Promo:
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Feed:
     title: str
     url: str
     type: str   # MIME type: application/rss+xml or application/atom+xml
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SiteView:
     title: str
     description: str
@@ -151,7 +151,7 @@ class SiteView:
     copyright_year: int             # year of the newest story (not the clock: builds are reproducible)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PageMeta:
     """What the <head> of any page needs."""
     kind: str                       # home | section | tag | article | 404
