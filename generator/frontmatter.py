@@ -23,6 +23,10 @@ IMAGE_KEYS = ("src", "alt", "caption", "credit")
 # Each tag and author has pages and a feed that show the story with all its tags and authors:
 # 20,000 tags on one story made 20,000 pages of 20,000 links each (minutes). No story needs more.
 MOST_TAGS = 100
+# the fields whose line an article keeps: those a check after the parse names in its problem
+# (listings.duplicate_urls: the slug). Every field's, ~460 bytes a story, was most of what
+# 100,000 stories held besides their text
+LINES_KEPT = ("slug",)
 MOST_BYLINES = 50
 _HANDLER = YAMLHandler()
 
@@ -350,5 +354,5 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
         path=path, title=title, published=published, updated=updated, section=_shared(section),
         section_name=_shared(section_title(section_raw)), slug=slug, draft=draft,
         url_path=url_path, date_only=isinstance(raw.get("published"), date) and not isinstance(raw.get("published"), datetime),
-        extra=extra, lines={_shared(name): line for name, line in lines.items()}, **article_fields,
+        extra=extra, lines={name: lines[name] for name in LINES_KEPT if name in lines}, **article_fields,
     ), [], html

@@ -45,7 +45,8 @@ class Article:
     aliases: tuple[str, ...] = ()    # old output files that redirect here, e.g. 'old/path/index.html'
     corrections: tuple[Correction, ...] = ()   # oldest first
     extra: dict[str, Any] = field(default_factory=dict)
-    lines: dict[str, int] = field(default_factory=dict, compare=False)   # field -> line in the file
+    lines: dict[str, int] = field(default_factory=dict, compare=False)   # field -> line in the file, for the
+                                    # fields a check after the parse names (frontmatter.LINES_KEPT)
     # when the story last changed: its update or its latest correction (asked for by every
     # listing page, feed and sitemap that shows the story: worked out once, as it is made)
     modified: datetime = field(init=False, repr=False, compare=False)

@@ -289,4 +289,9 @@ def test_what_many_stories_repeat_is_one_string_for_them_all():
     assert a.tags == b.tags and len(a.tags) == 2
     assert all(x is y for x, y in zip(a.tags, b.tags)) and a.byline[0] is b.byline[0]
     assert a.section is b.section and a.section_name is b.section_name and a.source is b.source
-    assert [x for x in a.lines if x == "tags"][0] is [y for y in b.lines if y == "tags"][0]
+
+
+def test_an_article_keeps_the_line_of_its_slug_for_the_checks_after_the_parse():
+    a = ok("---\ntitle: T\npublished: 2024-02-03 09:54:00\nslug: my-story\n---\n\nBody.\n")
+    assert a.lines == {"slug": 4}
+    assert ok("---\ntitle: T\npublished: 2024-02-03 09:54:00\n---\n\nBody.\n").lines == {}
