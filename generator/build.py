@@ -223,8 +223,13 @@ class _Build:
 
     def unchanged(self, loaded: Loaded) -> BuildResult:
         """The build that finds nothing changed: it only keeps the stamps of files read again."""
-        self.cache.save(None, self.output, None, folders=self.scan.restamped())   # (stamped afresh if it was listed)
-        last = self.last
+        cache, last = self.cache, self.last
+        version = cache.stamps_version
+        cache.save(None, self.output, None, folders=self.scan.restamped())   # (stamped afresh if it was listed)
+        if cache.stamps_version != version and last.stamps == version:
+            # (the stamps noted anew are of the bytes the last build had, its sources key says: the
+            # next build may still take the stories the walk does not read as that build had them)
+            cache.restamp_build(self.output)
         return self.result(last.counts, scheduled=[] if self.options.future else list(last.scheduled),
                            sources=loaded.found, articles_cached=loaded.found, read=loaded.read,
                            changed=set(), clock=last.clock)

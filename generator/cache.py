@@ -407,6 +407,14 @@ class BuildCache:
                     _dump(self.folder / "related.pickle", {"related": self._related, "key": self._related[0]})
                     self._related_changed = False
 
+    def restamp_build(self, output: Path) -> None:
+        """The last build of `output` holds for the stamps as they are now (see stamps_version)."""
+        build = self.builds.get(str(output))
+        if build is not None:
+            self.builds[str(output)] = build._replace(stamps=self.stamps_version)
+            if self.persist and self.folder is not None:
+                self._save_builds()
+
     def save_changes(self, articles: dict[str, tuple[str, Any]], output: Path, records: dict[str, PageRecord],
                      build: Any, folders: dict[str, tuple[int, int, int]] | None) -> None:
         """save(), for a build that wrote some of the files the last one left and no others

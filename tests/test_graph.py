@@ -209,3 +209,28 @@ def test_a_story_another_output_was_built_from_since_is_changed_for_this_one(mak
     build_site(site, BuildOptions(now=NOW, output=tmp_path / "full", cache=False))
     assert contents(site / "output") == contents(tmp_path / "full")
     assert "Edited for the other output." in (site / "output" / "world/s00/index.html").read_text()
+
+
+def test_a_no_change_build_that_notes_a_stamp_anew_keeps_the_unread_sources_trusted(make_site, monkeypatch):
+    """A story saved just before a build is read again by the next one and its stamp noted then
+    (Stamp.settled): that changes the stamps' version, but the bytes are the last build's (the
+    build found nothing changed), so the build after it still looks only at what its walk read."""
+    from generator import content
+    from generator.incremental import graph
+    trusted = []
+    real = graph.changed_sources
+    monkeypatch.setattr("generator.build.changed_sources",
+                        lambda last, sources, unread_as_before=False: trusted.append(unread_as_before) or
+                        real(last, sources, unread_as_before))
+    site = make_site(corpus())
+    monkeypatch.setattr(content, "RACY_NS", 0)
+    build_site(site, BuildOptions(now=NOW))
+    monkeypatch.setattr(content, "RACY_NS", 10**12)     # the edited story's stamp not kept yet
+    edit(0, body="Edited.")(site)
+    assert build_site(site, BuildOptions(now=NOW)).from_graph
+    monkeypatch.setattr(content, "RACY_NS", 0)          # settled now: the next build notes it
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.changed == set() and result.read == 1
+    edit(12, body="Then this one.")(site)
+    trusted.clear()
+    assert build_site(site, BuildOptions(now=NOW)).from_graph and trusted == [True]
