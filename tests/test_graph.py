@@ -181,20 +181,27 @@ def test_an_update_with_the_graphs_dates_lost_is_planned_afresh(make_site, tmp_p
     assert build_site(site, BuildOptions(now=NOW)).from_graph
 
 
+@pytest.fixture
+def trusted(monkeypatch):
+    """Whether each build asked changed_sources() to take the unread sources as the last build had them."""
+    from generator.incremental import graph
+    asked = []
+    real = graph.changed_sources
+    monkeypatch.setattr("generator.build.changed_sources",
+                        lambda last, sources, unread_as_before=False: asked.append(unread_as_before) or
+                        real(last, sources, unread_as_before))
+    return asked
+
+
 @pytest.mark.parametrize("between", ["none", "another output"])
-def test_a_story_another_output_was_built_from_since_is_changed_for_this_one(make_site, tmp_path, monkeypatch, between):
+def test_a_story_another_output_was_built_from_since_is_changed_for_this_one(make_site, tmp_path, monkeypatch, between,
+                                                                           trusted):
     """The recorded stamps are every output's: after another output is built from a story's new
     bytes, its stamp is as recorded and the walk does not read it, yet this output's last build
     had its old bytes. Only while the stamps are the version this output's last build left are
     the sources the walk did not read taken as that build had them."""
     from generator import content
-    from generator.incremental import graph
     monkeypatch.setattr(content, "RACY_NS", 0)      # (the stamps of files just saved are kept)
-    trusted = []
-    real = graph.changed_sources
-    monkeypatch.setattr("generator.build.changed_sources",
-                        lambda last, sources, unread_as_before=False: trusted.append(unread_as_before) or
-                        real(last, sources, unread_as_before))
     site = make_site(corpus())
     build_site(site, BuildOptions(now=NOW))
     edit(0, body="Edited for the other output.")(site)
@@ -211,17 +218,11 @@ def test_a_story_another_output_was_built_from_since_is_changed_for_this_one(mak
     assert "Edited for the other output." in (site / "output" / "world/s00/index.html").read_text()
 
 
-def test_a_no_change_build_that_notes_a_stamp_anew_keeps_the_unread_sources_trusted(make_site, monkeypatch):
+def test_a_no_change_build_that_notes_a_stamp_anew_keeps_the_unread_sources_trusted(make_site, monkeypatch, trusted):
     """A story saved just before a build is read again by the next one and its stamp noted then
     (Stamp.settled): that changes the stamps' version, but the bytes are the last build's (the
     build found nothing changed), so the build after it still looks only at what its walk read."""
     from generator import content
-    from generator.incremental import graph
-    trusted = []
-    real = graph.changed_sources
-    monkeypatch.setattr("generator.build.changed_sources",
-                        lambda last, sources, unread_as_before=False: trusted.append(unread_as_before) or
-                        real(last, sources, unread_as_before))
     site = make_site(corpus())
     monkeypatch.setattr(content, "RACY_NS", 0)
     build_site(site, BuildOptions(now=NOW))
