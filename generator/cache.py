@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, NamedTuple
 
 from . import __version__, bodies, speedups
-from .content import Source, Stamp
+from .content import Source, Stamp, read_anew
 from .store import Store
 
 CACHE_DIR = Path(".broadsheet") / "cache"
@@ -329,7 +329,7 @@ class BuildCache:
         what changed is noted: a source the walk did not read has its recorded stamp (and the
         recorded stamps of 100,000 stories are not gone over again to find it out)."""
         known, changes = self.stamps, {}
-        odd = [s for s in sources if s.read or s.stamp is None]
+        odd = read_anew(sources)
         for source in odd:
             if source.stamp is not None and source.stamp.settled(read_ns):
                 changes[source.path] = (source.stamp, source.digest)
@@ -393,9 +393,7 @@ class BuildCache:
             self.folders[str(output)] = folders or {}
             self.pages[str(output)] = pages
             if build is not None:
-                self.builds[str(output)] = build._replace(stories=None, unpublished=None, stamps=self.stamps_version)
-                self.graph()["stories"][str(output)] = build.stories
-                self.graph()["unpublished"][str(output)] = build.unpublished
+                self._keep_build(str(output), build)
             else:
                 self.builds.pop(str(output), None)
                 self.graph()["stories"].pop(str(output), None)
@@ -431,14 +429,18 @@ class BuildCache:
             changes.update({("folders", out, rel): (True, stamp) for rel, stamp in folders.items()})
         if self._pages is None and self.persist and self._files["pages"].add(changes):
             self.save(articles, None, None, some=True)
-            self.builds[out] = build._replace(stories=None, unpublished=None, stamps=self.stamps_version)
-            self.graph()["stories"][out], self.graph()["unpublished"][out] = build.stories, build.unpublished
+            self._keep_build(out, build)
             self._save_builds()
             self._save_graph()
             return
-        pages, stamps = dict(self.pages.get(out, {})), dict(self.folders.get(out, {}))
+        pages, stamped = dict(self.pages.get(out, {})), dict(self.folders.get(out, {}))
         pages.update(records)
-        self.save(articles, output, pages, build, {} if folders is None else {**stamps, **folders}, some=True)
+        self.save(articles, output, pages, build, {} if folders is None else {**stamped, **folders}, some=True)
+
+    def _keep_build(self, output: str, build: Any) -> None:
+        """The LastBuild of `output`: in builds.pickle without its stories, which go to graph.pickle."""
+        self.builds[output] = build._replace(stories=None, unpublished=None, stamps=self.stamps_version)
+        self.graph()["stories"][output], self.graph()["unpublished"][output] = build.stories, build.unpublished
 
     def compiled_templates(self) -> Path | None:
         """Where Jinja keeps compiled templates: one folder per version of Broadsheet's code (the
@@ -632,15 +634,26 @@ def _remove(path: str) -> None:
 
 
 def _load(path: Path) -> dict[str, Any]:
+    """What _dump() wrote ({} if nothing, or of another version); of a layered file's whole, its head."""
+    return _read(path, body=False)[0]
+
+
+def _load_whole(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(head, body) of a layered file's whole, as _dump() wrote them (({}, {}) if none, or of another version)."""
+    return _read(path, body=True)
+
+
+def _read(path: Path, body: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     try:
         with open(path, "rb") as f:
             saved = pickle.load(f)
-        if isinstance(saved, dict) and saved.get("format") == (_FORMAT, __version__):
-            return saved
+            if not (isinstance(saved, dict) and saved.get("format") == (_FORMAT, __version__)):
+                return {}, {}
+            after = pickle.load(f) if body else {}
+        return (saved, after) if isinstance(after, dict) else ({}, {})
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, KeyError,
             TypeError, ValueError):
-        pass  # no cache yet, or one from another version: start afresh
-    return {}
+        return {}, {}   # no cache yet, or one from another version: start afresh
 
 
 def _mapping(plain: Any) -> dict:
@@ -657,46 +670,19 @@ def _typed(make: Callable[[Any], dict], plain: Any) -> dict:
         return {}
 
 
-def _dump(path: Path, data: dict[str, Any]) -> None:
+def _dump(path: Path, data: dict[str, Any], body: dict[str, Any] | None = None) -> None:
+    """Write `data` (with the format) atomically; `body`, if given, after it as a second pickle:
+    a layered file's whole, whose head (`data`: its token and size) _load() reads alone."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         with open(tmp, "wb") as f:
             pickle.dump({"format": (_FORMAT, __version__), **data}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            if body is not None:
+                pickle.dump(body, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
         pass
-
-
-def _dump_whole(path: Path, head: dict[str, Any], data: dict[str, Any]) -> None:
-    """A layered file's whole: its head (read alone by _load_head()), then its data, two pickles in one file."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump({"format": (_FORMAT, __version__), **head}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass
-
-
-def _load_head(path: Path) -> dict[str, Any]:
-    return _load_whole(path, head_only=True)[0]
-
-
-def _load_whole(path: Path, head_only: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(head, data) of a file _dump_whole() wrote (({}, {}) if none, or of another version)."""
-    try:
-        with open(path, "rb") as f:
-            head = pickle.load(f)
-            if not (isinstance(head, dict) and head.get("format") == (_FORMAT, __version__)):
-                return {}, {}
-            data = {} if head_only else pickle.load(f)
-        return (head, data) if isinstance(data, dict) else ({}, {})
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError, KeyError,
-            TypeError, ValueError):
-        return {}, {}
 
 
 class _Layered:
@@ -764,7 +750,7 @@ class _Layered:
         if not self.token or len(changes) > self.most(self.size):
             self.token = bodies.new_name()
             self.size = sum(_count(data.get(name, {}), depth) for name, depth in self.tables.items())
-            _dump_whole(self.path, {"token": self.token, "size": self.size}, whole())
+            _dump(self.path, {"token": self.token, "size": self.size}, whole())
             _remove(str(self.more))
             self.changes = {}
         elif changes != self.changes or small != self.held_small or not self.more.exists():
@@ -786,7 +772,7 @@ class _Layered:
         most(): the caller reads the file and saves it whole."""
         if self.token:
             return False
-        head = _load_head(self.path)
+        head = _load(self.path)
         token, size = head.get("token"), head.get("size")
         if not isinstance(token, str) or not isinstance(size, int):
             return False

@@ -68,6 +68,12 @@ class Source(NamedTuple):
             return handle.read()
 
 
+def read_anew(sources: list[Source]) -> list[Source]:
+    """The sources this walk read (or found no stamp for): every other one has the stamp and the
+    digest the last build recorded."""
+    return [s for s in sources if s.read or s.stamp is None]
+
+
 def megabytes(size: int) -> str:
     """6_300_000 -> '6.3 MB', 5_000_000 -> '5 MB', 2_500 -> '0.0025 MB'."""
     amount = size / MB

@@ -247,7 +247,7 @@ class DiskSink:
         in it. None if one is not."""
         held = {}
         for folder in {""} | {folder for rel in staged for folder in _folders(rel)}:
-            path = f"{self.output}/{folder}" if folder else str(self.output)
+            path = _folder_path(self.output, folder)
             stamp = folder_stamp(path)
             if stamp is None or stamp[1] >= since - SETTLED_NS:
                 return None
@@ -273,7 +273,7 @@ class DiskSink:
         failed = _apply(self.stage, self.output, self.durable)
         self.mode = "patch"
         if held is not None:       # (commit_same(): each folder to hold what it held)
-            stamps = {folder: _stamp_if_holding(f"{self.output}/{folder}" if folder else str(self.output), names)
+            stamps = {folder: _stamp_if_holding(_folder_path(self.output, folder), names)
                       for folder, names in held.items()}
             self.folder_changes = None if None in stamps.values() else stamps  # type: ignore[assignment]
         elif not failed and not self.inside:      # (a stage inside the output changes its stamp as it goes)
@@ -346,6 +346,11 @@ JOURNAL = ".journal"
 SETTLED_NS = RACY_NS    # a folder changed this long before the output was looked at is as the look saw it
 STAGE_INSIDE = ".broadsheet-stage-"     # a stage kept inside the output folder (see stages_inside())
 LOCK_NAME = ".broadsheet-lock"          # the output's lock, when it cannot lie beside the output
+
+
+def _folder_path(output: Path, folder: str) -> str:
+    """The path of a folder of the output, by its relative path ("": the output itself)."""
+    return f"{output}/{folder}" if folder else str(output)
 
 
 def _folders(rel: str):
@@ -465,7 +470,7 @@ def _restamped(output: Path, before: dict[str, FolderStamp], changed: list[str],
         if not names[folder]:           # gone with the files it held
             after.pop(folder, None)
             continue
-        stamp = _stamp_if_holding(f"{output}/{folder}" if folder else str(output), names[folder])
+        stamp = _stamp_if_holding(_folder_path(output, folder), names[folder])
         if stamp is None:
             return {}
         after[folder] = stamp

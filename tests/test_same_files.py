@@ -34,10 +34,9 @@ def whole_reads(monkeypatch):
     names = []
     real = cache_module._load_whole
 
-    def reading(path, head_only=False):
-        if not head_only:
-            names.append(path.name)
-        return real(path, head_only)
+    def reading(path):
+        names.append(path.name)
+        return real(path)
     monkeypatch.setattr(cache_module, "_load_whole", reading)
     return names
 

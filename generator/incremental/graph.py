@@ -31,6 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
+from ..content import read_anew
 from ..store import connect, name_bytes as _b, name_text as _s
 from . import layered
 
@@ -138,7 +139,7 @@ def changed_sources(last: "LastBuild", sources: list["Source"], unread_as_before
         return None
     held = {a.path for a in last.scheduled}
     out = []
-    for source in [s for s in sources if s.read or s.stamp is None] if unread_as_before else sources:
+    for source in read_anew(sources) if unread_as_before else sources:
         known = stories.get(source.path)
         if known is None:
             before = others.get(source.path)
