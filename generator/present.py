@@ -151,10 +151,15 @@ class Presenter:
                 for n in names if author_slug(n))
         return links
 
+    MAX_CARDS = 30_000      # then the cards start afresh: kept whole, they grow with the archive in every process
+
     def card(self, a: Article) -> Card:
-        """The same story shows in many listings: build its card once."""
+        """The same story shows in many listings: build its card once (as long as at most
+        MAX_CARDS others were built since)."""
         card = self._cards.get(a.path)
         if card is None:
+            if len(self._cards) >= self.MAX_CARDS:
+                self._cards.clear()
             card = self._cards[a.path] = self._card(a)
         return card
 

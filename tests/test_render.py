@@ -108,3 +108,42 @@ def test_calls_that_want_the_context_still_get_it(tmp_path):
     env = make_environment(tmp_path, tmp_path)
     env.globals["who"] = jinja2.pass_context(lambda context: context["name"])
     assert env.get_template("page.html").render(name="<me>", d={"k": "<v>"}) == "&lt;me&gt; &lt;v&gt; - a+b"
+
+
+def test_the_cache_keeps_at_most_its_limit_and_starts_afresh_with_the_same_outputs(monkeypatch):
+    made: list = []
+    monkeypatch.setattr(MacroCache, "MAX_MADE", 3)
+    cache = MacroCache()
+
+    def macro(link):
+        made.append(link)
+        return Markup(f"<{link.url}>")
+
+    links = [Link(str(n), f"/{n}/") for n in range(10)]
+    outputs = [cache(macro, link) for link in links]
+    assert outputs == [f"</{n}/>" for n in range(10)]
+    assert len(cache._made) <= 3 and len(cache._by_identity) <= 3
+    assert cache(macro, links[9]) == "</9/>" and len(made) == 10    # still kept: not made again
+    assert cache(macro, links[0]) == "</0/>" and len(made) == 11    # let go when the cache started afresh
+
+
+def test_a_site_built_with_the_smallest_caches_is_byte_for_byte_the_same(tmp_path, monkeypatch):
+    """The per-build caches of cards and macro outputs are only a saving: with room for one entry
+    each (starting afresh on nearly every call), the example site comes out the same."""
+    import shutil
+    from conftest import REPO
+    from generator.build import BuildOptions, build_site
+    from generator.present import Presenter
+    from test_engine_equivalence import files_of
+
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in ("site.toml", "content", "static", "data"):
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, site / name)
+    build_site(site, BuildOptions(output=tmp_path / "roomy", cache=False, workers=1))
+    monkeypatch.setattr(MacroCache, "MAX_MADE", 1)
+    monkeypatch.setattr(Presenter, "MAX_CARDS", 1)
+    build_site(site, BuildOptions(output=tmp_path / "tight", cache=False, workers=1))
+    roomy, tight = files_of(tmp_path / "roomy"), files_of(tmp_path / "tight")
+    assert len(roomy) > 40 and roomy == tight
