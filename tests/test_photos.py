@@ -1,0 +1,113 @@
+"""Photos as published: the right way up, sRGB, no metadata, in every width and format, and a
+clear problem for anything that is not a readable image (generator/photos.py)."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image, features
+
+from generator import photos
+from generator.photos import PhotoError, open_photo, renditions, widths_for
+
+SERIAL = "SN-4242-SECRET"
+
+
+def camera_jpeg(size=(800, 600), orientation=6) -> bytes:
+    """A phone photo: left half red, right half blue as stored, with an orientation to apply, a
+    GPS position, the camera's make and serial number, and an embedded colour profile."""
+    image = Image.new("RGB", size, (220, 20, 20))
+    image.paste((20, 20, 220), (size[0] // 2, 0, size[0], size[1]))
+    exif = Image.Exif()
+    exif[0x0112] = orientation                  # Orientation
+    exif[0x010F] = "PhoneMaker"                 # Make
+    exif[0xA431] = SERIAL                       # BodySerialNumber (in the Exif IFD)
+    exif.get_ifd(0x8825).update({1: "N", 2: (28.0, 36.0, 50.0), 3: "E", 4: (77.0, 12.0, 30.0)})   # GPS
+    from PIL import ImageCms
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif, icc_profile=icc, quality=90)
+    return out.getvalue()
+
+
+def test_a_phone_photo_is_turned_the_right_way_up_and_loses_its_metadata():
+    data = camera_jpeg()
+    assert b"PhoneMaker" in data and SERIAL.encode() in data     # (the source has them)
+    image = open_photo(data)
+    assert image.size == (600, 800)             # orientation 6: turned a quarter clockwise
+    assert image.info == {}
+    red, blue = image.getpixel((300, 20)), image.getpixel((300, 780))   # the left half is now on top
+    assert red[0] > 180 and red[2] < 80 and blue[2] > 180 and blue[0] < 80
+    made = renditions(image)
+    assert made
+    for r in made:
+        assert SERIAL.encode() not in r.data and b"PhoneMaker" not in r.data and b"Exif" not in r.data
+        back = Image.open(io.BytesIO(r.data))
+        assert not back.getexif() and "icc_profile" not in back.info and "exif" not in back.info
+        assert back.size == (r.width, r.height)
+
+
+def test_widths_are_never_upscaled_and_keep_the_shape():
+    assert widths_for(4000) == [320, 640, 960, 1280, 1920]
+    assert widths_for(1000) == [320, 640, 960, 1000]
+    assert widths_for(200) == [200]
+    image = open_photo(camera_jpeg((1000, 500), orientation=1))
+    made = renditions(image)
+    assert sorted({(r.width, r.height) for r in made}) == [(320, 160), (640, 320), (960, 480), (1000, 500)]
+    kinds = {r.format for r in made}
+    assert kinds == ({"avif", "webp", "jpeg"} if features.check("avif") else {"webp", "jpeg"})
+    for r in made:
+        assert Image.open(io.BytesIO(r.data)).format == {"jpeg": "JPEG", "webp": "WEBP", "avif": "AVIF"}[r.format]
+
+
+def test_transparency_falls_back_to_png_and_stays_transparent():
+    image = Image.new("RGBA", (400, 300), (0, 0, 0, 0))
+    image.paste((10, 200, 10, 255), (0, 0, 200, 300))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    made = renditions(open_photo(out.getvalue()), kinds=None)
+    fallback = [r for r in made if r.format == "png"]
+    assert fallback and not [r for r in made if r.format == "jpeg"]
+    back = Image.open(io.BytesIO(fallback[-1].data)).convert("RGBA")
+    assert back.getpixel((390, 10))[3] == 0 and back.getpixel((10, 10))[3] == 255
+
+
+def test_cmyk_is_converted_to_rgb():
+    out = io.BytesIO()
+    Image.new("CMYK", (100, 80), (0, 255, 255, 0)).save(out, "JPEG")    # red, in ink
+    image = open_photo(out.getvalue())
+    assert image.mode == "RGB"
+    r, g, b = image.getpixel((50, 40))
+    assert r > 180 and g < 80 and b < 80
+
+
+def test_the_same_photo_makes_the_same_bytes_and_names_follow_the_bytes():
+    first, again = renditions(open_photo(camera_jpeg())), renditions(open_photo(camera_jpeg()))
+    assert [r.data for r in first] == [r.data for r in again]     # a cached build equals a clean one
+    names = {r.name("lead") for r in first}
+    assert len(names) == len(first)
+    one = first[0]
+    assert one.name("lead").startswith(f"lead-{one.width}w.") and one.name("lead").endswith((".avif", ".webp"))
+    other = photos.Rendition(one.width, one.height, one.format, one.data + b"x")
+    assert other.name("lead") != one.name("lead")
+
+
+@pytest.mark.parametrize("data, words", [
+    (b"not an image at all", "is not an image"),
+    (b"", "is not an image"),
+    (camera_jpeg()[:2000], "corrupt or cut short"),
+])
+def test_what_cannot_be_read_is_a_problem_not_a_traceback(data, words):
+    with pytest.raises(PhotoError, match=words):
+        open_photo(data)
+
+
+def test_a_decompression_bomb_is_refused(monkeypatch):
+    out = io.BytesIO()
+    Image.new("L", (3000, 3000)).save(out, "PNG")       # small on disk, 9 million pixels
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000_000)
+    with pytest.raises(PhotoError, match="too large"):
+        open_photo(out.getvalue())
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 4_000_000)     # over the limit but under twice it: a warning in Pillow
+    with pytest.raises(PhotoError, match="too large"):
+        open_photo(out.getvalue())
