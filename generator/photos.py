@@ -10,6 +10,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PIL import Image, ImageCms, ImageOps, features
 
@@ -23,21 +24,73 @@ class PhotoError(Exception):
     """What is wrong with an image, in words for a problem naming its file (`path: image: message`)."""
 
 
+RECIPE = 1      # raise when what renditions() makes changes in a way the settings below do not show
+
+
 @dataclass(frozen=True)
 class Rendition:
     width: int
     height: int
     format: str         # "avif", "webp", "jpeg" or "png"
-    data: bytes
+    name: str           # its file name (see plan())
+    data: bytes = b""   # (empty in a plan: made by make())
 
     @property
     def mime(self) -> str:
         return MIME[self.format]
 
-    def name(self, stem: str) -> str:
-        """A file name that changes whenever the bytes do, so a CDN may keep it forever."""
-        digest = hashlib.sha256(self.data).hexdigest()[:12]
-        return f"{stem}-{self.width}w.{digest}.{SUFFIX[self.format]}"
+
+@dataclass(frozen=True)
+class Plan:
+    """What a photo will be published as, known from its header alone: so pages that show it can
+    be rendered while its files are still being made."""
+    width: int          # as shown: after its EXIF orientation
+    height: int
+    renditions: tuple[Rendition, ...]
+
+
+@lru_cache(maxsize=1)
+def recipe_key() -> str:
+    """Everything besides a photo's bytes that its published files depend on."""
+    from PIL import __version__ as pillow
+    parts = (RECIPE, pillow, sorted(QUALITY.items()), WIDTHS, features.check("avif"),
+             features.version("avif"), features.version("webp"), features.version("jpg"), features.version("littlecms2"))
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def plan(data: bytes, stem: str, widths: tuple[int, ...] = WIDTHS) -> Plan:
+    """The files `data` will be published as, named `STEM-WIDTHw.HASH.EXT`: the hash is of the
+    source's bytes, the width, the format and recipe_key(), so a name changes whenever the file
+    could, and a CDN may keep it forever. Reads the header only (PhotoError if it cannot be read);
+    make() reads the rest."""
+    header = _open(data, load=False)
+    width, height = header.size
+    try:
+        if header.getexif().get(0x0112) in (5, 6, 7, 8):    # turned a quarter: width and height swap
+            width, height = height, width
+    except Exception as exc:
+        raise PhotoError(f"cannot be read: its metadata is broken ({exc})") from None
+    source = hashlib.sha256(data).hexdigest()
+    recipe = recipe_key()
+    made = []
+    for w in widths_for(width, widths):
+        h = max(1, round(height * w / width))
+        for kind in formats(_has_alpha(header)):
+            digest = hashlib.sha256(f"{source} {w} {kind} {recipe}".encode()).hexdigest()[:12]
+            made.append(Rendition(w, h, kind, f"{stem}-{w}w.{digest}.{SUFFIX[kind]}"))
+    return Plan(width, height, tuple(made))
+
+
+def make(data: bytes, planned: Plan) -> list[Rendition]:
+    """The planned renditions of `data`, with their bytes."""
+    image = open_photo(data)
+    sized: dict[int, Image.Image] = {}
+    made = []
+    for r in planned.renditions:
+        if r.width not in sized:
+            sized[r.width] = image if r.width == image.width else image.resize((r.width, r.height), Image.Resampling.LANCZOS)
+        made.append(Rendition(r.width, r.height, r.format, r.name, _encode(sized[r.width], r.format)))
+    return made
 
 
 def formats(has_alpha: bool) -> tuple[str, ...]:
@@ -52,17 +105,7 @@ def open_photo(data: bytes) -> Image.Image:
     converted to sRGB from its colour profile, in RGB (RGBA if it has transparency), with no
     metadata left on it. PhotoError if it is not an image Pillow can read in full, or is larger
     than Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise PhotoError(f"is too large to process safely (over {Image.MAX_IMAGE_PIXELS:,} pixels)") from None
-    except Image.UnidentifiedImageError:
-        raise PhotoError("is not an image Broadsheet can read (not a JPEG, PNG, GIF, WebP or AVIF file)") from None
-    except Exception as exc:    # truncated or corrupt: Pillow raises OSError, SyntaxError, ValueError, ...
-        raise PhotoError(f"cannot be read: it is corrupt or cut short ({exc})") from None
+    image = _open(data, load=True)
     try:
         image = ImageOps.exif_transpose(image) or image
         image = _to_srgb(image)
@@ -72,8 +115,28 @@ def open_photo(data: bytes) -> Image.Image:
     return image
 
 
+def _open(data: bytes, load: bool) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if load:
+                image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoError(f"is too large to process safely (over {Image.MAX_IMAGE_PIXELS:,} pixels)") from None
+    except Image.UnidentifiedImageError:
+        raise PhotoError("is not an image Broadsheet can read (not a JPEG, PNG, GIF, WebP or AVIF file)") from None
+    except Exception as exc:    # truncated or corrupt: Pillow raises OSError, SyntaxError, ValueError, ...
+        raise PhotoError(f"cannot be read: it is corrupt or cut short ({exc})") from None
+    return image
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+
+
 def _to_srgb(image: Image.Image) -> Image.Image:
-    has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    has_alpha = _has_alpha(image)
     profile = image.info.get("icc_profile")
     if has_alpha:
         image = image.convert("RGBA")
@@ -93,19 +156,6 @@ def widths_for(width: int, widths: tuple[int, ...] = WIDTHS) -> list[int]:
     its own width (or the largest of `widths`, if it is wider)."""
     top = min(width, max(widths))
     return sorted({w for w in widths if w < top} | {top})
-
-
-def renditions(image: Image.Image, widths: tuple[int, ...] = WIDTHS,
-               kinds: tuple[str, ...] | None = None) -> list[Rendition]:
-    """`image` (from open_photo()) in each width of widths_for() and each format of formats()."""
-    kinds = kinds or formats(image.mode == "RGBA")
-    made = []
-    for width in widths_for(image.width, widths):
-        height = max(1, round(image.height * width / image.width))
-        sized = image if width == image.width else image.resize((width, height), Image.Resampling.LANCZOS)
-        for kind in kinds:
-            made.append(Rendition(width, height, kind, _encode(sized, kind)))
-    return made
 
 
 def _encode(image: Image.Image, kind: str) -> bytes:

@@ -8,7 +8,11 @@ import pytest
 from PIL import Image, features
 
 from generator import photos
-from generator.photos import PhotoError, open_photo, renditions, widths_for
+from generator.photos import PhotoError, make, open_photo, plan, widths_for
+
+
+def renditions(data: bytes, stem: str = "lead"):
+    return make(data, plan(data, stem))
 
 SERIAL = "SN-4242-SECRET"
 
@@ -38,8 +42,8 @@ def test_a_phone_photo_is_turned_the_right_way_up_and_loses_its_metadata():
     assert image.info == {}
     red, blue = image.getpixel((300, 20)), image.getpixel((300, 780))   # the left half is now on top
     assert red[0] > 180 and red[2] < 80 and blue[2] > 180 and blue[0] < 80
-    made = renditions(image)
-    assert made
+    made = renditions(data)
+    assert made and {(r.width, r.height) for r in made} == {(320, 427), (600, 800)}
     for r in made:
         assert SERIAL.encode() not in r.data and b"PhoneMaker" not in r.data and b"Exif" not in r.data
         back = Image.open(io.BytesIO(r.data))
@@ -51,8 +55,7 @@ def test_widths_are_never_upscaled_and_keep_the_shape():
     assert widths_for(4000) == [320, 640, 960, 1280, 1920]
     assert widths_for(1000) == [320, 640, 960, 1000]
     assert widths_for(200) == [200]
-    image = open_photo(camera_jpeg((1000, 500), orientation=1))
-    made = renditions(image)
+    made = renditions(camera_jpeg((1000, 500), orientation=1))
     assert sorted({(r.width, r.height) for r in made}) == [(320, 160), (640, 320), (960, 480), (1000, 500)]
     kinds = {r.format for r in made}
     assert kinds == ({"avif", "webp", "jpeg"} if features.check("avif") else {"webp", "jpeg"})
@@ -65,7 +68,7 @@ def test_transparency_falls_back_to_png_and_stays_transparent():
     image.paste((10, 200, 10, 255), (0, 0, 200, 300))
     out = io.BytesIO()
     image.save(out, "PNG")
-    made = renditions(open_photo(out.getvalue()), kinds=None)
+    made = renditions(out.getvalue())
     fallback = [r for r in made if r.format == "png"]
     assert fallback and not [r for r in made if r.format == "jpeg"]
     back = Image.open(io.BytesIO(fallback[-1].data)).convert("RGBA")
@@ -81,15 +84,31 @@ def test_cmyk_is_converted_to_rgb():
     assert r > 180 and g < 80 and b < 80
 
 
-def test_the_same_photo_makes_the_same_bytes_and_names_follow_the_bytes():
-    first, again = renditions(open_photo(camera_jpeg())), renditions(open_photo(camera_jpeg()))
+def test_the_same_photo_makes_the_same_bytes_and_names_follow_source_and_recipe(monkeypatch):
+    data = camera_jpeg()
+    first, again = renditions(data), renditions(data)
     assert [r.data for r in first] == [r.data for r in again]     # a cached build equals a clean one
-    names = {r.name("lead") for r in first}
-    assert len(names) == len(first)
-    one = first[0]
-    assert one.name("lead").startswith(f"lead-{one.width}w.") and one.name("lead").endswith((".avif", ".webp"))
-    other = photos.Rendition(one.width, one.height, one.format, one.data + b"x")
-    assert other.name("lead") != one.name("lead")
+    names = [r.name for r in first]
+    assert len(set(names)) == len(first) and names == [r.name for r in plan(data, "lead").renditions]
+    assert all(n.startswith("lead-") and f"-{r.width}w." in n for n, r in zip(names, first))
+    other = camera_jpeg(orientation=1)
+    assert not set(names) & {r.name for r in plan(other, "lead").renditions}    # other bytes: other names
+    monkeypatch.setitem(photos.QUALITY, "webp", 60)
+    photos.recipe_key.cache_clear()
+    try:
+        assert not set(names) & {r.name for r in plan(data, "lead").renditions}    # another recipe: other names
+    finally:
+        monkeypatch.undo()
+        photos.recipe_key.cache_clear()
+
+
+def test_a_plan_reads_the_header_only_and_the_making_finds_what_is_cut_short():
+    data = camera_jpeg((1600, 1200))
+    cut = data[:len(data) * 2 // 3]
+    planned = plan(cut, "p")        # the header is whole: a plan, so that pages can be made meanwhile
+    assert (planned.width, planned.height) == (1200, 1600)
+    with pytest.raises(PhotoError, match="corrupt or cut short"):
+        make(cut, planned)
 
 
 @pytest.mark.parametrize("data, words", [
@@ -108,6 +127,8 @@ def test_a_decompression_bomb_is_refused(monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000_000)
     with pytest.raises(PhotoError, match="too large"):
         open_photo(out.getvalue())
+    with pytest.raises(PhotoError, match="too large"):
+        plan(out.getvalue(), "bomb")      # from its header alone
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 4_000_000)     # over the limit but under twice it: a warning in Pillow
     with pytest.raises(PhotoError, match="too large"):
         open_photo(out.getvalue())
