@@ -93,7 +93,7 @@ def test_the_same_photo_makes_the_same_bytes_and_names_follow_source_and_recipe(
     assert all(n.startswith("lead-") and f"-{r.width}w." in n for n, r in zip(names, first))
     other = camera_jpeg(orientation=1)
     assert not set(names) & {r.name for r in plan(other, "lead").renditions}    # other bytes: other names
-    monkeypatch.setitem(photos.QUALITY, "webp", 60)
+    monkeypatch.setitem(photos.OPTIONS, "webp", {**photos.OPTIONS["webp"], "quality": 60})
     photos.recipe_key.cache_clear()
     try:
         assert not set(names) & {r.name for r in plan(data, "lead").renditions}    # another recipe: other names
@@ -132,3 +132,16 @@ def test_a_decompression_bomb_is_refused(monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 4_000_000)     # over the limit but under twice it: a warning in Pillow
     with pytest.raises(PhotoError, match="too large"):
         open_photo(out.getvalue())
+
+
+@pytest.mark.parametrize("orientation, shown", [(1, (4000, 3000)), (6, (3000, 4000))])
+def test_a_camera_size_photo_is_made_at_exactly_the_planned_sizes(orientation, shown):
+    """Decoded at a smaller scale (a JPEG's draft mode) and each width resized from the next one
+    up: still the planned sizes, every one."""
+    data = camera_jpeg((4000, 3000), orientation=orientation)
+    planned = plan(data, "big")
+    assert (planned.width, planned.height) == shown
+    assert max(r.width for r in planned.renditions) == 1920
+    for r in make(data, planned):
+        assert Image.open(io.BytesIO(r.data)).size == (r.width, r.height)
+        assert r.height == round(shown[1] * r.width / shown[0])
