@@ -145,3 +145,17 @@ def test_a_camera_size_photo_is_made_at_exactly_the_planned_sizes(orientation, s
     for r in make(data, planned):
         assert Image.open(io.BytesIO(r.data)).size == (r.width, r.height)
         assert r.height == round(shown[1] * r.width / shown[0])
+
+
+def test_a_pillow_without_avif_makes_webp_and_jpeg(monkeypatch):
+    check = features.check
+    monkeypatch.setattr(photos.features, "check", lambda name: False if name == "avif" else check(name))
+    photos.recipe_key.cache_clear()
+    try:
+        data = camera_jpeg()
+        made = make(data, plan(data, "lead"))
+        assert {r.format for r in made} == {"webp", "jpeg"}
+        assert all(Image.open(io.BytesIO(r.data)).format in ("WEBP", "JPEG") for r in made)
+    finally:
+        monkeypatch.undo()
+        photos.recipe_key.cache_clear()
