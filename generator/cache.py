@@ -35,7 +35,8 @@ MAX_SMALL_FILES = 16
 # The libraries whose behaviour shapes the output (their distribution names): a new version of
 # any may change a page, so it is part of code_key(). Kept here as the one list of them.
 OUTPUT_LIBRARIES = ("Markdown", "nh3", "Jinja2", "MarkupSafe", "python-slugify", "text-unidecode", "lxml",
-                    "feedgen", "python-dateutil", "PyYAML", "python-frontmatter", "tzdata", "pillow")
+                    "feedgen", "python-dateutil", "PyYAML", "python-frontmatter", "tzdata", "pillow",
+                    "babel")
 
 
 @lru_cache(maxsize=1)

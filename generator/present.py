@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+from functools import lru_cache
 from collections.abc import Mapping
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -260,9 +261,22 @@ class Presenter:
                         jsonld=(structured.script_json(article), structured.script_json(crumbs)))
 
 
+@lru_cache(maxsize=64)
 def _locale(language: str) -> str:
-    """'en-GB' -> 'en_GB' (Open Graph's form)."""
-    return language.replace("-", "_")
+    """Open Graph's language_TERRITORY form of a BCP 47 tag: 'en-GB' -> 'en_GB'; a tag without a
+    territory takes its likely one from CLDR, through Babel: 'en' -> 'en_US', 'hi' -> 'hi_IN',
+    'zh-Hant' -> 'zh_TW'. A tag Babel does not know keeps its own parts."""
+    from babel.core import Locale, UnknownLocaleError, get_global
+    try:
+        locale = Locale.parse(language, sep="-")
+    except (ValueError, TypeError, UnknownLocaleError):
+        return language.replace("-", "_")
+    territory = locale.territory
+    if not territory:
+        likely = get_global("likely_subtags")
+        full = likely.get(f"{locale.language}_{locale.script}" if locale.script else locale.language) or likely.get(locale.language)
+        territory = Locale.parse(full).territory if full else None
+    return f"{locale.language}_{territory}" if territory else locale.language
 
 
 def _site_name(url: str) -> str:
