@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from PIL import Image, ImageCms, ImageOps, features
 
@@ -101,6 +103,36 @@ def make(data: bytes, planned: Plan) -> list[Rendition]:
     for width, height in sorted({(r.width, r.height) for r in planned.renditions}, reverse=True):
         sized[width] = above = above if width == above.width else above.resize((width, height), Image.Resampling.LANCZOS)
     return [Rendition(r.width, r.height, r.format, r.name, _encode(sized[r.width], r.format)) for r in planned.renditions]
+
+
+def made_once(data: bytes, planned: Plan, folder: Path) -> list[Rendition]:
+    """make(), once for all builds: files already in `folder` (a cache of renditions by their
+    planned names, which change with the source and the recipe) are read back; if any is missing,
+    all are made again, the same way as the first time (a width resized from another width up
+    would hold other bytes), and the missing ones put there, each written whole or not at all."""
+    kept: dict[str, bytes] = {}
+    for r in planned.renditions:
+        try:
+            kept[r.name] = (folder / r.name).read_bytes()
+        except OSError:
+            pass
+    if len(kept) < len(planned.renditions):
+        for r in make(data, planned):
+            if r.name not in kept:
+                _keep(folder, r.name, r.data)
+                kept[r.name] = r.data
+    return [Rendition(r.width, r.height, r.format, r.name, kept[r.name]) for r in planned.renditions]
+
+
+def _keep(folder: Path, name: str, data: bytes) -> None:
+    """Put a file in the cache folder atomically; a cache that cannot be written is only slower."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f".{name}.{os.getpid()}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, folder / name)
+    except OSError:
+        pass
 
 
 def formats(has_alpha: bool) -> tuple[str, ...]:

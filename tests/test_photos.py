@@ -159,3 +159,28 @@ def test_a_pillow_without_avif_makes_webp_and_jpeg(monkeypatch):
     finally:
         monkeypatch.undo()
         photos.recipe_key.cache_clear()
+
+
+def test_a_photo_is_made_once_and_its_files_read_back_after(tmp_path, monkeypatch):
+    data = camera_jpeg()
+    planned = plan(data, "lead")
+    encoded: list = []
+    encode = photos._encode
+    monkeypatch.setattr(photos, "_encode", lambda image, kind: encoded.append(kind) or encode(image, kind))
+    first = photos.made_once(data, planned, tmp_path / "photos")
+    assert len(encoded) == len(planned.renditions)
+    assert sorted(p.name for p in (tmp_path / "photos").iterdir()) == sorted(r.name for r in planned.renditions)
+    again = photos.made_once(data, planned, tmp_path / "photos")
+    assert len(encoded) == len(planned.renditions)          # nothing made the second time
+    assert again == first
+    gone = planned.renditions[1].name
+    (tmp_path / "photos" / gone).unlink()
+    third = photos.made_once(data, planned, tmp_path / "photos")
+    assert third == first and (tmp_path / "photos" / gone).read_bytes() == first[1].data   # made again, the same bytes
+
+
+def test_a_cache_that_cannot_be_written_only_costs_time(tmp_path):
+    data = camera_jpeg()
+    (tmp_path / "photos").write_text("a file where the folder should be")
+    made = photos.made_once(data, plan(data, "lead"), tmp_path / "photos")
+    assert made == make(data, plan(data, "lead"))
