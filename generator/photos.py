@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, ImageCms, ImageOps, features
+from PIL import ExifTags, Image, ImageCms, ImageOps, features
 
 WIDTHS = (320, 640, 960, 1280, 1920)    # never upscaled: a narrower source stops at its own width
 # Pillow's save() options per format. WebP's method 2 and AVIF's speed 8 (the defaults are 4 and 6)
@@ -34,7 +34,7 @@ class PhotoError(Exception):
     """What is wrong with an image, in words for a problem naming its file (`path: image: message`)."""
 
 
-RECIPE = 1      # raise when what renditions() makes changes in a way the settings below do not show
+RECIPE = 1      # raise when what make() makes changes in a way recipe_key()'s other parts do not show
 
 
 @dataclass(frozen=True)
@@ -75,11 +75,8 @@ def plan(data: bytes, stem: str, widths: tuple[int, ...] = WIDTHS) -> Plan:
     make() reads the rest."""
     header = _open(data, load=False)
     width, height = header.size
-    try:
-        if header.getexif().get(0x0112) in (5, 6, 7, 8):    # turned a quarter: width and height swap
-            width, height = height, width
-    except Exception as exc:
-        raise PhotoError(f"cannot be read: its metadata is broken ({exc})") from None
+    if _turned(header):         # width and height swap
+        width, height = height, width
     source = hashlib.sha256(data).hexdigest()
     recipe = recipe_key()
     made = []
@@ -164,12 +161,13 @@ def _open(data: bytes, load: bool, width: int | None = None) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if load and width and image.format == "JPEG":
-                turned = image.getexif().get(0x0112) in (5, 6, 7, 8)
-                shown = image.height if turned else image.width
+                shown = image.height if _turned(image) else image.width
                 if width < shown:       # (rounded up: never narrower than asked)
                     image.draft(image.mode, (-(-image.width * width // shown), -(-image.height * width // shown)))
             if load:
                 image.load()
+    except PhotoError:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise PhotoError(f"is too large to process safely (over {Image.MAX_IMAGE_PIXELS:,} pixels)") from None
     except Image.UnidentifiedImageError:
@@ -177,6 +175,14 @@ def _open(data: bytes, load: bool, width: int | None = None) -> Image.Image:
     except Exception as exc:    # truncated or corrupt: Pillow raises OSError, SyntaxError, ValueError, ...
         raise PhotoError(f"cannot be read: it is corrupt or cut short ({exc})") from None
     return image
+
+
+def _turned(image: Image.Image) -> bool:
+    """Whether the image's EXIF orientation turns it a quarter (5-8), read from its header."""
+    try:
+        return image.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8)
+    except Exception as exc:    # a broken EXIF block
+        raise PhotoError(f"cannot be read: its metadata is broken ({exc})") from None
 
 
 def _has_alpha(image: Image.Image) -> bool:

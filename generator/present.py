@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
-from functools import lru_cache
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
@@ -274,7 +274,7 @@ def _locale(language: str) -> str:
     territory = locale.territory
     if not territory:
         likely = get_global("likely_subtags")
-        full = likely.get(f"{locale.language}_{locale.script}" if locale.script else locale.language) or likely.get(locale.language)
+        full = (locale.script and likely.get(f"{locale.language}_{locale.script}")) or likely.get(locale.language)
         territory = Locale.parse(full).territory if full else None
     return f"{locale.language}_{territory}" if territory else locale.language
 

@@ -117,7 +117,7 @@ class MacroCache:
 
     # At most this many outputs are kept; then the cache starts afresh. Each worker process fills
     # its own copy, and kept whole it grows with the archive: at 100,000 stories, ~300 MB per
-    # process by the end of the render, for little more than a 40,000-story cache saves.
+    # process by the end of the render (the render took as long with the limit, within noise).
     MAX_MADE = 30_000
     MAX_BY_IDENTITY = 200_000   # a long-lived environment (the dev server's) starts that layer afresh
 
