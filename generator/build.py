@@ -149,6 +149,7 @@ class Loaded(NamedTuple):
     templates: str                  # keys.templates_key()
     settings: str                   # keys.settings_key()
     sources_key: str                # keys.sources_key()
+    digests: dict[str, str] = {}    # static file -> SHA-256 of its bytes
 
 
 class Published(NamedTuple):
@@ -182,6 +183,7 @@ class _Build:
         self.workers = worker_count(options.workers)
         self.first, self.shown = first, shown                  # see build_site()
         self.entries: list | None = None    # the sitemaps' pages, with their dates, if this build makes the sitemaps
+        self.photos: list | None = None     # (see photo_jobs())
 
     def phase(self, name: str, fn: Callable[..., T], *args: Any) -> T:
         """fn(*args), timed as the phase `name`."""
@@ -210,10 +212,18 @@ class _Build:
         authors = load_authors(site_dir)
         static = static_files(site_dir, self.theme)
         templates = templates_key(site_dir, self.theme)
-        settings = settings_key(config, templates, (options.drafts, options.future, options.preview), authors,
-                                cache.digests(static, read_ns))
+        digests = cache.digests(static, read_ns)
+        settings = settings_key(config, templates, (options.drafts, options.future, options.preview), authors, digests)
         return Loaded(sources, len(sources), problems, sum(s.read for s in sources), authors, static, templates,
-                      settings, sources_key(settings, sources))
+                      settings, sources_key(settings, sources), dict(digests))
+
+    def photo_jobs(self, loaded: Loaded) -> list[Any]:
+        """The site's photos, each a job making its files (pictures.py): planned once per build."""
+        if self.photos is None:
+            from .pictures import photo_files, photo_jobs
+            self.photos = photo_jobs(self.site_dir, photo_files(self.site_dir, loaded.static), loaded.digests,
+                                     self.cache.folder)
+        return self.photos
 
     def nothing_changed(self, loaded: Loaded) -> bool:
         """Every source has the bytes it had (stat says so, or a file saved just before the last
@@ -318,7 +328,8 @@ class _Build:
             entries[path] = entry
         site = Site(self.config, [entries[path][1][0] for path in stories if path in entries], graph.tax,
                     bodies=bodies_of(entries), digests={path: digest for path, (digest, _) in entries.items()},
-                    key=last.site, image_sizes=graph.image_sizes, preview=options.preview, now=self.now,
+                    key=last.site, image_sizes=graph.image_sizes, photos=_photos_by_path(self.photo_jobs(loaded)),
+                    preview=options.preview, now=self.now,
                     template_keys=template_keys, newest=newest)
         jobs = [replace(job, key=job_key(site, job), modified=job_modified(site, job)) if isinstance(job, PageJob)
                 else replace(job, key=data_key(site, job)) for job in stale]
@@ -354,6 +365,8 @@ class _Build:
         config, cache, articles = self.config, self.cache, published.articles
         tax = build_taxonomy(articles, config.zone, loaded.authors)
         sizes = image_sizes(self.site_dir, self.theme)
+        from .pictures import photos_key
+        photos = self.photo_jobs(loaded)
         if self.last is not None:       # past the diff: the last build's stories are read now
             self.last = self.cache.last_build(self.output, stories=True)
         changed = changed_stories(self.last, loaded.settings, articles, parsed, shape, published.marks)
@@ -362,8 +375,8 @@ class _Build:
         env = make_environment(self.site_dir, self.theme, cache.compiled_templates())
         site = Site(config, articles, tax, bodies=bodies_of(parsed),
                     digests={path: digest for path, (digest, _) in parsed.items()},
-                    key=site_key(config, loaded.authors, tax, newest, sizes, self.options.preview),
-                    image_sizes=sizes, preview=self.options.preview, now=self.now,
+                    key=site_key(config, loaded.authors, tax, newest, sizes, self.options.preview, photos_key(photos)),
+                    image_sizes=sizes, photos=_photos_by_path(photos), preview=self.options.preview, now=self.now,
                     template_keys=cache.template_keys_for(loaded.templates) or template_keys(env, PAGE_TEMPLATES),
                     newest=newest)
         self.chosen = cache.related_for(self.related_key)      # the last build's choice, if from the same stories
@@ -376,6 +389,7 @@ class _Build:
         `stale`: the pages and feeds the saved job graph says show a changed story (from_graph()):
         nothing else is planned."""
         from . import phases
+        from .pictures import outputs_of
         from .plan import DataJob, feed_jobs, plan, related_of, sitemap_entries, site_files
         cache, output, durable = self.cache, self.output, not self.options.preview
         # (the dev server's folder is made again whenever it starts: not synced)
@@ -421,12 +435,15 @@ class _Build:
             files = site_files(site, entries, self.now)
             self.entries = entries      # (the job graph keeps their dates)
             data = feeds + files
+            photos = self.photo_jobs(loaded)
+            photo_outputs = outputs_of(photos)
             if changed is None:
                 cache.related, cache.template_deps = (self.related_key, related_of(jobs)), (loaded.templates, site.template_keys)
-                problems = phases.collisions(jobs, loaded.static, [d.path for d in data], self.site_dir, site.tax.sections.keys())
+                static = {**loaded.static, **{path: job.source for job in photos for path, _ in job.outputs()}}
+                problems = phases.collisions(jobs, static, [d.path for d in data], self.site_dir, site.tax.sections.keys())
                 if problems:
                     raise BuildError(problems)
-                expected = {job.path for job in jobs} | {d.path for d in data} | set(loaded.static)
+                expected = {job.path for job in jobs} | {d.path for d in data} | set(static)
             else:       # the same files as last time; those not planned are as that build left them
                 expected = set(previous)
                 for item in [*jobs, *data]:
@@ -439,7 +456,11 @@ class _Build:
             kept.update(carried(sink, files, previous))
             fresh = [job for job in jobs if job.path not in kept and job.path not in early]
             fresh_data += [d for d in files if d.path not in kept]
-            seconds_on_data = phases.render_pages(env, site, fresh, sink, self.workers, fresh_data)
+            # (a photo's files are carried over when all are as the last build left them; the job
+            # graph's build finds the output so, and every photo the same: see from_graph())
+            fresh_photos = [] if same else [job for job in photos if not _carried_photo(sink, job, previous, kept)]
+            seconds_on_data = phases.render_pages(env, site, fresh, sink, self.workers, fresh_data,
+                                                  fresh_photos, self.site_dir, cache.folder)
             if background is not None:
                 seconds, written = background.result()
                 background = None
@@ -448,7 +469,8 @@ class _Build:
             self.ended("render")
             self.phases["feeds"] = seconds_on_data
             for rel, path in loaded.static.items():
-                sink.write(rel, path.read_bytes())
+                if rel not in site.photos:      # (published as its own widest rendition)
+                    sink.write(rel, path.read_bytes())
             if same:
                 sink.commit_same(self.scan.since())
             else:
@@ -462,7 +484,7 @@ class _Build:
         tax = site.tax
         counts = self.last.counts if changed is not None else {
             "pages": len(jobs), "articles": len(site.articles), "sections": len(tax.sections), "tags": len(tax.tags),
-            "files": len(jobs) + len(data) + len(loaded.static)}
+            "files": len(jobs) + len(data) + len(loaded.static) - len(photos) + len(photo_outputs)}
         self.save(loaded, site, changed, parsed, counts, [*jobs, *data], kept, unplanned, stale is not None, same)
         return self.result(counts, rendered=len(fresh) + len(early), planned=len(jobs), sources=loaded.found,
                            articles_cached=cache.hits, read=loaded.read, changed=getattr(sink, "changed", None), site=site,
@@ -477,8 +499,11 @@ class _Build:
             self.cache.save(parsed, None, None)
             return
         from .plan import shape
-        records = records_after(self.output, [*((j.path, j.key) for j in made), *((rel, "") for rel in loaded.static)],
-                                kept, self.sink)
+        from .pictures import outputs_of
+        photos = self.photo_jobs(loaded)
+        records = records_after(self.output, [*((j.path, j.key) for j in made),
+                                              *((rel, "") for rel in loaded.static if rel not in site.photos),
+                                              *(outputs_of(photos) if not same else ())], kept, self.sink)
         if changed is not None:
             records = {**unplanned, **records}
         this, previous = self.published, self.last if changed is not None else None
@@ -567,6 +592,20 @@ class _Build:
         bodies.forget()
         if self.scan is not None:
             self.scan.cancel()              # if it was not needed after all
+
+
+def _carried_photo(sink: Any, job: Any, previous: dict[str, PageRecord], kept: dict[str, PageRecord]) -> bool:
+    """Whether every file of a photo is as the last build left it: then they are kept (their
+    records put in `kept`), and the photo is not read."""
+    outs = job.outputs()
+    if not all(outputs.carry(sink, path, key, previous.get(path)) for path, key in outs):
+        return False
+    kept.update({path: previous[path] for path, _ in outs})
+    return True
+
+
+def _photos_by_path(jobs: list[Any]) -> dict[str, Any]:
+    return {job.path: job for job in jobs}
 
 
 def _newest_after(newest: datetime | None, moved: list[Article], stories: dict[str, tuple[str, str, str]],

@@ -10,6 +10,7 @@ import struct
 from pathlib import Path
 
 EXTENSIONS = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp")
+MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}   # (photos.py's formats)
 HEAD_BYTES = 64 * 1024      # enough for an SVG root element and most JPEG headers
 
 _SVG_TAG = re.compile(rb"<svg\b[^>]*>", re.IGNORECASE | re.DOTALL)

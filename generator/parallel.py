@@ -82,21 +82,23 @@ def _claim_and_run(_: int) -> tuple[int, Any] | None:
 
 
 def run_chunks(task: Callable[[Any, int, int], R], shared: Any, count: int, workers: int,
-               min_per_worker: int = 200, meanwhile: Callable[[], None] | None = None) -> list[R]:
+               min_per_worker: int = 200, meanwhile: Callable[[], None] | None = None,
+               bounds: list[tuple[int, int]] | None = None) -> list[R]:
     """task(shared, start, stop) over [0, count) in chunks; in worker processes when it pays off.
     Results come back in order. `meanwhile` runs in this process: while the workers work, or after
     the task when there are none. This process is one of the `workers`: it forks one fewer, and
-    takes chunks from the same queue as they do once `meanwhile` is done (a worker holds a
+    takes chunks from the same queue as they do once `meanwhile` is done. `bounds`: the chunks
+    ([start, stop) each), if not guided_chunks()' (and then always in workers, however few) (a worker holds a
     copy-on-write copy of this process's heap, which fills as it touches the objects there: at
     100,000 stories each grew to ~770 MB while rendering, and this process waited)."""
     global _shared, _task, _bounds, _next
-    if workers <= 1 or count < min_per_worker * 2:
+    if workers <= 1 or (bounds is None and count < min_per_worker * 2):
         return _alone(task, shared, count, meanwhile)
     import multiprocessing      # here: a small rebuild never starts a pool, nor pays for this import
     if "fork" not in multiprocessing.get_all_start_methods():
         return _alone(task, shared, count, meanwhile)
     context = multiprocessing.get_context("fork")
-    _shared, _task, _bounds, _next = shared, task, guided_chunks(count, workers), context.Value("i", 0)
+    _shared, _task, _bounds, _next = shared, task, bounds or guided_chunks(count, workers), context.Value("i", 0)
     # objects made before the fork go to the collector's permanent generation: a worker's collector
     # then never walks them, which would write to each one and copy the parent's whole heap into
     # every worker (copy-on-write), doubling the memory of a 10,000-story build

@@ -7,7 +7,7 @@ import hashlib
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import AbstractSet, Callable, NamedTuple, Protocol
+from typing import AbstractSet, Any, Callable, NamedTuple, Protocol
 
 import jinja2
 
@@ -17,10 +17,10 @@ from .config import SiteConfig
 from .content import Source
 from .model import Article
 from .output import MARKER, DiskSink, FolderStamp, Written, clashes
-from .parallel import Background, release_memory, run_chunks
+from .parallel import Background, guided_chunks, release_memory, run_chunks
 from .plan import DataJob, PageJob, Site, make_data as make_bytes, news_sitemap_job, page_context
 from .feeds import absolutize
-from .problems import Problem
+from .problems import BuildError, Problem
 from .render import render
 from .urls import Urls
 
@@ -96,19 +96,29 @@ def _page(env: jinja2.Environment, site: Site, job: PageJob) -> bytes:
     return render(env, job.template, page_context(site, job)).encode("utf-8")
 
 
-def _render_range(shared: tuple[jinja2.Environment, Site, list[PageJob], Sink], start: int, stop: int) -> dict[str, Written]:
-    env, site, jobs, sink = shared
-    for job in jobs[start:stop]:
+def _render_range(shared: tuple[jinja2.Environment, Site, list[PageJob], Sink, list[Any], Path, Path | None],
+                  start: int, stop: int) -> tuple[dict[str, Written], list[Problem]]:
+    """Items [start, stop) of the photos, then the pages: (what was written, the problems met)."""
+    env, site, jobs, sink, photos, site_dir, cache_folder = shared
+    problems = []
+    if start < len(photos):
+        from .pictures import make_photo
+        for photo in photos[start:stop]:
+            problems += make_photo(photo, sink, site_dir, cache_folder)
+    for job in jobs[max(0, start - len(photos)):max(0, stop - len(photos))]:
         sink.write(job.path, _page(env, site, job))
-    return sink.drain() if isinstance(sink, DiskSink) else {}
+    return (sink.drain() if isinstance(sink, DiskSink) else {}), problems
 
 
 def render_pages(env: jinja2.Environment, site: Site, jobs: list[PageJob], sink: Sink, workers: int,
-                 data: list[DataJob] = ()) -> float:
+                 data: list[DataJob] = (), photos: list[Any] = (), site_dir: Path = Path("."),
+                 cache_folder: Path | None = None) -> float:
     """Render every page job and hand it to the sink, in worker processes for a disk sink (which
     then learns what its workers wrote). The data jobs (feeds, sitemaps) are made here meanwhile:
-    in a worker, their memory would come on top of what rendering has grown it to by then.
-    Returns the seconds spent on the data jobs."""
+    in a worker, their memory would come on top of what rendering has grown it to by then. The
+    photos' files are made in the same workers, each photo a chunk of its own, taken first (the
+    longest work first: the workers then finish together). BuildError naming each photo that
+    cannot be read. Returns the seconds spent on the data jobs."""
     spent = 0.0
 
     def make_data() -> None:
@@ -121,9 +131,19 @@ def render_pages(env: jinja2.Environment, site: Site, jobs: list[PageJob], sink:
         spent = time.perf_counter() - started
 
     disk = isinstance(sink, DiskSink)
-    for written in run_chunks(_render_range, (env, site, jobs, sink), len(jobs), workers if disk else 1, meanwhile=make_data):
+    photos = list(photos)
+    pages = [(len(photos) + a, len(photos) + b) for a, b in guided_chunks(len(jobs), max(1, workers))]
+    bounds = [(n, n + 1) for n in range(len(photos))] + pages
+    # (photos: worth a worker from two on; pages alone, from run_chunks()'s usual count)
+    problems = []
+    for written, met in run_chunks(_render_range, (env, site, jobs, sink, photos, site_dir, cache_folder),
+                                   len(photos) + len(jobs), workers if disk else 1, meanwhile=make_data,
+                                   bounds=bounds if len(photos) > 1 else None):
+        problems += met
         if disk:
             sink.absorb(written)
+    if problems:
+        raise BuildError(problems)
     return spent
 
 

@@ -13,8 +13,11 @@ import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import ExifTags, Image, ImageCms, ImageOps, features
+
+from .images import MIME
 
 WIDTHS = (320, 640, 960, 1280, 1920)    # never upscaled: a narrower source stops at its own width
 # Pillow's save() options per format. WebP's method 2 and AVIF's speed 8 (the defaults are 4 and 6)
@@ -26,7 +29,6 @@ OPTIONS = {
     "jpeg": {"quality": 82, "optimize": True, "progressive": True},
     "png": {"optimize": True},
 }
-MIME = {"avif": "image/avif", "webp": "image/webp", "jpeg": "image/jpeg", "png": "image/png"}
 SUFFIX = {"avif": "avif", "webp": "webp", "jpeg": "jpg", "png": "png"}
 
 
@@ -57,6 +59,15 @@ class Plan:
     width: int          # as shown: after its EXIF orientation
     height: int
     renditions: tuple[Rendition, ...]
+    format: str = "jpeg"    # the source's ("jpeg", "png", "webp" or "avif")
+
+    def own(self) -> Rendition | None:
+        """What the photo's own path serves: its widest rendition in its own format, so a link to
+        the file as it was handed in still works, and serves no metadata (None: none is made in it)."""
+        return max((r for r in self.renditions if r.format == self.format), key=lambda r: r.width, default=None)
+
+    def widest(self, fmt: str) -> Rendition | None:
+        return max((r for r in self.renditions if r.format == fmt), key=lambda r: r.width, default=None)
 
 
 @lru_cache(maxsize=1)
@@ -68,24 +79,38 @@ def recipe_key() -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def plan(data: bytes, stem: str, widths: tuple[int, ...] = WIDTHS) -> Plan:
-    """The files `data` will be published as, named `STEM-WIDTHw.HASH.EXT`: the hash is of the
-    source's bytes, the width, the format and recipe_key(), so a name changes whenever the file
-    could, and a CDN may keep it forever. Reads the header only (PhotoError if it cannot be read);
-    make() reads the rest."""
-    header = _open(data, load=False)
-    width, height = header.size
-    if _turned(header):         # width and height swap
-        width, height = height, width
-    source = hashlib.sha256(data).hexdigest()
+def plan(data: bytes | Path, stem: str, widths: tuple[int, ...] = WIDTHS, digest: str | None = None) -> Plan:
+    """The files `data` (bytes, or a file's path) will be published as, named
+    `STEM-WIDTHw.HASH.EXT`: the hash is of the source's bytes (`digest`, their SHA-256, if known),
+    the width, the format and recipe_key(), so a name changes whenever the file could, and a CDN
+    may keep it forever. Reads the header only (PhotoError if it cannot be read); make() reads the rest."""
+    if isinstance(data, Path):
+        try:
+            with data.open("rb") as f:
+                header = _open(f, load=False)
+                size, turned, has_alpha, kind_of = header.size, _turned(header), _has_alpha(header), source_format(header)
+                digest = digest or hashlib.sha256(data.read_bytes()).hexdigest()
+        except OSError as exc:
+            raise PhotoError(f"cannot be read: {exc.strerror or exc}") from None
+    else:
+        header = _open(data, load=False)
+        size, turned, has_alpha, kind_of = header.size, _turned(header), _has_alpha(header), source_format(header)
+        digest = digest or hashlib.sha256(data).hexdigest()
+    width, height = size[::-1] if turned else size      # (a quarter turn: width and height swap)
     recipe = recipe_key()
     made = []
     for w in widths_for(width, widths):
         h = max(1, round(height * w / width))
-        for kind in formats(_has_alpha(header)):
-            digest = hashlib.sha256(f"{source} {w} {kind} {recipe}".encode()).hexdigest()[:12]
-            made.append(Rendition(w, h, kind, f"{stem}-{w}w.{digest}.{SUFFIX[kind]}"))
-    return Plan(width, height, tuple(made))
+        for kind in formats(has_alpha, kind_of):
+            name = hashlib.sha256(f"{digest} {w} {kind} {recipe}".encode()).hexdigest()[:12]
+            made.append(Rendition(w, h, kind, f"{stem}-{w}w.{name}.{SUFFIX[kind]}"))
+    return Plan(width, height, tuple(made), kind_of)
+
+
+def source_format(image: Image.Image) -> str:
+    """The format a source is in, as formats() names them (a GIF or TIFF counts as PNG: lossless)."""
+    kind = (image.format or "").lower()
+    return kind if kind in ("jpeg", "png", "webp", "avif") else "png"
 
 
 def make(data: bytes, planned: Plan) -> list[Rendition]:
@@ -132,11 +157,12 @@ def _keep(folder: Path, name: str, data: bytes) -> None:
         pass
 
 
-def formats(has_alpha: bool) -> tuple[str, ...]:
+def formats(has_alpha: bool, source: str = "jpeg") -> tuple[str, ...]:
     """What a photo is made in, the fallback last: AVIF where this Pillow can write it, WebP,
-    then JPEG (PNG for an image with transparency, which JPEG cannot carry)."""
+    then JPEG, or PNG for a PNG (a chart or a map, whose lines JPEG would blur) and for an image
+    with transparency, which JPEG cannot carry."""
     modern = ("avif", "webp") if features.check("avif") else ("webp",)
-    return (*modern, "png" if has_alpha else "jpeg")
+    return (*modern, "png" if has_alpha or source == "png" else "jpeg")
 
 
 def open_photo(data: bytes, width: int | None = None) -> Image.Image:
@@ -147,7 +173,9 @@ def open_photo(data: bytes, width: int | None = None) -> Image.Image:
     image is needed (a JPEG may then be decoded at a smaller scale, never narrower than that)."""
     image = _open(data, load=True, width=width)
     try:
-        image = ImageOps.exif_transpose(image) or image
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            image = ImageOps.exif_transpose(image) or image
         image = _to_srgb(image)
     except Exception as exc:    # a broken EXIF block or colour profile
         raise PhotoError(f"cannot be read: its metadata is broken ({exc})") from None
@@ -155,11 +183,12 @@ def open_photo(data: bytes, width: int | None = None) -> Image.Image:
     return image
 
 
-def _open(data: bytes, load: bool, width: int | None = None) -> Image.Image:
+def _open(data: bytes | BinaryIO, load: bool, width: int | None = None) -> Image.Image:
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter("ignore")     # (a broken EXIF block: Pillow warns on stderr, and reads on)
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image = Image.open(io.BytesIO(data) if isinstance(data, bytes) else data)
             if load and width and image.format == "JPEG":
                 shown = image.height if _turned(image) else image.width
                 if width < shown:       # (rounded up: never narrower than asked)
@@ -180,7 +209,9 @@ def _open(data: bytes, load: bool, width: int | None = None) -> Image.Image:
 def _turned(image: Image.Image) -> bool:
     """Whether the image's EXIF orientation turns it a quarter (5-8), read from its header."""
     try:
-        return image.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return image.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8)
     except Exception as exc:    # a broken EXIF block
         raise PhotoError(f"cannot be read: its metadata is broken ({exc})") from None
 

@@ -38,6 +38,7 @@ class Site:
     digests: dict[str, str] = field(default_factory=dict)
     key: str = ""
     image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)   # site path -> (width, height)
+    photos: Mapping[str, Any] = field(default_factory=dict)    # site path -> its PhotoJob (pictures.py)
     preview: bool = False           # the dev server's build: drafts and scheduled stories are marked
     now: datetime | None = None     # what counts as "now" for a preview's "scheduled" marks
     template_keys: dict[str, str] = field(default_factory=dict)   # page template -> hash of the files it is made of
@@ -85,7 +86,7 @@ class Site:
     def presenter(self) -> Presenter:
         """One per site: its cards and links are made once for every page that shows them."""
         return Presenter(self.config, self.tax, self.newest, self.image_sizes,
-                         now=self.now if self.preview else None, bodies=self.bodies)
+                         now=self.now if self.preview else None, bodies=self.bodies, photos=self.photos)
 
     @cached_property
     def made(self) -> dict[tuple, dict[str, bytes]]:

@@ -5,17 +5,22 @@ import dataclasses
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
 from . import structured
 from .config import PromoConfig, SiteConfig
+from .images import MIME
 from .listings import Taxonomy, author_slug, tag_slug
 from .model import Article, Author, Image
 from .urls import Urls
 from .views import (ArticleView, AuthorView, Card, CorrectionView, Feed, ImageView, Link, Moment,
                     PageMeta, Promo, SiteView)
+
+if TYPE_CHECKING:
+    from .pictures import PhotoJob
 
 RSS, ATOM, JSON_FEED = "application/rss+xml", "application/atom+xml", "application/feed+json"
 
@@ -47,13 +52,14 @@ class Presenter:
 
     def __init__(self, config: SiteConfig, tax: Taxonomy, newest: datetime | None,
                  image_sizes: Mapping[str, tuple[int, int]] | None = None, now: datetime | None = None,
-                 bodies: Mapping[str, str] | None = None):
+                 bodies: Mapping[str, str] | None = None, photos: Mapping[str, PhotoJob] | None = None):
         """`now` is given only for a preview (the dev server): drafts and scheduled stories are marked.
         `bodies`: source path -> the body HTML of its article (read only for a story's own page)."""
         self.config = config
         self.bodies = {} if bodies is None else bodies
         self.preview_now = now
         self.image_sizes = image_sizes or {}    # {"images/ship.svg": (w, h)}, from images.image_sizes()
+        self.photos = photos or {}              # {"images/ship.jpg": PhotoJob}: see pictures.py
         self.urls = Urls(config.base_url)
         self.tax = tax
         self.zone = config.zone
@@ -104,8 +110,28 @@ class Presenter:
     def image(self, image: Image | None) -> ImageView | None:
         if image is None:
             return None
+        photo = self.photo(image.src)
+        if photo is not None:
+            return self.picture(photo, image.alt, image.caption, image.credit)
         width, height = self.image_size(image.src) or (None, None)
         return ImageView(self.urls.resource(image.src), image.alt, image.caption, image.credit, width, height)
+
+    def photo(self, src: str) -> PhotoJob | None:
+        """The photo at a site path ("/images/ship.jpg"), if it is one of the site's photos."""
+        if not self.photos or not src or urlsplit(src).scheme or src.startswith("//"):
+            return None
+        return self.photos.get(urlsplit(src).path.lstrip("/"))
+
+    def picture(self, photo: PhotoJob, alt: str, caption: str = "", credit: str = "") -> ImageView:
+        """A photo as a <picture>: its widest fallback file as the <img>, each format's widths as a srcset."""
+        by_format: dict[str, list[str]] = {}
+        for r in photo.plan.renditions:
+            by_format.setdefault(r.format, []).append(f"{self.urls.href(photo.where(r.name))} {r.width}w")
+        *modern, fallback = by_format       # (formats() puts the fallback last)
+        widest = photo.plan.widest(fallback)
+        return ImageView(self.urls.href(photo.where(widest.name)), alt, caption, credit, widest.width, widest.height,
+                         srcset=", ".join(by_format[fallback]),
+                         sources=tuple((MIME[kind], ", ".join(by_format[kind])) for kind in modern))
 
     def image_size(self, src: str) -> tuple[int, int] | None:
         """The intrinsic size of a site image ("/images/ship.svg"); None for remote or unknown images."""

@@ -33,6 +33,8 @@ class ImageView:
     credit: str = ""
     width: int | None = None        # intrinsic size in CSS pixels, when known (site images;
     height: int | None = None       # not remote URLs), so the page reserves the space before it loads
+    srcset: str = ""                # a photo's fallback (JPEG or PNG) files, "URL 640w, ..." (see pictures.py)
+    sources: tuple[tuple[str, str], ...] = ()   # its (MIME type, srcset) in the modern formats, best first
 
 
 @dataclass(frozen=True, slots=True)

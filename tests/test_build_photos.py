@@ -1,0 +1,184 @@
+"""Photos in a build (generator/pictures.py): each made once in its widths and formats, pages
+showing them as <picture>s, nothing of the camera's metadata published, and a photo that cannot
+be read failing the build with its file named and the previous output left as it was."""
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image, features
+
+from conftest import NOW, SITE_TOML, article, cli, html, snapshot
+from generator import photos
+from generator.build import BuildOptions, build_site
+from generator.problems import BuildError
+from test_photos import SERIAL, camera_jpeg
+
+STORY = "content/world/port.md"
+PAGE = "world/port/index.html"
+LEAD = "\n  src: /images/port.jpg\n  alt: Cranes at dawn\n  credit: 'Photograph: A. Rao'"
+
+
+def site_files(**more) -> dict[str, str | bytes]:
+    return {STORY: article("Port opens", image=LEAD, section="world"),
+            "content/world/other.md": article("Other story", published="2024-02-02 09:00:00"),
+            "static/images/port.jpg": camera_jpeg((1600, 1200)), **more}
+
+
+def build_to(site: Path, **options) -> Path:
+    options.setdefault("now", NOW)
+    build_site(site, BuildOptions(**options))
+    return options.get("output") or site / "output"
+
+
+def published_images(out: Path) -> list[Path]:
+    return [p for p in (out / "images").iterdir() if p.suffix in (".jpg", ".webp", ".avif", ".png")]
+
+
+def srcset_urls(srcset: str) -> list[str]:
+    return [part.strip().split()[0] for part in srcset.split(",")]
+
+
+def test_the_lead_photo_is_a_picture_of_its_widths_and_formats(make_site):
+    out = build_to(make_site(site_files()))
+    page = html(out / PAGE)
+    picture = page.find(".//figure[@class='story__figure']/picture")
+    assert picture is not None
+    types = [s.get("type") for s in picture.iter("source")]
+    assert types == (["image/avif", "image/webp"] if features.check("avif") else ["image/webp"])
+    img = next(picture.iter("img"))
+    # the phone photo is turned (orientation 6): 1200 wide as shown, so 1200 is its widest file
+    assert (img.get("width"), img.get("height")) == ("1200", "1600")
+    assert img.get("fetchpriority") == "high" and img.get("loading") is None
+    assert img.get("alt") == "Cranes at dawn" and img.get("sizes")
+    for srcset in [img.get("srcset"), *(s.get("srcset") for s in picture.iter("source"))]:
+        widths = [int(part.split()[1].rstrip("w")) for part in srcset.split(",")]
+        assert widths == [320, 640, 960, 1200]
+        for url in srcset_urls(srcset):
+            assert (out / url.lstrip("/")).is_file(), url
+    assert img.get("src").endswith(".jpg") and (out / img.get("src").lstrip("/")).is_file()
+    with Image.open(out / img.get("src").lstrip("/")) as shown:
+        assert shown.size == (1200, 1600)
+    # listings show it too, lazily where it is not the first picture
+    cards = list(html(out / "world" / "index.html").iter("picture"))
+    assert cards and all(next(c.iter("img")).get("srcset") for c in cards)
+
+
+def test_no_published_file_holds_the_cameras_metadata(make_site):
+    out = build_to(make_site(site_files()))
+    files = published_images(out)
+    assert len(files) > 8 and (out / "images" / "port.jpg").is_file()     # (its own path: still there)
+    for path in files:
+        data = path.read_bytes()
+        assert SERIAL.encode() not in data and b"PhoneMaker" not in data, path.name
+        with Image.open(path) as image:
+            assert not dict(image.getexif()), path.name
+            assert "icc_profile" not in image.info and "exif" not in image.info, path.name
+    with Image.open(out / "images" / "port.jpg") as own:   # the widest rendition, turned upright
+        assert own.size == (1200, 1600)
+
+
+def test_file_names_change_with_the_photo(make_site):
+    site = make_site(site_files())
+    first = {p.name for p in published_images(build_to(site))}
+    (site / "static/images/port.jpg").write_bytes(camera_jpeg((1600, 1200), orientation=1))
+    second = {p.name for p in published_images(build_to(site))}
+    assert first & second == {"port.jpg"}      # every other name holds the hash of the bytes it is made from
+    page = (site / "output" / PAGE).read_text()
+    assert all(name in page for name in second - {"port.jpg"})
+
+
+def test_unchanged_photos_are_not_made_again(make_site, monkeypatch):
+    site = make_site(site_files())
+    build_to(site)
+    before = snapshot(site / "output")
+
+    def refuse(*args):
+        raise AssertionError("a photo was made again")
+    monkeypatch.setattr(photos, "make", refuse)
+    (site / STORY).write_text(article("Port opens", image=LEAD, section="world", body="New text."))
+    build_to(site)                                  # a story changed: its photo is carried over
+    shutil.rmtree(site / "output")
+    build_to(site)                                  # the output gone: the files come from the cache
+    after = snapshot(site / "output")
+    assert {k: v[0] for k, v in after.items() if k.startswith("images/")} == {k: v[0] for k, v in before.items() if k.startswith("images/")}
+
+
+def test_a_cached_build_equals_a_build_without_the_cache(make_site):
+    site = make_site(site_files(**{"static/images/chart.png": _png_chart()}))
+    build_to(site)
+    shutil.rmtree(site / "output")
+    cached = snapshot(build_to(site))
+    fresh = snapshot(build_to(site, cache=False, output=site / "fresh"))
+    assert {k: v[0] for k, v in cached.items()} == {k: v[0] for k, v in fresh.items()}
+
+
+def test_photos_are_made_in_the_workers_as_alone(make_site):
+    extra = {f"static/images/p{n}.jpg": camera_jpeg((700 + n * 10, 500), orientation=1) for n in range(4)}
+    site = make_site(site_files(**extra))
+    alone = snapshot(build_to(site, cache=False, workers=1, output=site / "alone"))
+    together = snapshot(build_to(site, cache=False, workers=2, output=site / "together"))
+    assert {k: v[0] for k, v in alone.items()} == {k: v[0] for k, v in together.items()}
+    assert sum(".webp" in k for k in alone) == 4 + 4 * 3
+
+
+def test_a_png_keeps_png_as_its_fallback_and_gifs_and_theme_icons_are_copied(make_site):
+    gif = io.BytesIO()
+    Image.new("P", (4, 4)).save(gif, "GIF")
+    site = make_site(site_files(**{"static/images/chart.png": _png_chart(), "static/images/spin.gif": gif.getvalue()}))
+    out = build_to(site)
+    names = {p.name for p in (out / "images").iterdir()}
+    assert {"chart.png", "spin.gif"} <= names
+    assert any(n.startswith("chart-") and n.endswith(".png") for n in names)
+    assert not any(n.startswith("chart-") and n.endswith(".jpg") for n in names)    # a chart is not blurred to a JPEG
+    assert (out / "images/spin.gif").read_bytes() == gif.getvalue()
+    theme = Path(__file__).resolve().parent.parent / "themes/default/static/icon-192.png"
+    assert (out / "icon-192.png").read_bytes() == theme.read_bytes()
+
+
+def _png_chart() -> bytes:
+    out = io.BytesIO()
+    image = Image.new("RGB", (900, 600), "white")
+    image.paste((200, 30, 30), (100, 100, 300, 500))
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _cut_short() -> bytes:
+    data = camera_jpeg((1600, 1200))
+    return data[: len(data) // 2]
+
+
+@pytest.mark.parametrize("data, says", [
+    (b"this is not a photo at all", "is not an image Broadsheet can read"),
+    (_cut_short(), "cannot be read: it is corrupt or cut short"),
+])
+def test_a_bad_photo_fails_the_build_naming_it_and_leaves_the_output(make_site, data, says):
+    site = make_site(site_files())
+    out = build_to(site)
+    before = snapshot(out)
+    (site / "static/images/port.jpg").write_bytes(data)
+    with pytest.raises(BuildError) as caught:
+        build_to(site)
+    problem, = caught.value.problems
+    assert (problem.path, problem.field) == ("static/images/port.jpg", "image") and says in problem.message
+    assert snapshot(out) == before
+
+
+def test_a_decompression_bomb_is_refused(make_site, monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100_000)    # (a 30,000-pixel-wide one, scaled down)
+    site = make_site(site_files())
+    with pytest.raises(BuildError) as caught:
+        build_to(site)
+    assert "too large to process safely" in str(caught.value) and "static/images/port.jpg: image:" in str(caught.value)
+    assert not (site / "output" / "index.html").exists()
+
+
+def test_the_command_line_names_the_bad_photo_without_a_traceback(make_site):
+    site = make_site(site_files(**{"static/images/port.jpg": _cut_short()}))
+    result = cli("build", str(site))
+    assert result.returncode != 0
+    assert "static/images/port.jpg: image: cannot be read: it is corrupt or cut short" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
