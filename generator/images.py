@@ -18,6 +18,15 @@ _SVG_LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px)?\s*$")
 # JPEG start-of-frame markers carry the size; C4 (DHT), C8 (JPG) and CC (DAC) do not.
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
+IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r"""([\w:-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
+
+
+def img_attributes(tag: str) -> dict[str, str]:
+    """The attributes of an <img ...> tag, by lower-case name (entities left as they are)."""
+    return {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) if m.group(3) is not None else m.group(4) or ""
+            for m in _ATTR.finditer(tag[4:].rstrip("/>"))}
+
 
 def image_size(data: bytes) -> tuple[int, int] | None:
     """(width, height) in CSS pixels as a browser shows the image, or None if unknown."""

@@ -17,6 +17,7 @@ import nh3
 
 from . import speedups
 from .complexity import markdown_work
+from .images import IMG_TAG, img_attributes
 from .config import CONTROL_CHARS, MarkdownSettings
 from .prose import prose_html
 from .urls import is_link
@@ -84,6 +85,35 @@ def _site_paths(md: markdown.Markdown, base_path: str):
     return SitePaths(md)
 
 
+def _news_figures(md: markdown.Markdown):
+    """A tree processor: an image alone in its paragraph, with a title, is a news figure. The
+    title is its caption, then its credit after a '|': ![alt](/images/x.jpg "Caption | Photograph: Name/Agency")
+    becomes <figure><img><figcaption>Caption <span class="credit">Photograph: Name/Agency</span></figcaption></figure>."""
+    from xml.etree import ElementTree as etree
+    from markdown.treeprocessors import Treeprocessor
+
+    class NewsFigures(Treeprocessor):
+        def run(self, root):
+            for p in root.iter("p"):
+                if len(p) != 1 or p[0].tag != "img" or (p.text or "").strip() or (p[0].tail or "").strip():
+                    continue
+                img = p[0]
+                title = (img.attrib.pop("title", None) or "").strip()
+                if not title:
+                    continue
+                caption, bar, credit = title.rpartition("|") if "|" in title else (title, "", "")
+                p.tag, p.text, img.tail = "figure", None, None
+                figcaption = etree.SubElement(p, "figcaption")
+                figcaption.text = caption.strip()
+                if credit.strip():
+                    if figcaption.text:
+                        figcaption.text += " "
+                    etree.SubElement(figcaption, "span", {"class": "credit"}).text = credit.strip()
+            return None
+
+    return NewsFigures(md)
+
+
 _converters: dict[str, markdown.Markdown] = {}
 
 
@@ -117,11 +147,31 @@ def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings 
         except BaseException:
             del _converters[base_path]   # stopped half-way through a document: its state is not reused
             raise
+    if "<img" in html:
+        _check_alt(html, text, base_path)
     if settings.unsafe_html:
         return strip_controls(html)
     if plain and "<" not in text and plain_html(html):
         return html     # no raw HTML, and Markdown made nothing the sanitiser would change (tested)
     return sanitize(html, settings.embed_hosts)
+
+
+def _check_alt(html: str, text: str, base_path: str = "/") -> None:
+    """BodyError for an image without alt text, at the line of the text its source is on (the
+    n-th image with a source is taken to be at that source's n-th place in the text)."""
+    seen: dict[str, int] = {}
+    for tag in IMG_TAG.findall(html):
+        attrs = img_attributes(tag)
+        src = attrs.get("src", "")
+        seen[src] = seen.get(src, 0) + 1
+        if not attrs.get("alt", "").strip():
+            at, written = -1, src[len(base_path) - 1:] if base_path != "/" and src.startswith(base_path) else src
+            for _ in range(seen[src] if src else 0):
+                at = text.find(written, at + 1)
+                if at < 0:
+                    break
+            raise BodyError(f"the image {src or '(without a src)'} has no alt text: describe it for readers who cannot "
+                            "see it, as in ![Fishing boats moored at dawn](/images/boats.jpg)", max(at, 0))
 
 
 def _converter(base_path: str) -> markdown.Markdown:
@@ -134,6 +184,7 @@ def _converter(base_path: str) -> markdown.Markdown:
         from .markdown_gates import GatedPatterns   # (not imported where it is not used)
         chosen.append(GatedPatterns())              # last: it sees every pattern
     md = _converters[base_path] = markdown.Markdown(extensions=chosen, output_format="html")
+    md.treeprocessors.register(_news_figures(md), "news_figures", 5)   # (after the inline patterns, at 20)
     if base_path != "/":
         md.treeprocessors.register(_site_paths(md, base_path), "site_paths", 0)
     return md

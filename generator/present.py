@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from html import unescape
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import structured
 from .config import PromoConfig, SiteConfig
-from .images import MIME
+from .images import IMG_TAG, MIME, img_attributes
 from .listings import Taxonomy, author_slug, tag_slug
 from .model import Article, Author, Image
 from .urls import Urls
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from .pictures import PhotoJob
 
 RSS, ATOM, JSON_FEED = "application/rss+xml", "application/atom+xml", "application/feed+json"
+BODY_SIZES = "(min-width: 36rem) 34rem, 100vw"     # (a story's column: .story's max-width in style.css)
 
 
 def join_names(names: tuple[str, ...]) -> str:
@@ -115,6 +118,36 @@ class Presenter:
             return self.picture(photo, image.alt, image.caption, image.credit)
         width, height = self.image_size(image.src) or (None, None)
         return ImageView(self.urls.resource(image.src), image.alt, image.caption, image.credit, width, height)
+
+    def body_images(self, html: str) -> str:
+        """A body's images as a page shows them: a site photo as a <picture> of its files, any
+        image whose size is known with its width and height (nothing moves as it loads), all
+        loaded lazily (the lead image above them is the page's first picture)."""
+        if "<img" not in html:
+            return html
+        return IMG_TAG.sub(self._body_image, html)
+
+    def _body_image(self, match: re.Match) -> str:
+        attrs = img_attributes(match.group())
+        src = unescape(attrs.get("src", ""))
+        base = self.urls.base_path
+        path = "/" + src[len(base):] if src.startswith(base) and not src.startswith("//") else src
+        photo = self.photo(path)
+        if photo is not None:
+            view = self.picture(photo, unescape(attrs.get("alt", "")))
+            kept = "".join(f' {k}="{escape(unescape(attrs[k]))}"' for k in ("id", "class", "lang", "title") if k in attrs)
+            sources = "".join(f'<source type="{t}" srcset="{escape(srcset)}" sizes="{BODY_SIZES}">' for t, srcset in view.sources)
+            return (f'<picture>{sources}<img src="{escape(view.src)}" alt="{escape(view.alt)}"{kept} srcset="{escape(view.srcset)}" '
+                    f'sizes="{BODY_SIZES}" width="{view.width}" height="{view.height}" loading="lazy" decoding="async"></picture>')
+        tag = match.group().rstrip("/> ")
+        size = self.image_size(path)
+        if size is not None and "width" not in attrs and "height" not in attrs:
+            tag += f' width="{size[0]}" height="{size[1]}"'
+        if "loading" not in attrs:
+            tag += ' loading="lazy"'
+        if "decoding" not in attrs:
+            tag += ' decoding="async"'
+        return tag + ">"
 
     def photo(self, src: str) -> PhotoJob | None:
         """The photo at a site path ("/images/ship.jpg"), if it is one of the site's photos."""
@@ -229,7 +262,7 @@ class Presenter:
             published=card.published, updated=self.moment(changed) if changed else None,
             authors=card.authors, dateline=a.dateline, signoff=signoff(a.byline, a.dateline),
             source=a.source, copyright=a.copyright, section=section, tags=tags,
-            image=card.image, body=Markup(self.bodies[a.path]),
+            image=card.image, body=Markup(self.body_images(self.bodies[a.path])),
             breadcrumbs=(self._home_link, section, Link(a.title, url, current=True)),
             related=tuple(map(self.card, related)),
             corrections=tuple(CorrectionView(self.moment(c.date), c.text) for c in a.corrections),
