@@ -96,3 +96,14 @@ def test_broadsheet_runs_compiled_to_bytecode_as_an_installed_package_would() ->
     compiled.unlink(missing_ok=True)
     run.compile_broadsheet()
     assert compiled.is_file() and compiled.stat().st_size > 0
+
+
+def test_the_photo_benchmark_runs_on_a_few_photos(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(REPO / "bench" / "photos.py"), "--n", "3", "--size", "900x600",
+                           "--workdir", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = [line.split()[0] for line in done.stdout.splitlines() if line.split()[1:3][-1:] == ["s"]]
+    assert rows == ["clean", "no-change", "one-edit", "output-lost"]
+    assert "MB WebP" in done.stdout
+    out = tmp_path / "photos3" / "output" / "images"
+    assert len(list(out.glob("photo-0-*.webp"))) == 3      # 320, 640 and its own 900
