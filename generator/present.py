@@ -149,6 +149,15 @@ class Presenter:
             tag += ' decoding="async"'
         return tag + ">"
 
+    def card_image(self, src: str) -> tuple[str, tuple[int, int]] | None:
+        """For a site photo: the absolute URL and size of the file social cards and search engines
+        are given, its widest JPEG (or PNG): a raster, as Facebook and X need, as wide as it comes."""
+        photo = self.photo(src)
+        if photo is None:
+            return None
+        widest = photo.plan.widest("jpeg") or photo.plan.widest("png")
+        return (self.urls.absolute(photo.where(widest.name)), (widest.width, widest.height)) if widest else None
+
     def photo(self, src: str) -> PhotoJob | None:
         """The photo at a site path ("/images/ship.jpg"), if it is one of the site's photos."""
         if not self.photos or not src or urlsplit(src).scheme or src.startswith("//"):
@@ -290,7 +299,9 @@ class Presenter:
         """An article's head: Open Graph article tags, a large Twitter card, NewsArticle JSON-LD."""
         canonical = self.urls.absolute(a.url_path)
         description = a.summary or self.config.description or a.title
-        image = self.urls.resource_absolute(a.image.src) if a.image else ""
+        image, size = "", None
+        if a.image:
+            image, size = self.card_image(a.image.src) or (self.urls.resource_absolute(a.image.src), None)
         section = self.tax.sections[a.section].name
         published = self.card(a).published.iso
         modified = published if a.modified == a.published else a.modified.astimezone(self.zone).isoformat()
@@ -299,7 +310,8 @@ class Presenter:
         og = [("og:type", "article"), ("og:title", a.title), ("og:description", description), ("og:url", canonical),
               ("og:site_name", self.config.title), ("og:locale", _locale(self.config.language))]
         if image:
-            og += [("og:image", image), ("og:image:alt", a.image.alt)]
+            og += [("og:image", image), *((("og:image:width", str(size[0])), ("og:image:height", str(size[1]))) if size else ()),
+                   ("og:image:alt", a.image.alt)]
         og += [("article:published_time", published), ("article:modified_time", modified), ("article:section", section)]
         og += [("article:tag", t) for t in a.tags]
         og += [("article:author", u) for u in author_urls]

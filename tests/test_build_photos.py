@@ -182,3 +182,18 @@ def test_the_command_line_names_the_bad_photo_without_a_traceback(make_site):
     assert result.returncode != 0
     assert "static/images/port.jpg: image: cannot be read: it is corrupt or cut short" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_social_cards_and_json_ld_get_the_photos_widest_jpeg(make_site):
+    import json
+    out = build_to(make_site(site_files()))
+    page = html(out / PAGE)
+    og = page.xpath('//meta[@property="og:image"]/@content')
+    assert len(og) == 1 and og[0].startswith("https://news.example/images/port-1200w.") and og[0].endswith(".jpg")
+    assert page.xpath('//meta[@property="og:image:width"]/@content') == ["1200"]
+    assert page.xpath('//meta[@property="og:image:height"]/@content') == ["1600"]
+    assert page.xpath('//meta[@name="twitter:image"]/@content') == og
+    graph = [json.loads(s) for s in page.xpath('//script[@type="application/ld+json"]/text()')]
+    article = next(item for item in graph if item.get("@type") == "NewsArticle")
+    assert article["image"] == og
+    assert (out / og[0].removeprefix("https://news.example/")).is_file()
