@@ -17,8 +17,8 @@ import nh3
 
 from . import speedups
 from .complexity import markdown_work
-from .images import IMG_TAG, img_attributes
 from .config import CONTROL_CHARS, MarkdownSettings
+from .images import IMG_TAG, img_attributes
 from .prose import prose_html
 from .urls import is_link
 

@@ -87,10 +87,10 @@ def run_chunks(task: Callable[[Any, int, int], R], shared: Any, count: int, work
     """task(shared, start, stop) over [0, count) in chunks; in worker processes when it pays off.
     Results come back in order. `meanwhile` runs in this process: while the workers work, or after
     the task when there are none. This process is one of the `workers`: it forks one fewer, and
-    takes chunks from the same queue as they do once `meanwhile` is done. `bounds`: the chunks
-    ([start, stop) each), if not guided_chunks()' (and then always in workers, however few) (a worker holds a
+    takes chunks from the same queue as they do once `meanwhile` is done (a worker holds a
     copy-on-write copy of this process's heap, which fills as it touches the objects there: at
-    100,000 stories each grew to ~770 MB while rendering, and this process waited)."""
+    100,000 stories each grew to ~770 MB while rendering, and this process waited). `bounds`: the
+    chunks ([start, stop) each), if not guided_chunks()'; then they go to workers however few."""
     global _shared, _task, _bounds, _next
     if workers <= 1 or (bounds is None and count < min_per_worker * 2):
         return _alone(task, shared, count, meanwhile)

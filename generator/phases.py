@@ -132,13 +132,14 @@ def render_pages(env: jinja2.Environment, site: Site, jobs: list[PageJob], sink:
 
     disk = isinstance(sink, DiskSink)
     photos = list(photos)
-    pages = [(len(photos) + a, len(photos) + b) for a, b in guided_chunks(len(jobs), max(1, workers))]
-    bounds = [(n, n + 1) for n in range(len(photos))] + pages
-    # (photos: worth a worker from two on; pages alone, from run_chunks()'s usual count)
+    bounds = None       # (photos: worth a worker from two on; pages alone, from run_chunks()'s usual count)
+    if len(photos) > 1:
+        bounds = [(n, n + 1) for n in range(len(photos))]
+        bounds += [(len(photos) + a, len(photos) + b) for a, b in guided_chunks(len(jobs), max(1, workers))]
     problems = []
     for written, met in run_chunks(_render_range, (env, site, jobs, sink, photos, site_dir, cache_folder),
                                    len(photos) + len(jobs), workers if disk else 1, meanwhile=make_data,
-                                   bounds=bounds if len(photos) > 1 else None):
+                                   bounds=bounds):
         problems += met
         if disk:
             sink.absorb(written)

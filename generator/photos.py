@@ -64,7 +64,7 @@ class Plan:
     def own(self) -> Rendition | None:
         """What the photo's own path serves: its widest rendition in its own format, so a link to
         the file as it was handed in still works, and serves no metadata (None: none is made in it)."""
-        return max((r for r in self.renditions if r.format == self.format), key=lambda r: r.width, default=None)
+        return self.widest(self.format)
 
     def widest(self, fmt: str) -> Rendition | None:
         return max((r for r in self.renditions if r.format == fmt), key=lambda r: r.width, default=None)

@@ -6,8 +6,8 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
 from html import unescape
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
@@ -310,8 +310,10 @@ class Presenter:
         og = [("og:type", "article"), ("og:title", a.title), ("og:description", description), ("og:url", canonical),
               ("og:site_name", self.config.title), ("og:locale", _locale(self.config.language))]
         if image:
-            og += [("og:image", image), *((("og:image:width", str(size[0])), ("og:image:height", str(size[1]))) if size else ()),
-                   ("og:image:alt", a.image.alt)]
+            og.append(("og:image", image))
+            if size:
+                og += [("og:image:width", str(size[0])), ("og:image:height", str(size[1]))]
+            og.append(("og:image:alt", a.image.alt))
         og += [("article:published_time", published), ("article:modified_time", modified), ("article:section", section)]
         og += [("article:tag", t) for t in a.tags]
         og += [("article:author", u) for u in author_urls]
