@@ -225,6 +225,15 @@ class _Build:
                                      self.cache.folder)
         return self.photos
 
+    def site_card(self, photos: list[Any]) -> Any:
+        """The social card of pages with no photo of their own (cards.py); BuildError if site.toml's
+        [social] image cannot be one."""
+        from .cards import CardError, site_card
+        try:
+            return site_card(self.config, _photos_by_path(photos))
+        except CardError as exc:
+            raise BuildError([Problem("site.toml", None, "social.image", str(exc))]) from None
+
     def nothing_changed(self, loaded: Loaded) -> bool:
         """Every source has the bytes it had (stat says so, or a file saved just before the last
         build was read again and hashed the same), the clock changed nothing, the output is as left."""
@@ -329,6 +338,7 @@ class _Build:
         site = Site(self.config, [entries[path][1][0] for path in stories if path in entries], graph.tax,
                     bodies=bodies_of(entries), digests={path: digest for path, (digest, _) in entries.items()},
                     key=last.site, image_sizes=graph.image_sizes, photos=_photos_by_path(self.photo_jobs(loaded)),
+                    card=self.site_card(self.photo_jobs(loaded)),
                     preview=options.preview, now=self.now,
                     template_keys=template_keys, newest=newest)
         jobs = [replace(job, key=job_key(site, job), modified=job_modified(site, job)) if isinstance(job, PageJob)
@@ -365,8 +375,14 @@ class _Build:
         config, cache, articles = self.config, self.cache, published.articles
         tax = build_taxonomy(articles, config.zone, loaded.authors)
         sizes = image_sizes(self.site_dir, self.theme)
-        from .pictures import photos_key
+        from .pictures import lead_focuses, photos_key, with_crops
         photos = self.photo_jobs(loaded)
+        # (the crops of the photos stories lead with: made only in a build that plans from all the
+        # stories, as one whose stories' shape() is the same has the same ones: see shape())
+        card = self.site_card(photos)
+        photos = self.photos = with_crops(photos, lead_focuses(_photos_by_path(photos), (
+            *((a.image.src, a.image.focus) for a in articles if a.image is not None),
+            (self.config.social.image, None))))
         if self.last is not None:       # past the diff: the last build's stories are read now
             self.last = self.cache.last_build(self.output, stories=True)
         changed = changed_stories(self.last, loaded.settings, articles, parsed, shape, published.marks)
@@ -376,7 +392,7 @@ class _Build:
         site = Site(config, articles, tax, bodies=bodies_of(parsed),
                     digests={path: digest for path, (digest, _) in parsed.items()},
                     key=site_key(config, loaded.authors, tax, newest, sizes, self.options.preview, photos_key(photos)),
-                    image_sizes=sizes, photos=_photos_by_path(photos), preview=self.options.preview, now=self.now,
+                    image_sizes=sizes, photos=_photos_by_path(photos), card=card, preview=self.options.preview, now=self.now,
                     template_keys=cache.template_keys_for(loaded.templates) or template_keys(env, PAGE_TEMPLATES),
                     newest=newest)
         self.chosen = cache.related_for(self.related_key)      # the last build's choice, if from the same stories

@@ -26,6 +26,12 @@ class Publisher:
 
 
 @dataclass(frozen=True)
+class Social:
+    image: str = ""     # the social card of a page with no photo of its own (a site photo, or a URL)
+    alt: str = ""       # its alt text (default: the site's title)
+
+
+@dataclass(frozen=True)
 class PromoConfig:
     heading: str = ""
     text: str = ""
@@ -76,6 +82,7 @@ class SiteConfig:
     per_page: int = 20
     feed_size: int = 50
     publisher: Publisher = field(default_factory=Publisher)
+    social: Social = field(default_factory=Social)
     newsletter: PromoConfig | None = None
     app_promo: PromoConfig | None = None
     menu: tuple[MenuItem, ...] = ()
@@ -100,6 +107,7 @@ TOP_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "per_page": (int, "Stories per listing page (default 20)."),
     "feed_size": (int, "Entries per feed (default 50)."),
     "publisher": (dict, "[publisher] table: name, url, logo."),
+    "social": (dict, "[social] table: image (the social card of a page with no photo of its own; default: one made from the title), alt."),
     "newsletter": (dict, "[newsletter] table (heading, text, url, label): shows the newsletter call-out."),
     "app_promo": (dict, "[app_promo] table (heading, text, url, label): shows the app banner."),
     "menu": (list, "[[menu]] entries (name, url): the site navigation; default: one link per section."),
@@ -107,6 +115,8 @@ TOP_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "markdown": (dict, "[markdown] table: unsafe_html, embed_hosts, max_file_size, max_work."),
 }
 PUBLISHER_KEYS = {"name": "Publisher's name", "url": "Publisher's home page", "logo": "Logo path or URL"}
+SOCIAL_KEYS = {"image": "A site photo (/images/card.jpg) or URL: the social card of pages with no photo of their own",
+               "alt": "The card's alt text (default: the site's title)"}
 MENU_KEYS = {"name": "Link text", "url": "Link target: a site path like /world/ or a full URL"}
 PERMALINK_KEYS = {"article": "URL pattern of article pages"}
 MARKDOWN_KEYS = {
@@ -120,6 +130,7 @@ PROMO_KEYS = {"heading": "Block heading", "text": "Block text", "url": "Link tar
 # ("images/logo.svg") may be given: only where the page resolves it against the root
 # (Urls.resource); the others reach <a href> as written, so they need '/' or http(s).
 PUBLISHER_URLS = {"url": False, "logo": True}
+SOCIAL_URLS = {"image": True}
 MENU_URLS = {"url": True}
 PROMO_URLS = {"url": False}
 
@@ -200,6 +211,8 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
             problems.append(Problem(path, None, key, "must be at least 1"))
     if "publisher" in values:
         values["publisher"] = Publisher(**_table(path, "publisher", values["publisher"], PUBLISHER_KEYS, problems, PUBLISHER_URLS))
+    if "social" in values:
+        values["social"] = Social(**_table(path, "social", values["social"], SOCIAL_KEYS, problems, SOCIAL_URLS))
     for key in ("newsletter", "app_promo"):
         if key in values:
             values[key] = PromoConfig(**_table(path, key, values[key], PROMO_KEYS, problems, PROMO_URLS))

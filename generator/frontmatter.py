@@ -19,7 +19,8 @@ from .yamlread import DATE_HELP, clean_values, field_name, load_yaml, one_line, 
 
 KNOWN = ("title", "published", "updated", "byline", "dateline", "source", "copyright",
          "section", "tags", "summary", "image", "slug", "draft", "aliases", "corrections")
-IMAGE_KEYS = ("src", "alt", "caption", "credit")
+IMAGE_KEYS = ("src", "alt", "caption", "credit", "focus")
+TEXT_KEYS = IMAGE_KEYS[:4]
 # Each tag and author has pages and a feed that show the story with all its tags and authors:
 # 20,000 tags on one story made 20,000 pages of 20,000 links each (minutes). No story needs more.
 MOST_TAGS = 100
@@ -219,7 +220,7 @@ class _Fields:
         for key in value:
             if key not in IMAGE_KEYS:
                 self.problem(f"image.{field_name(key)}", f"unknown key (known: {', '.join(IMAGE_KEYS)})")
-        parts = {key: self.text(f"image.{key}", value.get(key, "")) for key in IMAGE_KEYS}
+        parts = {key: self.text(f"image.{key}", value.get(key, "")) for key in TEXT_KEYS}
         if not parts["src"]:
             self.problem("image.src", "is required when image is given")
             return None
@@ -231,7 +232,19 @@ class _Fields:
         if reason:
             self.problem("image.src", f"{show(raw)} {reason}")
             return None
-        return Image(**parts)
+        return Image(**parts, focus=self.focus(value.get("focus")))
+
+    def focus(self, value: Any) -> tuple[float, float] | None:
+        """image.focus: [x, y], the point of the photo its crops keep in frame, each a fraction
+        from 0 to 1 (from the left, from the top)."""
+        if value is None:
+            return None
+        if (isinstance(value, list) and len(value) == 2
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in value)):
+            return (float(value[0]), float(value[1]))
+        self.problem("image.focus", f"must be [x, y], two fractions from 0 to 1 (from the left and from the top: "
+                                    f"[0.5, 0.3] keeps a point in the middle, near the top, in frame), not {show(value)}")
+        return None
 
 
 def _kind(value: Any) -> str:

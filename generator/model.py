@@ -15,6 +15,7 @@ class Image:
     alt: str
     caption: str = ""
     credit: str = ""
+    focus: tuple[float, float] | None = None    # the point crops keep in frame: x, y as fractions from the left and top
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,12 @@ OPTIONS = {
     "png": {"optimize": True},
 }
 SUFFIX = {"avif": "avif", "webp": "webp", "jpeg": "jpg", "png": "png"}
+# The crops a lead photo is also published in: (name, width, height). "card" is the social card
+# (Open Graph, X): 1.91:1 at 1200 px, the size Facebook and X show large, so made that size even
+# from a narrower photo. The others are the 16x9, 4x3 and 1x1 images Google's Article guidance asks
+# NewsArticle to list, 1200 px across at most and never upscaled.
+CROPS = (("card", 1200, 628), ("16x9", 1200, 675), ("4x3", 1200, 900), ("1x1", 1200, 1200))
+CENTRE = (0.5, 0.5)
 
 
 class PhotoError(Exception):
@@ -46,6 +52,8 @@ class Rendition:
     format: str         # "avif", "webp", "jpeg" or "png"
     name: str           # its file name (see plan())
     data: bytes = b""   # (empty in a plan: made by make())
+    box: tuple[float, float, float, float] | None = None    # a crop's: left, top, right, bottom, as fractions
+
 
     @property
     def mime(self) -> str:
@@ -68,6 +76,35 @@ class Plan:
 
     def widest(self, fmt: str) -> Rendition | None:
         return max((r for r in self.renditions if r.format == fmt), key=lambda r: r.width, default=None)
+
+    @property
+    def fallback(self) -> str:
+        """The format every browser and social site reads that the photo is made in: JPEG, or PNG."""
+        return self.renditions[-1].format if self.renditions else "jpeg"
+
+
+def crops(planned: Plan, stem: str, digest: str, focus: tuple[float, float] | None = None) -> tuple[Rendition, ...]:
+    """The CROPS of a photo, each the largest box of its shape the photo holds, placed as near
+    centred on `focus` (x, y: fractions from the left and from the top; the centre if None) as
+    the photo's edges allow, in the photo's fallback format, named `STEM-NAME.HASH.EXT` (the hash
+    as plan()'s, with the box). Worked out from the plan alone: a page names them before they are made."""
+    fx, fy = focus or CENTRE
+    width, height, kind = planned.width, planned.height, planned.fallback
+    recipe = recipe_key()
+    out = []
+    for name, w, h in CROPS:
+        if width * h > height * w:      # wider than the crop: the whole height, part of the width
+            cw, ch = max(1, round(height * w / h)), height
+        else:
+            cw, ch = width, max(1, round(width * h / w))
+        left = min(max(round(fx * width - cw / 2), 0), width - cw)
+        top = min(max(round(fy * height - ch / 2), 0), height - ch)
+        box = (left / width, top / height, (left + cw) / width, (top + ch) / height)
+        if name != "card" and cw < w:   # (never upscaled: as wide as the photo's box is)
+            w, h = cw, ch
+        tag = hashlib.sha256(f"{digest} {name} {box} {w}x{h} {kind} {recipe}".encode()).hexdigest()[:12]
+        out.append(Rendition(w, h, kind, f"{stem}-{name}.{tag}.{SUFFIX[kind]}", box=box))
+    return tuple(out)
 
 
 @lru_cache(maxsize=1)
@@ -113,37 +150,47 @@ def source_format(image: Image.Image) -> str:
     return kind if kind in ("jpeg", "png", "webp", "avif") else "png"
 
 
-def make(data: bytes, planned: Plan) -> list[Rendition]:
-    """The planned renditions of `data`, with their bytes. A JPEG is decoded at the smallest
-    scale its codec offers that is still at least as wide as the widest rendition, and each width
-    is resized from the next one up, not from the whole photo: a camera's 4000 pixels are never
-    all needed at once."""
+def make(data: bytes, planned: Plan, cropped: tuple[Rendition, ...] = ()) -> list[Rendition]:
+    """The planned renditions of `data`, then the crops asked for (see crops()), with their
+    bytes. A JPEG is decoded at the smallest scale its codec offers that is still at least as
+    wide as the widest rendition, and each width is resized from the next one up, not from the
+    whole photo: a camera's 4000 pixels are never all needed at once. The crops are cut from the
+    widest rendition (1920 px: for a photo in 4:3 or 3:2, each crop's box of it is wider than the
+    crop; a panorama's square is scaled up a little)."""
     widest = max((r.width for r in planned.renditions), default=None)
     image = open_photo(data, widest)
     sized: dict[int, Image.Image] = {}
     above = image
     for width, height in sorted({(r.width, r.height) for r in planned.renditions}, reverse=True):
         sized[width] = above = above if width == above.width else above.resize((width, height), Image.Resampling.LANCZOS)
-    return [Rendition(r.width, r.height, r.format, r.name, _encode(sized[r.width], r.format)) for r in planned.renditions]
+    made = [Rendition(r.width, r.height, r.format, r.name, _encode(sized[r.width], r.format)) for r in planned.renditions]
+    top = sized[widest] if widest else image
+    for c in cropped:
+        l, t, r, b = c.box
+        box = (round(l * top.width), round(t * top.height), round(r * top.width), round(b * top.height))
+        cut = top.resize((c.width, c.height), Image.Resampling.LANCZOS, box=box)
+        made.append(Rendition(c.width, c.height, c.format, c.name, _encode(cut, c.format), c.box))
+    return made
 
 
-def made_once(data: bytes, planned: Plan, folder: Path) -> list[Rendition]:
+def made_once(data: bytes, planned: Plan, folder: Path, cropped: tuple[Rendition, ...] = ()) -> list[Rendition]:
     """make(), once for all builds: files already in `folder` (a cache of renditions by their
     planned names, which change with the source and the recipe) are read back; if any is missing,
     all are made again, the same way as the first time (a width resized from another width up
     would hold other bytes), and the missing ones put there, each written whole or not at all."""
+    wanted = (*planned.renditions, *cropped)
     kept: dict[str, bytes] = {}
-    for r in planned.renditions:
+    for r in wanted:
         try:
             kept[r.name] = (folder / r.name).read_bytes()
         except OSError:
             pass
-    if len(kept) < len(planned.renditions):
-        for r in make(data, planned):
+    if len(kept) < len(wanted):
+        for r in make(data, planned, cropped):
             if r.name not in kept:
                 _keep(folder, r.name, r.data)
                 kept[r.name] = r.data
-    return [Rendition(r.width, r.height, r.format, r.name, kept[r.name]) for r in planned.renditions]
+    return [Rendition(r.width, r.height, r.format, r.name, kept[r.name], r.box) for r in wanted]
 
 
 def _keep(folder: Path, name: str, data: bytes) -> None:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from .photos import Plan, PhotoError, made_once, make, plan, recipe_key
+from .photos import Plan, PhotoError, Rendition, crops, made_once, make, plan, recipe_key
 from .problems import Problem
 
 SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".avif")
@@ -30,6 +30,15 @@ class PhotoJob:
     source: Path
     digest: str         # SHA-256 of the source's bytes
     plan: Plan
+    cropped: tuple[Rendition, ...] = ()     # the crops stories show it in (see with_crops())
+
+    @property
+    def stem(self) -> str:
+        return self.path.rpartition("/")[2].rpartition(".")[0]
+
+    def crops(self, focus: tuple[float, float] | None = None) -> tuple[Rendition, ...]:
+        """Its social card and 16x9, 4x3 and 1x1 crops about `focus` (photos.crops())."""
+        return crops(self.plan, self.stem, self.digest, focus)
 
     def where(self, name: str) -> str:
         """The built site's path of a rendition named `name`: beside the photo."""
@@ -39,7 +48,7 @@ class PhotoJob:
     def outputs(self) -> list[tuple[str, str]]:
         """(output path, key) of each file the job writes: a rendition's name is its key (it holds
         the hash of everything the file is made from)."""
-        out = [(self.where(r.name), r.name) for r in self.plan.renditions]
+        out = [(self.where(r.name), r.name) for r in (*self.plan.renditions, *self.cropped)]
         own = self.plan.own()
         if own is not None:
             out.append((self.path, own.name))
@@ -86,7 +95,8 @@ def make_photo(job: PhotoJob, sink: Any, site_dir: Path, cache_folder: Path | No
         data = job.source.read_bytes()
         if hashlib.sha256(data).hexdigest() != job.digest:
             return [Problem(_shown(site_dir, job.source), None, "image", "changed while the site was being built; build again")]
-        made = made_once(data, job.plan, cache_folder / FOLDER) if cache_folder is not None else make(data, job.plan)
+        made = (made_once(data, job.plan, cache_folder / FOLDER, job.cropped) if cache_folder is not None
+                else make(data, job.plan, job.cropped))
     except PhotoError as exc:
         return [Problem(_shown(site_dir, job.source), None, "image", str(exc))]
     except OSError as exc:
@@ -97,6 +107,32 @@ def make_photo(job: PhotoJob, sink: Any, site_dir: Path, cache_folder: Path | No
         if own is not None and r.name == own.name:
             sink.write(job.path, r.data)
     return []
+
+
+def with_crops(jobs: list[PhotoJob], focuses: dict[str, set[tuple[float, float] | None]]) -> list[PhotoJob]:
+    """The jobs, each making the crops of it at the focus points in `focuses` (photo path -> the
+    points the stories that lead with it keep in frame; None: the centre)."""
+    out = []
+    for job in jobs:
+        wanted = focuses.get(job.path)
+        if wanted:
+            made = {r.name: r for focus in sorted(wanted, key=lambda f: f or (-1, -1)) for r in job.crops(focus)}
+            job = replace(job, cropped=tuple(made.values()))
+        out.append(job)
+    return out
+
+
+def lead_focuses(photos: dict[str, PhotoJob], srcs: Iterable[tuple[str, tuple[float, float] | None]]) -> dict[str, set]:
+    """Of (image src, focus) pairs: the photo path -> focus points wanted of each site photo."""
+    from urllib.parse import urlsplit
+    out: dict[str, set] = {}
+    for src, focus in srcs:
+        if not src or urlsplit(src).scheme or src.startswith("//"):
+            continue
+        path = urlsplit(src).path.lstrip("/")
+        if path in photos:
+            out.setdefault(path, set()).add(focus)
+    return out
 
 
 def outputs_of(jobs: Iterable[PhotoJob]) -> list[tuple[str, str]]:

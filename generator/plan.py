@@ -39,6 +39,7 @@ class Site:
     key: str = ""
     image_sizes: dict[str, tuple[int, int]] = field(default_factory=dict)   # site path -> (width, height)
     photos: Mapping[str, Any] = field(default_factory=dict)    # site path -> its PhotoJob (pictures.py)
+    card: Any = None                # the social card of pages with no photo of their own (cards.SiteCard)
     preview: bool = False           # the dev server's build: drafts and scheduled stories are marked
     now: datetime | None = None     # what counts as "now" for a preview's "scheduled" marks
     template_keys: dict[str, str] = field(default_factory=dict)   # page template -> hash of the files it is made of
@@ -86,7 +87,8 @@ class Site:
     def presenter(self) -> Presenter:
         """One per site: its cards and links are made once for every page that shows them."""
         return Presenter(self.config, self.tax, self.newest, self.image_sizes,
-                         now=self.now if self.preview else None, bodies=self.bodies, photos=self.photos)
+                         now=self.now if self.preview else None, bodies=self.bodies, photos=self.photos,
+                         card=self.card)
 
     @cached_property
     def made(self) -> dict[tuple, dict[str, bytes]]:
@@ -309,10 +311,12 @@ def shape(a: Article) -> str:
     the section and tag names, the redirects' paths). While no story's shape changes, a story's
     edit changes only the pages that show it, and the sitemaps if it changed when the story was
     last changed (Article.modified; which is also the copyright year's, in the site's key). What
-    listings are ordered by is in it whatever the order (listings.LISTING_ORDER)."""
+    listings are ordered by is in it whatever the order (listings.LISTING_ORDER). So is the lead
+    image's source and focus: which crops of the site's photos are made (pictures.with_crops())."""
     order = tuple(getattr(a, name) for name, _ in listings.LISTING_ORDER)
+    lead = (a.image.src, a.image.focus) if a.image is not None else None
     return hashlib.blake2b(repr((a.path, a.url_path, a.draft, a.published, a.section, a.section_name,
-                                 a.tags, a.byline, a.aliases, order)).encode("utf-8", "surrogatepass"),
+                                 a.tags, a.byline, a.aliases, order, lead)).encode("utf-8", "surrogatepass"),
                            digest_size=12).hexdigest()
 
 
@@ -449,6 +453,8 @@ def site_files(site: Site, entries: list[tuple[str, datetime | None]] | None, no
         out += [DataJob(name, key, "sitemaps", listed, everything) for name in sitemap_files(len(entries))]
     out.append(news_sitemap_job(site.articles, now))
     out.append(DataJob("robots.txt", "", "robots", (("sitemap.xml", "news-sitemap.xml"),)))
+    if site.card is not None and site.card.made:      # (its name holds the hash of what it is made from)
+        out.append(DataJob(site.card.path, site.card.path, "social_card", (site.card.logo,)))
     return out
 
 
@@ -484,9 +490,18 @@ def _news_sitemap(site: Site, job: DataJob) -> bytes:
                               site.articles_at(job.inputs), job.params[0])
 
 
+def _social_card(site: Site, job: DataJob) -> bytes:
+    from urllib.parse import urlsplit
+
+    from .cards import make_card
+    config, logo = site.config, site.photos.get(job.params[0])
+    return make_card(config.title, config.description, urlsplit(config.base_url).netloc,
+                     logo.source.read_bytes() if logo is not None else None)
+
+
 MAKERS: dict[str, Callable[[Site, DataJob], bytes]] = {
     "feeds": _feeds, "json_feed": _json_feed, "sitemaps": _sitemaps, "news_sitemap": _news_sitemap,
-    "robots": lambda site, job: build_robots(site.config.base_url, list(job.params[0]))}
+    "robots": lambda site, job: build_robots(site.config.base_url, list(job.params[0])), "social_card": _social_card}
 
 
 def make_data(site: Site, job: DataJob) -> bytes:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
 from html import unescape
@@ -22,6 +22,7 @@ from .views import (ArticleView, AuthorView, Card, CorrectionView, Feed, ImageVi
                     PageMeta, Promo, SiteView)
 
 if TYPE_CHECKING:
+    from .cards import SiteCard
     from .pictures import PhotoJob
 
 RSS, ATOM, JSON_FEED = "application/rss+xml", "application/atom+xml", "application/feed+json"
@@ -55,7 +56,8 @@ class Presenter:
 
     def __init__(self, config: SiteConfig, tax: Taxonomy, newest: datetime | None,
                  image_sizes: Mapping[str, tuple[int, int]] | None = None, now: datetime | None = None,
-                 bodies: Mapping[str, str] | None = None, photos: Mapping[str, PhotoJob] | None = None):
+                 bodies: Mapping[str, str] | None = None, photos: Mapping[str, PhotoJob] | None = None,
+                 card: SiteCard | None = None):
         """`now` is given only for a preview (the dev server): drafts and scheduled stories are marked.
         `bodies`: source path -> the body HTML of its article (read only for a story's own page)."""
         self.config = config
@@ -63,6 +65,7 @@ class Presenter:
         self.preview_now = now
         self.image_sizes = image_sizes or {}    # {"images/ship.svg": (w, h)}, from images.image_sizes()
         self.photos = photos or {}              # {"images/ship.jpg": PhotoJob}: see pictures.py
+        self.social_card = card                 # the social card of pages with no photo of their own
         self.urls = Urls(config.base_url)
         self.tax = tax
         self.zone = config.zone
@@ -149,14 +152,20 @@ class Presenter:
             tag += ' decoding="async"'
         return tag + ">"
 
-    def card_image(self, src: str) -> tuple[str, tuple[int, int]] | None:
-        """For a site photo: the absolute URL and size of the file social cards and search engines
-        are given, its widest JPEG (or PNG): a raster, as Facebook and X need, as wide as it comes."""
+    def card_image(self, src: str, focus: tuple[float, float] | None = None) -> tuple[str, tuple[int, int]] | None:
+        """For a site photo: the absolute URL and size of its social card, the 1.91:1 crop of it
+        about `focus` at 1200 px (a raster, as Facebook and X need, at the size they show large)."""
         photo = self.photo(src)
         if photo is None:
             return None
-        widest = photo.plan.widest("jpeg") or photo.plan.widest("png")
-        return (self.urls.absolute(photo.where(widest.name)), (widest.width, widest.height)) if widest else None
+        card = photo.crops(focus)[0]
+        return self.urls.absolute(photo.where(card.name)), (card.width, card.height)
+
+    def schema_images(self, src: str, focus: tuple[float, float] | None = None) -> list[str]:
+        """For a site photo: its 16x9, 4x3 and 1x1 crops' absolute URLs, as Google's Article
+        guidance asks NewsArticle's image to list."""
+        photo = self.photo(src)
+        return [self.urls.absolute(photo.where(c.name)) for c in photo.crops(focus)[1:]] if photo is not None else []
 
     def photo(self, src: str) -> PhotoJob | None:
         """The photo at a site path ("/images/ship.jpg"), if it is one of the site's photos."""
@@ -256,10 +265,12 @@ class Presenter:
 
     def profile(self, slug: str) -> AuthorView:
         a = self.tax.authors[slug]
+        photo = self.photo(a.photo) if a.photo else None
         return AuthorView(name=a.shown_name, url=self.urls.href(f"authors/{slug}/"), bio=a.bio,
                           photo=self.urls.resource(a.photo), website=self.urls.resource(a.url),
                           links=tuple(Link(_site_name(u), u) for u in a.links),
-                          feed_url=self.urls.href(f"authors/{slug}/feed.xml"))
+                          feed_url=self.urls.href(f"authors/{slug}/feed.xml"),
+                          picture=self.picture(photo, "") if photo is not None else None)
 
     def article(self, a: Article, related: list[Article]) -> ArticleView:
         card = self.card(a)     # the story's own card (made once) has its link, times, byline and picture
@@ -284,24 +295,25 @@ class Presenter:
         description = description or self.config.description or self.config.title
         canonical = self.urls.absolute(url_path)
         og = (("og:type", "website"), ("og:title", title), ("og:description", description),
-              ("og:url", canonical), ("og:site_name", self.config.title), ("og:locale", _locale(self.config.language)))
+              ("og:url", canonical), ("og:site_name", self.config.title), ("og:locale", _locale(self.config.language)),
+              *self.site_card_og())
         jsonld = ()
         if kind == "home":
             jsonld = (structured.script_json(structured.website(
                 self.config.title, canonical, self.config.description, self.config.language, self.publisher)),)
         return PageMeta(kind=kind, title=title, description=description, url=self.urls.href(url_path),
                         canonical=canonical, feeds=feeds, section=section, og=og,
-                        twitter=(("twitter:card", "summary"), ("twitter:title", title),
-                                 ("twitter:description", description)),
+                        twitter=self.twitter(title, description, self.site_card_og()),
                         jsonld=jsonld)
 
     def article_meta(self, a: Article) -> PageMeta:
         """An article's head: Open Graph article tags, a large Twitter card, NewsArticle JSON-LD."""
         canonical = self.urls.absolute(a.url_path)
         description = a.summary or self.config.description or a.title
-        image, size = "", None
+        image, size, images = "", None, []
         if a.image:
-            image, size = self.card_image(a.image.src) or (self.urls.resource_absolute(a.image.src), None)
+            image, size = self.card_image(a.image.src, a.image.focus) or (self.urls.resource_absolute(a.image.src), None)
+            images = self.schema_images(a.image.src, a.image.focus) or [image]
         section = self.tax.sections[a.section].name
         published = self.card(a).published.iso
         modified = published if a.modified == a.published else a.modified.astimezone(self.zone).isoformat()
@@ -309,20 +321,20 @@ class Presenter:
         author_urls = [url for url, _ in people]
         og = [("og:type", "article"), ("og:title", a.title), ("og:description", description), ("og:url", canonical),
               ("og:site_name", self.config.title), ("og:locale", _locale(self.config.language))]
-        if image:
-            og.append(("og:image", image))
-            if size:
-                og += [("og:image:width", str(size[0])), ("og:image:height", str(size[1]))]
-            og.append(("og:image:alt", a.image.alt))
+        if size:        # (a site photo's card; else the site's, as social sites show no SVG)
+            pictured = [("og:image", image), ("og:image:width", str(size[0])), ("og:image:height", str(size[1])),
+                        ("og:image:alt", a.image.alt)]
+        elif not image or urlsplit(image).path.lower().endswith((".svg", ".svgz")):
+            pictured = list(self.site_card_og())
+        else:           # (a remote image, as it is)
+            pictured = [("og:image", image), ("og:image:alt", a.image.alt)]
+        og += pictured
         og += [("article:published_time", published), ("article:modified_time", modified), ("article:section", section)]
         og += [("article:tag", t) for t in a.tags]
         og += [("article:author", u) for u in author_urls]
-        twitter = [("twitter:card", "summary_large_image" if image else "summary"),
-                   ("twitter:title", a.title), ("twitter:description", description)]
-        if image:
-            twitter += [("twitter:image", image), ("twitter:image:alt", a.image.alt)]
+        twitter = self.twitter(a.title, description, pictured)
         article = structured.news_article(
-            headline=a.title, url=canonical, description=a.summary, images=[image] if image else [],
+            headline=a.title, url=canonical, description=a.summary, images=images,
             published=published, modified=modified, authors=[person for _, person in people], publisher=self.publisher,
             section=section, keywords=list(a.tags), language=self.config.language,
             copyright_notice=a.copyright, source=a.source)
@@ -332,6 +344,25 @@ class Presenter:
                         url=self.urls.href(a.url_path), canonical=canonical, feeds=self.section_feeds(a.section),
                         section=a.section, og=tuple(og), twitter=tuple(twitter),
                         jsonld=(structured.script_json(article), structured.script_json(crumbs)))
+
+    def site_card_og(self) -> tuple[tuple[str, str], ...]:
+        """The site's social card as Open Graph properties (none without a card)."""
+        card = self.social_card
+        if card is None:
+            return ()
+        url = card.path if urlsplit(card.path).scheme or card.path.startswith("//") else self.urls.absolute(card.path)
+        size = (("og:image:width", str(card.width)), ("og:image:height", str(card.height))) if card.width else ()
+        return (("og:image", url), *size, ("og:image:alt", card.alt))
+
+    @staticmethod
+    def twitter(title: str, description: str, og: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+        """X's card: large with an image (the one Open Graph gives), else a summary."""
+        image = dict(og)
+        out = [("twitter:card", "summary_large_image" if "og:image" in image else "summary"),
+               ("twitter:title", title), ("twitter:description", description)]
+        if "og:image" in image:
+            out += [("twitter:image", image["og:image"]), ("twitter:image:alt", image["og:image:alt"])]
+        return tuple(out)
 
 
 @lru_cache(maxsize=64)

@@ -91,6 +91,7 @@ class AuthorView:
     website: str
     links: tuple[Link, ...]
     feed_url: str
+    picture: ImageView | None = None    # the photo as a <picture>, if it is one of the site's photos
 
 
 @dataclass(frozen=True, slots=True)

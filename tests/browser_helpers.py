@@ -50,7 +50,7 @@ EXTRA_STORIES = {
     "content/world/harbour-night-shift.md": article(
         "Harbour night shift keeps ferries running through the storm", "2024-01-18 06:00:00",
         byline="Sofia Lindqvist", summary="Crews worked through the night to keep the crossings open.",
-        image="{src: /images/harbour-cranes.svg, alt: Cranes over a harbour at dusk}",
+        image="{src: /images/harbour-cranes.jpg, alt: Cranes over a harbour at dusk}",
         body="Crews worked through the night."),
 }
 
@@ -76,8 +76,9 @@ PAGE_KINDS = {
 }
 
 
-def build_example(root: Path, base_url: str | None = None) -> Path:
-    """The repository's example site (plus EXTRA_STORIES), built into root/output."""
+def build_example(root: Path, base_url: str | None = None, extra: dict[str, str | bytes] | None = None) -> Path:
+    """The repository's example site (plus EXTRA_STORIES and `extra`: path -> text or bytes),
+    built into root/output."""
     root.mkdir(parents=True, exist_ok=True)
     for name in ("site.toml", "content", "static", "data"):
         src = REPO / name
@@ -85,8 +86,12 @@ def build_example(root: Path, base_url: str | None = None) -> Path:
             shutil.copytree(src, root / name)
         elif src.exists():
             shutil.copy(src, root / name)
-    for rel, text in EXTRA_STORIES.items():
-        (root / rel).write_text(text, encoding="utf-8")
+    for rel, text in {**EXTRA_STORIES, **(extra or {})}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            (root / rel).write_bytes(text)
+        else:
+            (root / rel).write_text(text, encoding="utf-8")
     build_site(root, BuildOptions(base_url=base_url))
     return root / "output"
 

@@ -184,16 +184,87 @@ def test_the_command_line_names_the_bad_photo_without_a_traceback(make_site):
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_social_cards_and_json_ld_get_the_photos_widest_jpeg(make_site):
+def json_ld(page, kind: str) -> dict:
     import json
+    graph = [json.loads(s) for s in page.xpath('//script[@type="application/ld+json"]/text()')]
+    return next(item for item in graph if item.get("@type") == kind)
+
+
+def published(out: Path, url: str) -> Image.Image:
+    assert url.startswith("https://news.example/"), url
+    return Image.open(out / url.removeprefix("https://news.example/"))
+
+
+def test_the_social_card_is_a_1200_px_crop_and_json_ld_lists_three_shapes(make_site):
     out = build_to(make_site(site_files()))
     page = html(out / PAGE)
     og = page.xpath('//meta[@property="og:image"]/@content')
-    assert len(og) == 1 and og[0].startswith("https://news.example/images/port-1200w.") and og[0].endswith(".jpg")
+    assert len(og) == 1 and og[0].startswith("https://news.example/images/port-card.") and og[0].endswith(".jpg")
     assert page.xpath('//meta[@property="og:image:width"]/@content') == ["1200"]
-    assert page.xpath('//meta[@property="og:image:height"]/@content') == ["1600"]
+    assert page.xpath('//meta[@property="og:image:height"]/@content') == ["628"]
     assert page.xpath('//meta[@name="twitter:image"]/@content') == og
-    graph = [json.loads(s) for s in page.xpath('//script[@type="application/ld+json"]/text()')]
-    article = next(item for item in graph if item.get("@type") == "NewsArticle")
-    assert article["image"] == og
-    assert (out / og[0].removeprefix("https://news.example/")).is_file()
+    with published(out, og[0]) as card:
+        assert card.format == "JPEG" and card.size == (1200, 628)
+    images = json_ld(page, "NewsArticle")["image"]
+    # the phone photo is 1200 x 1600 as shown: each shape the widest box of it, never upscaled
+    assert [Path(u).name.split(".")[0] for u in images] == ["port-16x9", "port-4x3", "port-1x1"]
+    sizes = []
+    for url in images:
+        with published(out, url) as image:
+            assert image.format == "JPEG" and not dict(image.getexif())
+            sizes.append(image.size)
+    assert sizes == [(1200, 675), (1200, 900), (1200, 1200)]
+
+
+def mean_colour(image: Image.Image) -> tuple[int, ...]:
+    return image.convert("RGB").resize((1, 1), Image.Resampling.BOX).getpixel((0, 0))
+
+
+@pytest.mark.parametrize("focus, left_red", [("[0, 0.5]", True), ("[1, 0.5]", False)])
+def test_the_focus_point_stays_in_frame(make_site, focus, left_red):
+    # 1600 x 1200, red on the left and blue on the right: a square of it is mostly one or the other
+    lead = LEAD + f"\n  focus: {focus}"
+    site = make_site(site_files(**{STORY: article("Port opens", image=lead, section="world"),
+                                   "static/images/port.jpg": camera_jpeg((1600, 1200), orientation=1)}))
+    out = build_to(site)
+    square = json_ld(html(out / PAGE), "NewsArticle")["image"][2]
+    with published(out, square) as image:
+        assert image.size == (1200, 1200)
+        red, _, blue = mean_colour(image)
+    assert (red > blue) == left_red and abs(red - blue) > 50     # (two thirds of it: a centred square is half and half)
+
+
+def test_a_new_focus_makes_its_crops_and_equals_a_build_without_the_cache(make_site):
+    site = make_site(site_files(**{"static/images/port.jpg": camera_jpeg((1600, 1200), orientation=1)}))
+    build_to(site)
+    (site / STORY).write_text(article("Port opens", image=LEAD + "\n  focus: [0.9, 0.5]", section="world"))
+    out = build_to(site)
+    page = html(out / PAGE)
+    for url in [*page.xpath('//meta[@property="og:image"]/@content'), *json_ld(page, "NewsArticle")["image"]]:
+        assert (out / url.removeprefix("https://news.example/")).is_file(), url
+    fresh = snapshot(build_to(site, cache=False, output=site / "fresh"))
+    assert {k: v[0] for k, v in snapshot(out).items()} == {k: v[0] for k, v in fresh.items()}
+
+
+@pytest.mark.parametrize("focus", ["[0.5]", "[0.5, 2]", "middle", "[true, 0.5]", "{x: 0.5, y: 0.5}"])
+def test_a_bad_focus_is_a_problem_naming_the_file_and_field(make_site, focus):
+    site = make_site(site_files(**{STORY: article("Port opens", image=LEAD + f"\n  focus: {focus}", section="world")}))
+    result = cli("build", str(site))
+    assert result.returncode != 0 and "Traceback" not in result.stderr + result.stdout
+    assert f"{STORY}:" in result.stderr and "image.focus: must be [x, y], two fractions from 0 to 1" in result.stderr
+
+
+def test_an_authors_photo_is_a_small_picture_of_its_widths(make_site):
+    toml = '["Asha Rao"]\nbio = "Reports on ports."\nphoto = "/images/asha.jpg"\n'
+    site = make_site(site_files(**{STORY: article("Port opens", image=LEAD, section="world", byline="Asha Rao"),
+                                   "data/authors.toml": toml,
+                                   "static/images/asha.jpg": camera_jpeg((900, 900), orientation=1)}))
+    out = build_to(site)
+    picture = html(out / "authors/asha-rao/index.html").find(".//div[@class='profile']/picture")
+    assert picture is not None
+    img = next(picture.iter("img"))
+    assert (img.get("width"), img.get("height"), img.get("sizes")) == ("96", "96", "96px")
+    assert srcset_urls(img.get("srcset"))[0].startswith("/images/asha-320w.")     # (a phone at 3x takes 320 px)
+    assert [s.get("sizes") for s in picture.iter("source")] == ["96px"] * len(list(picture.iter("source")))
+    for url in srcset_urls(img.get("srcset")):
+        assert (out / url.lstrip("/")).is_file()

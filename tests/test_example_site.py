@@ -89,10 +89,56 @@ def test_the_example_site_carries_news_metadata(example):
     assert news["author"][0]["sameAs"] and news["author"][0]["url"] == "https://example.org/authors/lalit-k-jha/"
     assert news["publisher"]["logo"]["url"] == "https://example.org/images/logo.svg"
     assert [i["name"] for i in data["BreadcrumbList"]["itemListElement"]][:2] == ["Home", "World"]
-    assert doc.xpath('//meta[@property="og:image"]/@content') == ["https://example.org/images/navy-vessel.svg"]
+    (card,) = doc.xpath('//meta[@property="og:image"]/@content')
+    assert card.startswith("https://example.org/images/navy-vessel-card.") and card.endswith(".jpg")
+    assert [u.rpartition("/")[2].split(".")[0] for u in news["image"]] == ["navy-vessel-16x9", "navy-vessel-4x3", "navy-vessel-1x1"]
+    for url in (card, *news["image"]):
+        assert (out / url.removeprefix("https://example.org/")).is_file(), url
     for old in ("2024/02/03/navy-drone-ship-trial/index.html", "world/usv-trial.html"):
         assert html(out / old).xpath('//link[@rel="canonical"]/@href') == ["https://example.org/world/navy-unmanned-vessel-trial/"]
     port = text_of(html(out / "business/eastern-port-terminal-expansion/index.html"))
     assert "Correction (January 13, 2024 10:15 IST)" in port and "Last updated on: January 14, 2024 09:00 IST" in port
     assert (out / "authors/asha-rao/index.html").is_file() and (out / "archive/2024/02/index.html").is_file()
     assert json.loads((out / "feed.json").read_text())["items"]
+
+
+def test_the_example_sites_photos_go_through_the_pipeline(example):
+    """The example's photos carry a camera's EXIF (GPS, a serial number; marathon.jpg on its side,
+    orientation 6): none of it is published, and the turned photo is shown the right way up."""
+    from PIL import Image
+    site, out, _ = example
+    with Image.open(site / "static/images/marathon.jpg") as source:
+        assert source.getexif().get(0x0112) == 6 and source.getexif().get_ifd(0x8825)
+        assert source.height > source.width         # (stored on its side)
+    published = [p for p in (out / "images").iterdir() if p.suffix in (".jpg", ".png", ".webp", ".avif")]
+    assert len(published) > 100
+    for path in published:
+        with Image.open(path) as image:
+            assert not dict(image.getexif()) and "icc_profile" not in image.info, path.name
+    page = html(out / "sport/konkan-marathon-course-record/index.html")
+    img = page.find(".//figure[@class='story__figure']//img")
+    assert int(img.get("width")) > int(img.get("height"))      # turned back the way it was taken
+    assert page.xpath(".//figure[@class='story__figure']//source[@type='image/webp']")
+
+
+def test_every_page_has_a_social_card_an_open_graph_parser_reads(example):
+    """extruct (the Open Graph and JSON-LD parser of Scrapinghub) finds og:image on every page:
+    a raster file of the build, at least 1200 px wide, of the size og:image:width and height say."""
+    import extruct
+    from PIL import Image
+    site, out, _ = example
+    pages = [p for p in out.rglob("*.html") if b'http-equiv="refresh"' not in p.read_bytes()]
+    assert len(pages) > 40
+    seen = set()
+    for path in pages:
+        url = "https://example.org/" + path.relative_to(out).as_posix().removesuffix("index.html")
+        found = extruct.extract(path.read_text(encoding="utf-8"), base_url=url, syntaxes=["opengraph"], uniform=True)
+        (og,) = found["opengraph"]
+        image = og["og:image"]
+        assert image.startswith("https://example.org/"), (path, image)
+        with Image.open(out / image.removeprefix("https://example.org/")) as card:
+            assert card.format in ("JPEG", "PNG") and card.width >= 1200, (path, image)
+            assert (str(card.width), str(card.height)) == (og["og:image:width"], og["og:image:height"]), path
+        assert og["og:image:alt"], path
+        seen.add(image)
+    assert any("social-card." in s for s in seen) and any("-card." in s and "social" not in s for s in seen)

@@ -89,7 +89,11 @@ def test_open_graph_and_twitter_on_articles(out):
     assert meta(doc, "property", "og:title") == ["Navy tests a new drone"]
     assert meta(doc, "property", "og:description") == ["A short standfirst."]
     assert meta(doc, "property", "og:url") == ["https://news.example/world/navy/"]
-    assert meta(doc, "property", "og:image") == ["https://news.example/images/ship.svg"]
+    # (the lead image is an SVG, which social sites do not show: the site's card stands in)
+    [card] = meta(doc, "property", "og:image")
+    assert card.startswith("https://news.example/social-card.") and card.endswith(".png")
+    [news] = ld(doc, "NewsArticle")
+    assert news["image"] == ["https://news.example/images/ship.svg"]      # (search engines read SVG)
     assert meta(doc, "property", "og:site_name") == ["Test Times"]
     assert meta(doc, "property", "article:published_time") == ["2024-02-03T08:00:00+05:30"]
     assert meta(doc, "property", "article:modified_time") == ["2024-02-03T09:54:00+05:30"]
@@ -98,7 +102,7 @@ def test_open_graph_and_twitter_on_articles(out):
     assert meta(doc, "property", "article:author") == ["https://news.example/authors/lalit-k-jha/",
                                                        "https://news.example/authors/asha-rao/"]
     assert meta(doc, "name", "twitter:card") == ["summary_large_image"]
-    assert meta(html(out / "world/plain/index.html"), "name", "twitter:card") == ["summary"]
+    assert meta(html(out / "world/plain/index.html"), "name", "twitter:image") == [card]     # no picture: the card
 
 
 @pytest.mark.parametrize("page, section_feed", [("index.html", None), ("world/index.html", "/world/feed.xml"),
