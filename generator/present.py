@@ -77,6 +77,7 @@ class Presenter:
         self.publisher = structured.organization(
             config.publisher.name or config.title, self.urls.resource_absolute(config.publisher.url) or config.base_url,
             self.urls.resource_absolute(config.publisher.logo))
+        logo = self.photo(config.publisher.logo)       # (a raster logo: a <picture> of its widths)
         self._site = SiteView(
             title=config.title, description=config.description, language=config.language,
             home_url=self.urls.href(""),
@@ -89,6 +90,7 @@ class Presenter:
                    Feed(f"{config.title} (JSON Feed)", self.urls.href("feed.json"), JSON_FEED)),
             stylesheet=self.urls.href("css/style.css"),
             copyright_year=year,
+            logo_picture=self.picture(logo, "") if logo is not None else None,
         )
         self._site_for: dict[str, SiteView] = {}
         self._cards: dict[str, Card] = {}

@@ -152,6 +152,7 @@ class SiteView:
     feeds: tuple[Feed, ...]         # site-wide feeds
     stylesheet: str                 # URL of the theme's stylesheet
     copyright_year: int             # year of the newest story (not the clock: builds are reproducible)
+    logo_picture: ImageView | None = None   # the logo as a <picture>, if it is one of the site's photos
 
 
 @dataclass(frozen=True, slots=True)

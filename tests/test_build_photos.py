@@ -268,3 +268,16 @@ def test_an_authors_photo_is_a_small_picture_of_its_widths(make_site):
     assert [s.get("sizes") for s in picture.iter("source")] == ["96px"] * len(list(picture.iter("source")))
     for url in srcset_urls(img.get("srcset")):
         assert (out / url.lstrip("/")).is_file()
+
+
+def test_a_raster_logo_is_a_small_picture_in_the_header(make_site):
+    from conftest import SITE_TOML
+    logo = io.BytesIO()
+    Image.new("RGB", (400, 400), (10, 10, 10)).save(logo, "PNG")
+    site = make_site(site_files(**{"static/images/logo.png": logo.getvalue()}), SITE_TOML + 'logo = "/images/logo.png"\n')
+    out = build_to(site)
+    for page in ("index.html", PAGE):
+        img = html(out / page).find(".//a[@class='site-title']/picture//img")
+        assert img is not None and img.get("sizes") == "40px" and img.get("class") == "site-logo"
+        assert all((out / url.lstrip("/")).is_file() for url in srcset_urls(img.get("srcset")))
+        assert srcset_urls(img.get("srcset"))[0].startswith("/images/logo-320w.") and img.get("srcset").count(".png") == 2
