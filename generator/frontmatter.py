@@ -10,6 +10,7 @@ from typing import Any
 
 from frontmatter.default_handlers import YAMLHandler
 
+from .images import unshown
 from .markup import BodyError, render_markdown
 from .config import DEFAULT_PERMALINK, MarkdownSettings
 from .model import Article, Correction, Image
@@ -232,6 +233,9 @@ class _Fields:
         if reason:
             self.problem("image.src", f"{show(raw)} {reason}")
             return None
+        unseen = unshown(parts["src"])
+        if unseen:
+            self.problem("image.src", f"{show(raw)} {unseen}")
         return Image(**parts, focus=self.focus(value.get("focus")))
 
     def focus(self, value: Any) -> tuple[float, float] | None:

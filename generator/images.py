@@ -19,6 +19,21 @@ _SVG_LENGTH = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*(px)?\s*$")
 _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+# Image files cameras, phones and picture desks make that browsers do not show (Safari alone reads HEIC)
+UNSHOWN = {".heic": "HEIC", ".heif": "HEIF", ".tif": "TIFF", ".tiff": "TIFF", ".bmp": "BMP", ".psd": "Photoshop",
+           ".dng": "camera raw (DNG)", ".cr2": "camera raw (CR2)", ".cr3": "camera raw (CR3)", ".nef": "camera raw (NEF)",
+           ".arw": "camera raw (ARW)", ".raf": "camera raw (RAF)", ".orf": "camera raw (ORF)"}
+
+
+def unshown(src: str) -> str | None:
+    """What is wrong with an image source browsers cannot show (a HEIC, TIFF, raw file ...), or None."""
+    from urllib.parse import urlsplit
+    path = urlsplit(src).path.lower()
+    kind = next((name for suffix, name in UNSHOWN.items() if path.endswith(suffix)), None)
+    if kind is None:
+        return None
+    return (f"is a {kind} file, which browsers do not show: export it as a JPEG (or a PNG for a chart or map) "
+            "and point to that")
 _ATTR = re.compile(r"""([\w:-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 
 

@@ -18,7 +18,7 @@ import nh3
 from . import speedups
 from .complexity import markdown_work
 from .config import CONTROL_CHARS, MarkdownSettings
-from .images import IMG_TAG, img_attributes
+from .images import IMG_TAG, img_attributes, unshown
 from .prose import prose_html
 from .urls import is_link
 
@@ -148,7 +148,7 @@ def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings 
             del _converters[base_path]   # stopped half-way through a document: its state is not reused
             raise
     if "<img" in html:
-        _check_alt(html, text, base_path)
+        _check_images(html, text, base_path)
     if settings.unsafe_html:
         return strip_controls(html)
     if plain and "<" not in text and plain_html(html):
@@ -156,22 +156,28 @@ def render_markdown(text: str, base_path: str = "/", settings: MarkdownSettings 
     return sanitize(html, settings.embed_hosts)
 
 
-def _check_alt(html: str, text: str, base_path: str = "/") -> None:
-    """BodyError for an image without alt text, at the line of the text its source is on (the
-    n-th image with a source is taken to be at that source's n-th place in the text)."""
+def _check_images(html: str, text: str, base_path: str = "/") -> None:
+    """BodyError for an image without alt text, or in a format browsers do not show, at the line
+    of the text its source is on (the n-th image with a source is taken to be at that source's
+    n-th place in the text)."""
     seen: dict[str, int] = {}
     for tag in IMG_TAG.findall(html):
         attrs = img_attributes(tag)
         src = attrs.get("src", "")
         seen[src] = seen.get(src, 0) + 1
         if not attrs.get("alt", "").strip():
-            at, written = -1, src[len(base_path) - 1:] if base_path != "/" and src.startswith(base_path) else src
-            for _ in range(seen[src] if src else 0):
-                at = text.find(written, at + 1)
-                if at < 0:
-                    break
-            raise BodyError(f"the image {src or '(without a src)'} has no alt text: describe it for readers who cannot "
-                            "see it, as in ![Fishing boats moored at dawn](/images/boats.jpg)", max(at, 0))
+            wrong = (f"the image {src or '(without a src)'} has no alt text: describe it for readers who cannot "
+                     "see it, as in ![Fishing boats moored at dawn](/images/boats.jpg)")
+        elif (unseen := unshown(src)) is not None:
+            wrong = f"the image {src} {unseen}"
+        else:
+            continue
+        at, written = -1, src[len(base_path) - 1:] if base_path != "/" and src.startswith(base_path) else src
+        for _ in range(seen[src] if src else 0):
+            at = text.find(written, at + 1)
+            if at < 0:
+                break
+        raise BodyError(wrong, max(at, 0))
 
 
 def _converter(base_path: str) -> markdown.Markdown:

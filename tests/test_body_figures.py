@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import NOW, article, html, text_of
+from conftest import NOW, article, cli, html, text_of
 from generator.build import BuildOptions, build_site
 from generator.markup import BodyError, render_markdown
 from generator.problems import BuildError
@@ -52,6 +52,27 @@ def test_an_image_without_alt_text_is_a_problem_at_its_line(make_site, body, lin
     problem, = caught.value.problems
     assert (problem.path, problem.field) == ("content/news/story.md", "body") and "has no alt text" in problem.message
     assert problem.line == HEAD_LINES + line
+
+
+@pytest.mark.parametrize("body, line, kind", [
+    ("Text.\n\n![Boats at dawn](/images/boats.HEIC)\n", 3, "HEIC"),
+    ("Text.\n\nMore.\n\n<img src=\"/images/scan.tif\" alt=\"A scan\">\n", 5, "TIFF"),
+])
+def test_an_image_browsers_cannot_show_is_a_problem_at_its_line(make_site, body, line, kind):
+    site = make_site({"content/news/story.md": article("Story", body=body)})
+    with pytest.raises(BuildError) as caught:
+        build_site(site, BuildOptions(now=NOW))
+    problem, = caught.value.problems
+    assert (problem.path, problem.field, problem.line) == ("content/news/story.md", "body", HEAD_LINES + line)
+    assert f"is a {kind} file, which browsers do not show: export it as a JPEG" in problem.message
+
+
+def test_a_lead_image_browsers_cannot_show_is_a_problem_naming_the_field(make_site):
+    site = make_site({"content/news/story.md": article("Story", image="{src: /images/boats.heic, alt: Boats}")})
+    result = cli("build", str(site))
+    assert result.returncode != 0 and "Traceback" not in result.stderr + result.stdout
+    assert ("content/news/story.md:" in result.stderr and "image.src: '/images/boats.heic' is a HEIC file, which browsers"
+            in result.stderr)
 
 
 def test_markdown_shown_as_code_is_not_an_image():
