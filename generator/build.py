@@ -502,6 +502,9 @@ class _Build:
             "pages": len(jobs), "articles": len(site.articles), "sections": len(tax.sections), "tags": len(tax.tags),
             "files": len(jobs) + len(data) + len(loaded.static) - len(photos) + len(photo_outputs)}
         self.save(loaded, site, changed, parsed, counts, [*jobs, *data], kept, unplanned, stale is not None, same)
+        if changed is None and self.own_sink:     # (every photo and crop this site shows is in `photos`)
+            from .pictures import prune
+            prune(cache.folder, photos)
         return self.result(counts, rendered=len(fresh) + len(early), planned=len(jobs), sources=loaded.found,
                            articles_cached=cache.hits, read=loaded.read, changed=getattr(sink, "changed", None), site=site,
                            from_graph=stale is not None)

@@ -135,6 +135,26 @@ def lead_focuses(photos: dict[str, PhotoJob], srcs: Iterable[tuple[str, tuple[fl
     return out
 
 
+def prune(cache_folder: Path | None, jobs: Iterable[PhotoJob]) -> None:
+    """Drop the files in the cache that none of these photos is made in (an old version of a
+    photo, a crop no story asks for any more): the folder would otherwise grow with every change.
+    Called after a build that planned every page; another build's temporary files (.NAME) stay."""
+    if cache_folder is None:
+        return
+    folder = cache_folder / FOLDER
+    keep = {name for job in jobs for _, name in job.outputs()} | {_plans_file(cache_folder).name}
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name not in keep and not name.startswith("."):
+            try:
+                (folder / name).unlink()
+            except OSError:
+                pass
+
+
 def outputs_of(jobs: Iterable[PhotoJob]) -> list[tuple[str, str]]:
     return [out for job in jobs for out in job.outputs()]
 

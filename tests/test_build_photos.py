@@ -281,3 +281,17 @@ def test_a_raster_logo_is_a_small_picture_in_the_header(make_site):
         assert img is not None and img.get("sizes") == "40px" and img.get("class") == "site-logo"
         assert all((out / url.lstrip("/")).is_file() for url in srcset_urls(img.get("srcset")))
         assert srcset_urls(img.get("srcset"))[0].startswith("/images/logo-320w.") and img.get("srcset").count(".png") == 2
+
+
+def test_the_photo_cache_keeps_only_what_the_site_still_shows(make_site):
+    site = make_site(site_files())
+    build_to(site)
+    cache = site / ".broadsheet/cache/photos"
+    first = {p.name for p in cache.iterdir()}
+    assert any(n.startswith("port-card.") for n in first) and any(n.startswith("port-640w.") for n in first)
+    (site / "static/images/port.jpg").write_bytes(camera_jpeg((1600, 1200), orientation=1))
+    out = build_to(site)
+    second = {p.name for p in cache.iterdir()}
+    assert not (first & second) - {"plans.pickle"}      # the old photo's files are gone from the cache
+    published = {p.name for p in published_images(out)} - {"port.jpg"}
+    assert second - {"plans.pickle"} == published       # and what is kept is what the site publishes
