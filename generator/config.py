@@ -198,6 +198,11 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
             problems.append(Problem("--base-url" if base_url else path, None, "base_url", f"{show(values['base_url'])} {reason}"))
         elif not values["base_url"].endswith("/"):
             values["base_url"] += "/"
+    if "language" in values:
+        from .languages import unknown
+        wrong = unknown(values["language"])
+        if wrong:
+            problems.append(Problem(path, None, "language", wrong))
     if "theme" in values and (values["theme"].strip(".") == "" or any(c in values["theme"] for c in "/\\")):
         # a name, not a path: "/elsewhere" or "../x" would load templates from outside the site
         problems.append(Problem(path, None, "theme", f"must be a theme's folder name, like default, not {values['theme']!r}"))

@@ -19,7 +19,7 @@ from .urls import alias_file, article_path, check_url, output_file, slugify, too
 from .yamlread import DATE_HELP, clean_values, field_name, load_yaml, one_line, show
 
 KNOWN = ("title", "published", "updated", "byline", "dateline", "source", "copyright",
-         "section", "tags", "summary", "image", "slug", "draft", "aliases", "corrections")
+         "section", "tags", "summary", "image", "slug", "draft", "aliases", "corrections", "language")
 IMAGE_KEYS = ("src", "alt", "caption", "credit", "focus")
 TEXT_KEYS = IMAGE_KEYS[:4]
 # Each tag and author has pages and a feed that show the story with all its tags and authors:
@@ -238,6 +238,18 @@ class _Fields:
             self.problem("image.src", f"{show(raw)} {unseen}")
         return Image(**parts, focus=self.focus(value.get("focus")))
 
+    def language(self) -> str:
+        """language: the story's BCP 47 tag, checked against CLDR (through Babel)."""
+        tag = self.text("language")
+        if not tag:
+            return ""
+        from .languages import unknown
+        wrong = unknown(tag)
+        if wrong:
+            self.problem("language", wrong)
+            return ""
+        return tag
+
     def focus(self, value: Any) -> tuple[float, float] | None:
         """image.focus: [x, y], the point of the photo its crops keep in frame, each a fraction
         from 0 to 1 (from the left, from the top)."""
@@ -358,7 +370,7 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
         byline=tuple(map(_shared, f.text_list("byline", MOST_BYLINES))), dateline=_shared(f.text("dateline")),
         source=_shared(f.text("source")), copyright=_shared(f.text("copyright")),
         tags=tuple(map(_shared, _unique_tags(f.text_list("tags", MOST_TAGS)))), summary=f.text("summary"),
-        image=f.image(), aliases=f.aliases(), corrections=f.corrections(zone),
+        image=f.image(), aliases=f.aliases(), corrections=f.corrections(zone), language=_shared(f.language()),
     )
     if f.problems:
         return None, f.problems, ""

@@ -17,7 +17,7 @@ def _author(urls: Urls, name: str) -> dict[str, str]:
     return {"name": name, "url": urls.absolute(f"authors/{slug}/")} if slug else {"name": name}
 
 
-def _item(urls: Urls, article: Article, body: str) -> dict[str, Any]:
+def _item(urls: Urls, article: Article, body: str, language: str = "") -> dict[str, Any]:
     link = urls.absolute(article.url_path)
     item: dict[str, Any] = {
         "id": link,   # the permalink never changes when a story is updated, so readers do not show it twice
@@ -36,6 +36,8 @@ def _item(urls: Urls, article: Article, body: str) -> dict[str, Any]:
         item["authors"] = [_author(urls, name) for name in article.byline]
     if article.tags:
         item["tags"] = list(article.tags)
+    if article.language and article.language != language:     # (a story in another language than the feed's)
+        item["language"] = article.language
     return item
 
 
@@ -55,5 +57,5 @@ def build_json_feed(base_url: str, title: str, description: str, language: str,
         feed["description"] = description
     if language:
         feed["language"] = language
-    feed["items"] = [_item(urls, article, bodies[article.path]) for article in articles[:max(size, 0)]]
+    feed["items"] = [_item(urls, article, bodies[article.path], language) for article in articles[:max(size, 0)]]
     return (json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")

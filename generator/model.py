@@ -45,6 +45,7 @@ class Article:
     url_path: str = ""               # site-relative URL of the page, e.g. 'world/some-story/' (from the permalink pattern)
     aliases: tuple[str, ...] = ()    # old output files that redirect here, e.g. 'old/path/index.html'
     corrections: tuple[Correction, ...] = ()   # oldest first
+    language: str = ""               # BCP 47 tag, when the story's is not the site's ("" : the site's)
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict, compare=False)   # field -> line in the file, for the
                                     # fields a check after the parse names (frontmatter.LINES_KEPT)

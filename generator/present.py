@@ -5,7 +5,6 @@ import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from functools import lru_cache
 from html import unescape
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -15,6 +14,7 @@ from markupsafe import Markup, escape
 from . import structured
 from .config import PromoConfig, SiteConfig
 from .images import IMG_TAG, MIME, img_attributes
+from .languages import direction, og_locale
 from .listings import Taxonomy, author_slug, tag_slug
 from .model import Article, Author, Image
 from .urls import Urls
@@ -91,6 +91,7 @@ class Presenter:
             stylesheet=self.urls.href("css/style.css"),
             copyright_year=year,
             logo_picture=self.picture(logo, "") if logo is not None else None,
+            dir="rtl" if direction(config.language) == "rtl" else "",
         )
         self._site_for: dict[str, SiteView] = {}
         self._cards: dict[str, Card] = {}
@@ -244,9 +245,19 @@ class Presenter:
         return card
 
     def _card(self, a: Article) -> Card:
+        language, turned = "", ""
+        if a.language and a.language != self.config.language:     # (a story in another language than the site's)
+            language = a.language
+            if direction(a.language) != direction(self.config.language):
+                turned = direction(a.language)
         return Card(title=a.title, url=self.urls.href(a.url_path), summary=a.summary,
                     published=self.moment(a.published, a.date_only), authors=self.author_links(a.byline),
-                    section=self.section_link(a.section), image=self.image(a.image), status=self.status(a))
+                    section=self.section_link(a.section), image=self.image(a.image), status=self.status(a),
+                    language=language, dir=turned)
+
+    def language(self, a: Article) -> str:
+        """The story's language: its own, or the site's."""
+        return a.language or self.config.language
 
     def status(self, a: Article) -> str:
         """A preview's draft/scheduled mark; always "" in a real build."""
@@ -297,7 +308,7 @@ class Presenter:
         description = description or self.config.description or self.config.title
         canonical = self.urls.absolute(url_path)
         og = (("og:type", "website"), ("og:title", title), ("og:description", description),
-              ("og:url", canonical), ("og:site_name", self.config.title), ("og:locale", _locale(self.config.language)),
+              ("og:url", canonical), ("og:site_name", self.config.title), ("og:locale", og_locale(self.config.language)),
               *self.site_card_og())
         jsonld = ()
         if kind == "home":
@@ -306,7 +317,7 @@ class Presenter:
         return PageMeta(kind=kind, title=title, description=description, url=self.urls.href(url_path),
                         canonical=canonical, feeds=feeds, section=section, og=og,
                         twitter=self.twitter(title, description, self.site_card_og()),
-                        jsonld=jsonld)
+                        jsonld=jsonld, dir="rtl" if direction(self.config.language) == "rtl" else "")
 
     def article_meta(self, a: Article) -> PageMeta:
         """An article's head: Open Graph article tags, a large Twitter card, NewsArticle JSON-LD."""
@@ -321,8 +332,9 @@ class Presenter:
         modified = published if a.modified == a.published else a.modified.astimezone(self.zone).isoformat()
         people = [p for p in map(self.person, a.byline) if p is not None]
         author_urls = [url for url, _ in people]
+        language = self.language(a)
         og = [("og:type", "article"), ("og:title", a.title), ("og:description", description), ("og:url", canonical),
-              ("og:site_name", self.config.title), ("og:locale", _locale(self.config.language))]
+              ("og:site_name", self.config.title), ("og:locale", og_locale(language))]
         if size:        # (a site photo's card; else the site's, as social sites show no SVG)
             pictured = [("og:image", image), ("og:image:width", str(size[0])), ("og:image:height", str(size[1])),
                         ("og:image:alt", a.image.alt)]
@@ -338,13 +350,14 @@ class Presenter:
         article = structured.news_article(
             headline=a.title, url=canonical, description=a.summary, images=images,
             published=published, modified=modified, authors=[person for _, person in people], publisher=self.publisher,
-            section=section, keywords=list(a.tags), language=self.config.language,
+            section=section, keywords=list(a.tags), language=language,
             copyright_notice=a.copyright, source=a.source)
         crumbs = structured.breadcrumb_list([("Home", self.urls.absolute("")),
                                              (section, self.urls.absolute(f"{a.section}/")), (a.title, canonical)])
         return PageMeta(kind="article", title=f"{a.title} | {self.config.title}", description=description,
                         url=self.urls.href(a.url_path), canonical=canonical, feeds=self.section_feeds(a.section),
-                        section=a.section, og=tuple(og), twitter=tuple(twitter),
+                        section=a.section, og=tuple(og), twitter=tuple(twitter), language=language,
+                        dir="rtl" if direction(language) == "rtl" else "",
                         jsonld=(structured.script_json(article), structured.script_json(crumbs)))
 
     def site_card_og(self) -> tuple[tuple[str, str], ...]:
@@ -365,24 +378,6 @@ class Presenter:
         if "og:image" in image:
             out += [("twitter:image", image["og:image"]), ("twitter:image:alt", image["og:image:alt"])]
         return tuple(out)
-
-
-@lru_cache(maxsize=64)
-def _locale(language: str) -> str:
-    """Open Graph's language_TERRITORY form of a BCP 47 tag: 'en-GB' -> 'en_GB'; a tag without a
-    territory takes its likely one from CLDR, through Babel: 'en' -> 'en_US', 'hi' -> 'hi_IN',
-    'zh-Hant' -> 'zh_TW'. A tag Babel does not know keeps its own parts."""
-    from babel.core import Locale, UnknownLocaleError, get_global
-    try:
-        locale = Locale.parse(language, sep="-")
-    except (ValueError, TypeError, UnknownLocaleError):
-        return language.replace("-", "_")
-    territory = locale.territory
-    if not territory:
-        likely = get_global("likely_subtags")
-        full = (locale.script and likely.get(f"{locale.language}_{locale.script}")) or likely.get(locale.language)
-        territory = Locale.parse(full).territory if full else None
-    return f"{locale.language}_{territory}" if territory else locale.language
 
 
 def _site_name(url: str) -> str:

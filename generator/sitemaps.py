@@ -132,8 +132,9 @@ def build_news_sitemap(base_url: str, publication_name: str, language: str,
     urls = Urls(base_url)
     s, n = f"{{{SITEMAP_NS}}}", f"{{{NEWS_NS}}}"
     root = etree.Element(s + "urlset", nsmap={None: SITEMAP_NS, "news": NEWS_NS})
-    name, lang = _strip_controls(publication_name), news_language(language)
+    name = _strip_controls(publication_name)
     for article in news_articles(articles, now):
+        lang = news_language(article.language or language)
         node = etree.SubElement(root, s + "url")
         _child(node, s + "loc", _loc(urls, article.url_path))
         news = etree.SubElement(node, n + "news")

@@ -48,6 +48,8 @@ class Card:
     section: Link
     image: ImageView | None
     status: str = ""                # "draft" | "scheduled" while previewing (broadsheet serve); else ""
+    language: str = ""              # the story's BCP 47 tag, if it is not the site's (for lang on the card)
+    dir: str = ""                   # "rtl" or "ltr", if the story's script runs the other way from the site's
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,7 @@ class SiteView:
     stylesheet: str                 # URL of the theme's stylesheet
     copyright_year: int             # year of the newest story (not the clock: builds are reproducible)
     logo_picture: ImageView | None = None   # the logo as a <picture>, if it is one of the site's photos
+    dir: str = ""                   # "rtl" for a site in a right-to-left script
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,3 +172,5 @@ class PageMeta:
     twitter: tuple[tuple[str, str], ...] = ()   # Twitter card <meta name content> pairs
     jsonld: tuple[Any, ...] = ()                # markupsafe.Markup: JSON-LD, safe inside <script>
     robots: str = ""                            # e.g. "noindex" for redirect pages
+    language: str = ""                          # the page's BCP 47 tag (lang on <html>; "": the site's)
+    dir: str = ""                               # "rtl" for a page in a right-to-left script

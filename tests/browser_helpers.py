@@ -72,6 +72,8 @@ PAGE_KINDS = {
     "archive-month": "archive/2024/02/",
     "article": "world/navy-unmanned-vessel-trial/",
     "article-no-image": "world/no-picture-briefing/",
+    "article-hindi": "world/navy-unmanned-vessel-trial-hindi/",     # (lang="hi" in an English site)
+    "article-arabic": "world/muscat-desalination-plant/",           # (lang="ar" dir="rtl")
     "404": "no-such-page/",
 }
 

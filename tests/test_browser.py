@@ -101,6 +101,21 @@ def test_axe_finds_no_violations(open_page, kind, scheme):
     assert found == [], "\n".join(found)
 
 
+@pytest.mark.parametrize("kind", ["article-hindi", "article-arabic"])
+def test_scripts_without_italics_are_never_slanted(open_page, kind):
+    """Devanagari and Arabic have no italic faces: emphasis, pull quotes and the sign-off are not
+    slanted into a fake one (emphasis is bold instead), and the Arabic page runs right to left."""
+    page = open_page(PAGE_KINDS[kind], 1280)
+    styles = page.evaluate("""() => [...document.querySelectorAll('.story__body em, .story__body blockquote, .signoff')]
+        .map(el => [el.tagName, getComputedStyle(el).fontStyle, getComputedStyle(el).fontWeight])""")
+    assert any(tag == "EM" for tag, _, _ in styles) and any(tag == "BLOCKQUOTE" for tag, _, _ in styles)
+    assert all(style == "normal" for _, style, _ in styles), styles
+    assert all(int(weight) >= 600 for tag, _, weight in styles if tag == "EM"), styles
+    if kind == "article-arabic":
+        assert page.evaluate("getComputedStyle(document.querySelector('.story__body')).direction") == "rtl"
+        assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).direction") == "ltr"
+
+
 # ---- Layout at a phone's and a laptop's width ----
 
 @pytest.mark.parametrize("width", WIDTHS)

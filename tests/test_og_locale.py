@@ -4,7 +4,7 @@ import pytest
 
 from conftest import SITE_TOML, article, html, write_site
 from generator.build import BuildOptions, build_site
-from generator.present import _locale
+from generator.languages import og_locale as _locale
 
 
 @pytest.mark.parametrize("tag, want", [
