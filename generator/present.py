@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from .pictures import PhotoJob
 
 RSS, ATOM, JSON_FEED = "application/rss+xml", "application/atom+xml", "application/feed+json"
-BODY_SIZES = "(min-width: 36rem) 34rem, 100vw"     # (a story's column: .story's max-width in style.css)
+BODY_SIZES = "(min-width: 36rem) 34rem, calc(100vw - 2rem)"   # (a story's column: .story's max-width, or the screen less .wrap's padding)
 
 
 def join_names(names: tuple[str, ...]) -> str:

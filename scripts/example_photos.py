@@ -1,5 +1,5 @@
 """Make the example site's photos: each drawing in scripts/example-art/ rendered by headless
-Chromium at 2400 px, then given what a camera adds — grain, a vignette, and EXIF with a GPS
+Chromium at 1600 px, then given what a camera adds — grain, a vignette, and EXIF with a GPS
 position, a camera serial number and an orientation — so that the example exercises every part of
 the photo pipeline (README: Photos): resizing, modern formats, the crops, and the metadata that
 must never be published.
@@ -24,7 +24,7 @@ from browser_helpers import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 ART = REPO / "scripts" / "example-art"
 OUT = REPO / "static" / "images"
-WIDTH = 2400
+WIDTH = 1600                        # (wider than the article column at 2x; the tests build the example often)
 CHARTS = {"trade-chart"}            # published as PNG: lines and text JPEG would blur
 TURNED = {"marathon"}               # stored on its side, EXIF orientation 6 (as a phone saves it)
 

@@ -55,7 +55,7 @@ def test_the_lead_photo_is_a_picture_of_its_widths_and_formats(make_site):
     assert img.get("alt") == "Cranes at dawn" and img.get("sizes")
     for srcset in [img.get("srcset"), *(s.get("srcset") for s in picture.iter("source"))]:
         widths = [int(part.split()[1].rstrip("w")) for part in srcset.split(",")]
-        assert widths == [320, 640, 960, 1200]
+        assert widths == [320, 640, 960, 1080, 1200]
         for url in srcset_urls(srcset):
             assert (out / url.lstrip("/")).is_file(), url
     assert img.get("src").endswith(".jpg") and (out / img.get("src").lstrip("/")).is_file()
@@ -121,7 +121,7 @@ def test_photos_are_made_in_the_workers_as_alone(make_site):
     alone = snapshot(build_to(site, cache=False, workers=1, output=site / "alone"))
     together = snapshot(build_to(site, cache=False, workers=2, output=site / "together"))
     assert {k: v[0] for k, v in alone.items()} == {k: v[0] for k, v in together.items()}
-    assert sum(".webp" in k for k in alone) == 4 + 4 * 3
+    assert sum(".webp" in k for k in alone) == 5 + 4 * 3
 
 
 def test_a_png_keeps_png_as_its_fallback_and_gifs_and_theme_icons_are_copied(make_site):

@@ -52,7 +52,7 @@ def test_a_phone_photo_is_turned_the_right_way_up_and_loses_its_metadata():
 
 
 def test_widths_are_never_upscaled_and_keep_the_shape():
-    assert widths_for(4000) == [320, 640, 960, 1280, 1920]
+    assert widths_for(4000) == [320, 640, 960, 1080, 1280, 1920]
     assert widths_for(1000) == [320, 640, 960, 1000]
     assert widths_for(200) == [200]
     made = renditions(camera_jpeg((1000, 500), orientation=1))
