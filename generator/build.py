@@ -471,7 +471,9 @@ class _Build:
             kept.update(carried(sink, jobs, previous))
             kept.update(carried(sink, files, previous))
             fresh = [job for job in jobs if job.path not in kept and job.path not in early]
-            fresh_data += [d for d in files if d.path not in kept]
+            # (the site's own card is named by what it is made from: a build that finds the output
+            # as the last one left it, with the same settings, has it already; see from_graph())
+            fresh_data += [d for d in files if d.path not in kept and not (same and d.kind == "social_card")]
             # (a photo's files are carried over when all are as the last build left them; the job
             # graph's build finds the output so, and every photo the same: see from_graph())
             fresh_photos = [] if same else [job for job in photos if not _carried_photo(sink, job, previous, kept)]

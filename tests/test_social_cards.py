@@ -108,3 +108,22 @@ def test_a_social_image_that_is_not_a_photo_is_a_problem_in_site_toml(make_site)
     assert result.returncode != 0 and "Traceback" not in result.stderr + result.stdout
     assert "site.toml: social.image: '/images/map.svg' is not one of the site's photos" in result.stderr
     assert not (site / "output").exists()
+
+
+def test_an_edit_does_not_draw_the_card_again(make_site, monkeypatch):
+    from generator import cards
+    site = make_site(site_files())
+    build_to(site)
+
+    def refuse(*args):
+        raise AssertionError("the card was drawn again")
+    monkeypatch.setattr(cards, "make_card", refuse)
+    (site / "content/world/plain.md").write_text(article("A story without a picture", section="world", tags="[Ports]",
+                                                         byline="Asha Rao", body="New text."))
+    result = build_site(site, BuildOptions(now=NOW))
+    assert result.from_graph and result.rendered >= 1
+    out = site / "output"
+    assert "New text." in (out / "world/plain/index.html").read_text()
+    monkeypatch.undo()
+    fresh = snapshot(build_to(site, cache=False, output=site / "fresh"))
+    assert {k: v[0] for k, v in snapshot(out).items()} == {k: v[0] for k, v in fresh.items()}
