@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .photos import recipe_key
+from .urls import site_path
 
 if TYPE_CHECKING:
     from .config import SiteConfig
@@ -112,15 +113,16 @@ def site_card(config: SiteConfig, photos: Mapping[str, PhotoJob]) -> SiteCard:
     CardError if [social] image is a site path that is not one of the site's photos."""
     social, alt = config.social, config.social.alt or config.title
     if social.image:
-        if urlsplit(social.image).scheme or social.image.startswith("//"):
+        path = site_path(social.image)
+        if path is None:
             return SiteCard(social.image, None, None, alt)
-        photo = photos.get(urlsplit(social.image).path.lstrip("/"))
+        photo = photos.get(path)
         if photo is None:
             raise CardError(f"{social.image!r} is not one of the site's photos (a JPEG, PNG, WebP or AVIF file "
                             "in static/): social sites show no SVG or GIF card")
         card = photo.crops()[0]
         return SiteCard(photo.where(card.name), card.width, card.height, alt)
-    logo = photos.get(urlsplit(config.publisher.logo).path.lstrip("/")) if config.publisher.logo else None
+    logo = photos.get(site_path(config.publisher.logo) or "")
     name = card_name(config.title, config.description, urlsplit(config.base_url).netloc,
                      logo.digest if logo is not None else None)
     return SiteCard(name, *SIZE, alt, made=True, logo=logo.path if logo is not None else "")

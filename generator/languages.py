@@ -45,3 +45,8 @@ def og_locale(language: str) -> str:
         full = (locale.script and likely.get(f"{locale.language}_{locale.script}")) or likely.get(locale.language)
         territory = Locale.parse(full).territory if full else None
     return f"{locale.language}_{territory}" if territory else locale.language
+
+
+def rtl(tag: str) -> str:
+    """"rtl" for a language written right to left, else "": a dir attribute that is only given when needed."""
+    return "rtl" if direction(tag) == "rtl" else ""

@@ -124,12 +124,10 @@ def with_crops(jobs: list[PhotoJob], focuses: dict[str, set[tuple[float, float] 
 
 def lead_focuses(photos: dict[str, PhotoJob], srcs: Iterable[tuple[str, tuple[float, float] | None]]) -> dict[str, set]:
     """Of (image src, focus) pairs: the photo path -> focus points wanted of each site photo."""
-    from urllib.parse import urlsplit
+    from .urls import site_path
     out: dict[str, set] = {}
     for src, focus in srcs:
-        if not src or urlsplit(src).scheme or src.startswith("//"):
-            continue
-        path = urlsplit(src).path.lstrip("/")
+        path = site_path(src)
         if path in photos:
             out.setdefault(path, set()).add(focus)
     return out

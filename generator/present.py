@@ -14,10 +14,10 @@ from markupsafe import Markup, escape
 from . import structured
 from .config import PromoConfig, SiteConfig
 from .images import IMG_TAG, MIME, img_attributes
-from .languages import direction, og_locale
+from .languages import direction, og_locale, rtl
 from .listings import Taxonomy, author_slug, tag_slug
 from .model import Article, Author, Image
-from .urls import Urls
+from .urls import Urls, site_path
 from .views import (ArticleView, AuthorView, Card, CorrectionView, Feed, ImageView, Link, Moment,
                     PageMeta, Promo, SiteView)
 
@@ -66,6 +66,7 @@ class Presenter:
         self.image_sizes = image_sizes or {}    # {"images/ship.svg": (w, h)}, from images.image_sizes()
         self.photos = photos or {}              # {"images/ship.jpg": PhotoJob}: see pictures.py
         self.social_card = card                 # the social card of pages with no photo of their own
+        self._card_og: tuple[tuple[str, str], ...] | None = None
         self.urls = Urls(config.base_url)
         self.tax = tax
         self.zone = config.zone
@@ -91,7 +92,7 @@ class Presenter:
             stylesheet=self.urls.href("css/style.css"),
             copyright_year=year,
             logo_picture=self.picture(logo, "") if logo is not None else None,
-            dir="rtl" if direction(config.language) == "rtl" else "",
+            dir=rtl(config.language),
         )
         self._site_for: dict[str, SiteView] = {}
         self._cards: dict[str, Card] = {}
@@ -155,26 +156,22 @@ class Presenter:
             tag += ' decoding="async"'
         return tag + ">"
 
-    def card_image(self, src: str, focus: tuple[float, float] | None = None) -> tuple[str, tuple[int, int]] | None:
-        """For a site photo: the absolute URL and size of its social card, the 1.91:1 crop of it
-        about `focus` at 1200 px (a raster, as Facebook and X need, at the size they show large)."""
+    def lead_images(self, src: str, focus: tuple[float, float] | None = None) -> tuple[tuple[str, int, int], list[str]] | None:
+        """For a site photo: its social card, the 1.91:1 crop about `focus` at 1200 px (a raster,
+        as Facebook and X need, at the size they show large), as (absolute URL, width, height); and
+        its 16x9, 4x3 and 1x1 crops' absolute URLs, as Google's Article guidance asks NewsArticle's
+        image to list."""
         photo = self.photo(src)
         if photo is None:
             return None
-        card = photo.crops(focus)[0]
-        return self.urls.absolute(photo.where(card.name)), (card.width, card.height)
-
-    def schema_images(self, src: str, focus: tuple[float, float] | None = None) -> list[str]:
-        """For a site photo: its 16x9, 4x3 and 1x1 crops' absolute URLs, as Google's Article
-        guidance asks NewsArticle's image to list."""
-        photo = self.photo(src)
-        return [self.urls.absolute(photo.where(c.name)) for c in photo.crops(focus)[1:]] if photo is not None else []
+        card, *shapes = photo.crops(focus)
+        return ((self.urls.absolute(photo.where(card.name)), card.width, card.height),
+                [self.urls.absolute(photo.where(c.name)) for c in shapes])
 
     def photo(self, src: str) -> PhotoJob | None:
         """The photo at a site path ("/images/ship.jpg"), if it is one of the site's photos."""
-        if not self.photos or not src or urlsplit(src).scheme or src.startswith("//"):
-            return None
-        return self.photos.get(urlsplit(src).path.lstrip("/"))
+        path = site_path(src) if self.photos else None
+        return self.photos.get(path) if path is not None else None
 
     def picture(self, photo: PhotoJob, alt: str, caption: str = "", credit: str = "") -> ImageView:
         """A photo as a <picture>: its widest fallback file as the <img>, each format's widths as a srcset."""
@@ -189,9 +186,8 @@ class Presenter:
 
     def image_size(self, src: str) -> tuple[int, int] | None:
         """The intrinsic size of a site image ("/images/ship.svg"); None for remote or unknown images."""
-        if not src or urlsplit(src).scheme or src.startswith("//"):
-            return None
-        return self.image_sizes.get(urlsplit(src).path.lstrip("/"))
+        path = site_path(src)
+        return self.image_sizes.get(path) if path is not None else None
 
     def _promo(self, p: PromoConfig | None) -> Promo | None:
         """A call-out whose link, a site path, is under the site's base path like every other."""
@@ -317,7 +313,7 @@ class Presenter:
         return PageMeta(kind=kind, title=title, description=description, url=self.urls.href(url_path),
                         canonical=canonical, feeds=feeds, section=section, og=og,
                         twitter=self.twitter(title, description, self.site_card_og()),
-                        jsonld=jsonld, dir="rtl" if direction(self.config.language) == "rtl" else "")
+                        jsonld=jsonld, dir=rtl(self.config.language))
 
     def article_meta(self, a: Article) -> PageMeta:
         """An article's head: Open Graph article tags, a large Twitter card, NewsArticle JSON-LD."""
@@ -325,8 +321,12 @@ class Presenter:
         description = a.summary or self.config.description or a.title
         image, size, images = "", None, []
         if a.image:
-            image, size = self.card_image(a.image.src, a.image.focus) or (self.urls.resource_absolute(a.image.src), None)
-            images = self.schema_images(a.image.src, a.image.focus) or [image]
+            lead = self.lead_images(a.image.src, a.image.focus)
+            if lead is not None:
+                (image, *size), images = lead
+            else:
+                image = self.urls.resource_absolute(a.image.src)
+                images = [image]
         section = self.tax.sections[a.section].name
         published = self.card(a).published.iso
         modified = published if a.modified == a.published else a.modified.astimezone(self.zone).isoformat()
@@ -357,17 +357,21 @@ class Presenter:
         return PageMeta(kind="article", title=f"{a.title} | {self.config.title}", description=description,
                         url=self.urls.href(a.url_path), canonical=canonical, feeds=self.section_feeds(a.section),
                         section=a.section, og=tuple(og), twitter=tuple(twitter), language=language,
-                        dir="rtl" if direction(language) == "rtl" else "",
+                        dir=rtl(language),
                         jsonld=(structured.script_json(article), structured.script_json(crumbs)))
 
     def site_card_og(self) -> tuple[tuple[str, str], ...]:
-        """The site's social card as Open Graph properties (none without a card)."""
-        card = self.social_card
-        if card is None:
-            return ()
-        url = card.path if urlsplit(card.path).scheme or card.path.startswith("//") else self.urls.absolute(card.path)
-        size = (("og:image:width", str(card.width)), ("og:image:height", str(card.height))) if card.width else ()
-        return (("og:image", url), *size, ("og:image:alt", card.alt))
+        """The site's social card as Open Graph properties (none without a card): the same on
+        every page that shows it, so made once."""
+        if self._card_og is None:
+            card = self.social_card
+            if card is None:
+                self._card_og = ()
+            else:
+                url = self.urls.resource_absolute(card.path)       # (a URL from site.toml stays as it is)
+                size = (("og:image:width", str(card.width)), ("og:image:height", str(card.height))) if card.width else ()
+                self._card_og = (("og:image", url), *size, ("og:image:alt", card.alt))
+        return self._card_og
 
     @staticmethod
     def twitter(title: str, description: str, og: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

@@ -183,6 +183,14 @@ def _has_scheme(src: str) -> bool:
         return True
 
 
+def site_path(src: str) -> str | None:
+    """The path in the built site of a user-given resource ("/images/ship.jpg?v=2" ->
+    "images/ship.jpg"); None for an absolute URL (or one that cannot be parsed) or none."""
+    if not src or _has_scheme(src):
+        return None
+    return urlsplit(src).path.lstrip("/")
+
+
 class Urls:
     """Turns site-relative URL paths into hrefs (with the base path) and absolute URLs."""
 
