@@ -273,14 +273,15 @@ class _Build:
         """The same stories published as last time, and the output as left: only the news sitemap
         can change (a story moved out of, or into, its 48-hour window), through the sink as every write."""
         from .phases import refresh_news_sitemap
-        from .plan import news_sitemap_job
+        from .plan import Site, news_inputs, news_sitemap_jobs
         records, folders = refresh_news_sitemap(self.config, published.articles, self.now, self.output,
                                                 self.cache.previous_pages(self.output), self.scan.folders,
                                                 durable=not self.options.preview)
         last = self.cache.last_build(self.output, stories=True)._replace(inputs=published.inputs, published=published.shown,
                                   sources=loaded.sources_key,
                                   until=published.clock and published.clock.when, scheduled=published.held,
-                                  clock=published.clock, news=news_sitemap_job(published.articles, self.now).inputs)
+                                  clock=published.clock,
+                                  news=news_inputs(news_sitemap_jobs(Site(self.config, published.articles, None), self.now)))
         self.cache.save(parsed, self.output, records, last, folders)
         return self.result(last.counts, rendered=0, sources=loaded.found, articles_cached=self.cache.hits,
                            read=loaded.read, scheduled=published.held, clock=published.clock)
@@ -340,13 +341,14 @@ class _Build:
                     key=last.site, image_sizes=graph.image_sizes, photos=_photos_by_path(self.photo_jobs(loaded)),
                     card=self.site_card(self.photo_jobs(loaded)),
                     preview=options.preview, now=self.now,
-                    template_keys=template_keys, newest=newest)
+                    template_keys=template_keys, newest=newest, edition_taxes=graph.editions, alternates=graph.alternates or {})
         jobs = [replace(job, key=job_key(site, job), modified=job_modified(site, job)) if isinstance(job, PageJob)
                 else replace(job, key=data_key(site, job)) for job in stale]
         if moved:       # (a story's last change moved: the sitemaps' dates of the pages that show it, from the graph's)
             dates = {job.url_path: job.modified for job in jobs if isinstance(job, PageJob) and job.in_sitemap}
-            if newest != graph.newest:
-                dates.update({"": newest, "archive/": newest})      # (the pages dated by the newest change of all)
+            if newest != graph.newest:      # (the pages dated by the newest change of all: each edition's home and archive)
+                dates.update({path: newest for prefix in ("", *(p for _, p in self.config.edition_prefixes))
+                              for path in (prefix, f"{prefix}archive/")})
             try:
                 self.entries = [(url, dates.get(url, date)) for url, date in graph.entries.list()]
             except Exception:   # noqa: BLE001 - the saved entries unreadable (sqlite3, pickle): plan afresh
@@ -370,10 +372,12 @@ class _Build:
         from .deps import template_keys
         from .images import image_sizes
         from .listings import build_taxonomy
-        from .plan import PAGE_TEMPLATES, Site, newest_change, related_key, shape
+        from .plan import PAGE_TEMPLATES, Site, edition_taxonomies, newest_change, related_key, shape
         from .render import make_environment
+        from .translations import alternates
         config, cache, articles = self.config, self.cache, published.articles
         tax = build_taxonomy(articles, config.zone, loaded.authors)
+        editions = edition_taxonomies(config, articles, tax)
         sizes = image_sizes(self.site_dir, self.theme)
         from .pictures import lead_focuses, photos_key, with_crops
         photos = self.photo_jobs(loaded)
@@ -391,10 +395,11 @@ class _Build:
         env = make_environment(self.site_dir, self.theme, cache.compiled_templates())
         site = Site(config, articles, tax, bodies=bodies_of(parsed),
                     digests={path: digest for path, (digest, _) in parsed.items()},
-                    key=site_key(config, loaded.authors, tax, newest, sizes, self.options.preview, photos_key(photos)),
+                    key=site_key(config, loaded.authors, tax, newest, sizes, self.options.preview, photos_key(photos),
+                                 editions),
                     image_sizes=sizes, photos=_photos_by_path(photos), card=card, preview=self.options.preview, now=self.now,
                     template_keys=cache.template_keys_for(loaded.templates) or template_keys(env, PAGE_TEMPLATES),
-                    newest=newest)
+                    newest=newest, edition_taxes=editions, alternates=alternates(articles, config.language))
         self.chosen = cache.related_for(self.related_key)      # the last build's choice, if from the same stories
         return site, env, changed
 
@@ -546,7 +551,8 @@ class _Build:
             graph = graph.id
             published = {a.path for a in site.articles} if previous is None else previous.stories
             unpublished = {path: digest for path, (digest, _) in parsed.items() if path not in published}
-        news = next(job.inputs for job in made if getattr(job, "kind", "") == "news_sitemap")
+        from .plan import news_inputs
+        news = news_inputs(made)
         last = LastBuild(this.inputs, counts, loaded.sources_key, this.clock and this.clock.when, this.held,
                          loaded.settings, site.key, self.related_key,
                          stories_after(previous, changed, site.articles, parsed, shape),
@@ -561,7 +567,8 @@ class _Build:
     def check(self, loaded: Loaded, articles: list[Article], problems: list[Problem]) -> None:
         """Every problem of every story at once, or none."""
         from .listings import duplicate_urls
-        problems = loaded.problems + problems + duplicate_urls(articles)
+        from .translations import translation_problems
+        problems = loaded.problems + problems + duplicate_urls(articles) + translation_problems(articles, self.config.language)
         if problems:
             raise BuildError(problems)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -65,6 +65,23 @@ class MarkdownSettings:
     max_work: int = DEFAULT_MAX_WORK                   # a body Markdown would take longer over is refused (complexity.py)
 
 
+@dataclass(frozen=True)
+class Edition:
+    """One more language the site publishes in ([languages.X] in site.toml): its stories (those
+    whose language: is X) get their own home page, sections, tag and author pages, feeds and news
+    sitemap under /PREFIX/, shown with its own title, menu and dates. The top level of site.toml
+    is the first edition, in the site's own language, at the root."""
+    language: str                       # BCP 47 tag: the key of the table, e.g. "hi"
+    prefix: str                         # its URLs' first segment, with a slash: "hi/"
+    title: str = ""                     # default: the site's
+    description: str = ""
+    timezone: str = ""                  # default: the site's
+    date_format: str = ""
+    date_only_format: str = ""
+    menu: tuple[MenuItem, ...] = ()
+    sections: tuple[tuple[str, str], ...] = ()    # section slug -> its name in this edition
+
+
 DEFAULT_PERMALINK = "/{section}/{slug}/"
 PERMALINK_FIELDS = ("section", "year", "month", "day", "slug")
 
@@ -88,10 +105,39 @@ class SiteConfig:
     menu: tuple[MenuItem, ...] = ()
     permalink: str = DEFAULT_PERMALINK     # the article URL pattern
     markdown: MarkdownSettings = field(default_factory=MarkdownSettings)
+    editions: tuple[Edition, ...] = ()     # the languages besides the site's own ([languages.X])
+    prefix: str = ""                       # an edition's view of the config (edition()): its URL prefix
+    section_names: tuple[tuple[str, str], ...] = ()    # ... and its own names of sections
+    first_language: str = ""               # ... and the language of the site's first edition
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def edition_prefixes(self) -> tuple[tuple[str, str], ...]:
+        """(language, URL prefix) of each edition besides the first: what a story's URL starts with."""
+        return tuple((e.language, e.prefix) for e in self.editions)
+
+    def edition(self, language: str) -> "SiteConfig":
+        """The settings as the edition in `language` sees them ("" or the site's language: these):
+        its title, description, language, zone, date formats, menu and URL prefix."""
+        for e in self.editions:
+            if e.language == language:
+                return replace(self, title=e.title or self.title, description=e.description or self.description,
+                               language=e.language, timezone=e.timezone or self.timezone,
+                               date_format=e.date_format or self.date_format,
+                               date_only_format=e.date_only_format or self.date_only_format,
+                               menu=e.menu, prefix=e.prefix, section_names=e.sections, first_language=self.language)
+        return self
+
+    def home_alternates(self) -> tuple[tuple[str, str], ...]:
+        """The editions' home pages, (hreflang, URL path) each, the first edition's as x-default too
+        (none for a site of one language)."""
+        if not self.editions:
+            return ()
+        return ((self.first_language or self.language, ""), *((e.language, e.prefix) for e in self.editions),
+                ("x-default", ""))
 
 
 # key -> (type, docstring). The single source of truth for what site.toml may hold.
@@ -113,6 +159,19 @@ TOP_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "menu": (list, "[[menu]] entries (name, url): the site navigation; default: one link per section."),
     "permalinks": (dict, "[permalinks] table: article = \"/{section}/{year}/{month}/{day}/{slug}/\"."),
     "markdown": (dict, "[markdown] table: unsafe_html, embed_hosts, max_file_size, max_work."),
+    "languages": (dict, "[languages.X] tables, one per edition in another language (X: its BCP 47 tag, e.g. hi): "
+                        "prefix, title, description, timezone, date_format, date_only_format, [[languages.X.menu]], "
+                        "[languages.X.sections]."),
+}
+EDITION_KEYS = {
+    "prefix": "the edition's URLs start with /PREFIX/ (default: the language tag, e.g. /hi/)",
+    "title": "the edition's title (default: the site's)",
+    "description": "the edition's description (default: the site's)",
+    "timezone": "IANA time zone its dates are shown in (default: the site's)",
+    "date_format": "strftime format of its displayed times (default: the site's)",
+    "date_only_format": "strftime format of its bare dates (default: the site's)",
+    "menu": "[[languages.X.menu]] entries (name, url): its navigation (default: one link per section)",
+    "sections": "[languages.X.sections] table: a section's name in this edition, e.g. world = \"विश्व\"",
 }
 PUBLISHER_KEYS = {"name": "Publisher's name", "url": "Publisher's home page", "logo": "Logo path or URL"}
 SOCIAL_KEYS = {"image": "A site photo (/images/card.jpg) or URL: the social card of pages with no photo of their own",
@@ -233,9 +292,75 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
                 values["permalink"] = checked
     if "markdown" in values:
         values["markdown"] = _markdown(path, values["markdown"], problems)
+    if "languages" in values:
+        values["editions"] = _editions(path, values.pop("languages"), values.get("language", "en"), problems)
     if problems:
         raise BuildError(problems)
     return SiteConfig(**values)
+
+
+PREFIX = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+def _editions(path: str, raw: dict[str, Any], language: str, problems: list[Problem]) -> tuple[Edition, ...]:
+    """The [languages.X] tables: each key checked, every problem collected; no two editions with
+    one language or one URL prefix."""
+    from .languages import unknown
+    editions: list[Edition] = []
+    for tag, table in raw.items():
+        where = f"languages.{key_name(tag)}"
+        wrong = unknown(tag)
+        if wrong:
+            problems.append(Problem(path, None, where, wrong))
+            continue
+        if tag.lower() == language.lower():
+            problems.append(Problem(path, None, where, f"{tag!r} is the site's own language (language = {language!r}): "
+                                                       "its title, menu and dates are the top level's"))
+            continue
+        if not isinstance(table, dict):
+            problems.append(Problem(path, None, where, f"must be a table, not {type(table).__name__}"))
+            continue
+        values: dict[str, Any] = {"language": tag, "prefix": tag.lower() + "/"}
+        strings = {k: v for k, v in table.items() if k not in ("menu", "sections")}
+        values.update(_table(path, where, strings, {k: v for k, v in EDITION_KEYS.items() if k not in ("menu", "sections")},
+                             problems))
+        if "prefix" in strings and "prefix" in values:
+            prefix = values["prefix"].strip("/")
+            if not PREFIX.fullmatch(prefix):
+                problems.append(Problem(path, None, f"{where}.prefix", f"{show(values['prefix'])} must be one path segment "
+                                                                        "of lower-case letters, digits and hyphens, like hi"))
+            values["prefix"] = prefix + "/"
+        if "timezone" in values:
+            try:
+                ZoneInfo(values["timezone"])
+            except (ZoneInfoNotFoundError, ValueError):
+                problems.append(Problem(path, None, f"{where}.timezone", f"unknown time zone {values['timezone']!r} "
+                                                                          "(use an IANA name such as Asia/Kolkata)"))
+        if "menu" in table:
+            if isinstance(table["menu"], list):
+                values["menu"] = tuple(MenuItem(**_menu_item(path, i, item, problems, f"{where}.menu"))
+                                       for i, item in enumerate(table["menu"]))
+            else:
+                problems.append(Problem(path, None, f"{where}.menu", f"must be a list of tables ([[{where}.menu]]), "
+                                                                     f"not {type(table['menu']).__name__}"))
+        if "sections" in table:
+            names = table["sections"]
+            if isinstance(names, dict):
+                got = _table(path, f"{where}.sections", names, {k: "" for k in names}, problems)
+                values["sections"] = tuple(sorted(got.items()))
+            else:
+                problems.append(Problem(path, None, f"{where}.sections", f"must be a table, not {type(names).__name__}"))
+        editions.append(Edition(**values))
+    for e in editions:
+        same = [o for o in editions if o.prefix == e.prefix]
+        if same[0] is not e:
+            problems.append(Problem(path, None, f"languages.{key_name(e.language)}.prefix",
+                                    f"/{e.prefix} is the prefix of languages.{same[0].language} too: each edition needs its own"))
+        same = [o for o in editions if o.language.lower() == e.language.lower()]
+        if same[0] is not e:
+            problems.append(Problem(path, None, f"languages.{key_name(e.language)}",
+                                    f"is languages.{same[0].language} again: one table per language"))
+    return tuple(editions)
 
 
 def _markdown(path: str, raw: dict[str, Any], problems: list[Problem]) -> MarkdownSettings:
@@ -282,10 +407,10 @@ def _embed_hosts(value: Any) -> tuple[str, ...] | str:
     return tuple(dict.fromkeys(hosts))
 
 
-def _menu_item(path: str, index: int, item: Any, problems: list[Problem]) -> dict[str, str]:
+def _menu_item(path: str, index: int, item: Any, problems: list[Problem], menu: str = "menu") -> dict[str, str]:
     """One [[menu]] entry: both keys present and valid, else problems (and "" in their place,
     so that the SiteConfig can still be made and every problem reported at once)."""
-    where = f"menu[{index + 1}]"
+    where = f"{menu}[{index + 1}]"
     got = _table(path, where, item, MENU_KEYS, problems, MENU_URLS)
     for key in MENU_KEYS:
         if not got.get(key, "").strip() and not any(p.field in (where, f"{where}.{key}") for p in problems):

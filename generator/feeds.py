@@ -100,7 +100,7 @@ def build_feeds(config: SiteConfig, articles: Sequence[Article], bodies: Mapping
         fe.summary(summary)             # Atom <summary>: type text, as it is
         summaries.append((fe, summary))
         for tag in a.tags:
-            fe.category(term=_strip_controls(tag), scheme=urls.absolute(f"tags/{tag_slug(tag)}/"))
+            fe.category(term=_strip_controls(tag), scheme=urls.absolute(f"{config.prefix}tags/{tag_slug(tag)}/"))
     if atom_path:
         fg.link(href=urls.absolute(atom_path), rel="self", replace=True)
         fg.link(href=urls.absolute(url_path), rel="alternate")

@@ -19,7 +19,8 @@ from .urls import alias_file, article_path, check_url, output_file, slugify, too
 from .yamlread import DATE_HELP, clean_values, field_name, load_yaml, one_line, show
 
 KNOWN = ("title", "published", "updated", "byline", "dateline", "source", "copyright",
-         "section", "tags", "summary", "image", "slug", "draft", "aliases", "corrections", "language")
+         "section", "tags", "summary", "image", "slug", "draft", "aliases", "corrections", "language",
+         "translation_of")
 IMAGE_KEYS = ("src", "alt", "caption", "credit", "focus")
 TEXT_KEYS = IMAGE_KEYS[:4]
 # Each tag and author has pages and a feed that show the story with all its tags and authors:
@@ -28,7 +29,7 @@ MOST_TAGS = 100
 # the fields whose line an article keeps: those a check after the parse names in its problem
 # (listings.duplicate_urls: the slug). Every field's, ~460 bytes a story, was most of what
 # 100,000 stories held besides their text
-LINES_KEPT = ("slug",)
+LINES_KEPT = ("slug", "translation_of", "language")
 MOST_BYLINES = 50
 _HANDLER = YAMLHandler()
 
@@ -250,6 +251,22 @@ class _Fields:
             return ""
         return tag
 
+    def translation_of(self) -> str:
+        """translation_of: the story this one translates, as the source path of its file (relative
+        to content/, or to the site: world/story.md, content/world/story.md); whether such a
+        story exists, the build checks (translations.py)."""
+        target = self.text("translation_of")
+        if not target:
+            return ""
+        path = target.strip().replace("\\", "/").lstrip("/")
+        if not path.startswith("content/"):
+            path = "content/" + path
+        if ".." in path.split("/") or not path.endswith(".md"):
+            self.problem("translation_of", f"{show(target)} must name the Markdown file of the story this one translates, "
+                                           "as its path under content/ (like world/some-story.md)")
+            return ""
+        return _shared(path)
+
     def focus(self, value: Any) -> tuple[float, float] | None:
         """image.focus: [x, y], the point of the photo its crops keep in frame, each a fraction
         from 0 to 1 (from the left, from the top)."""
@@ -326,11 +343,14 @@ def _shared(text: str) -> str:
 
 def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
                   permalink: str = DEFAULT_PERMALINK, *,
-                  markdown: MarkdownSettings = MarkdownSettings()) -> tuple[Article | None, list[Problem], str]:
+                  markdown: MarkdownSettings = MarkdownSettings(),
+                  editions: tuple[tuple[str, str], ...] = ()) -> tuple[Article | None, list[Problem], str]:
     """Parse one source file: the article and its body's HTML, or None, every problem found in
     it and "". The body is not part of the article: the caller keeps it where it likes (the build:
     in a file of its cache, see bodies.py). Its raw HTML is sanitised unless markdown.unsafe_html
-    (the site's [markdown] table)."""
+    (the site's [markdown] table). `editions`: (language, URL prefix) of the site's editions besides
+    its first (SiteConfig.edition_prefixes): a story in one of those languages is published under
+    its prefix."""
     text, problems = decode(path, data)
     if text is None:
         return None, problems, ""
@@ -371,11 +391,17 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
         source=_shared(f.text("source")), copyright=_shared(f.text("copyright")),
         tags=tuple(map(_shared, _unique_tags(f.text_list("tags", MOST_TAGS)))), summary=f.text("summary"),
         image=f.image(), aliases=f.aliases(), corrections=f.corrections(zone), language=_shared(f.language()),
+        translation_of=f.translation_of(),
     )
     if f.problems:
         return None, f.problems, ""
     extra = {k: v for k, v in raw.items() if k not in KNOWN}
     url_path = article_path(permalink, section, slug, published.astimezone(zone))
+    if editions and article_fields["language"]:
+        from .languages import edition_of
+        edition = edition_of(article_fields["language"], tuple(language for language, _ in editions))
+        if edition:
+            url_path = dict(editions)[edition] + url_path
     html, problem = _body_html(path, text, body, base_path, markdown)
     if problem is not None:
         return None, [problem], ""

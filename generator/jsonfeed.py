@@ -11,13 +11,13 @@ from .urls import Urls, slugify
 VERSION = "https://jsonfeed.org/version/1.1"
 
 
-def _author(urls: Urls, name: str) -> dict[str, str]:
+def _author(urls: Urls, name: str, prefix: str = "") -> dict[str, str]:
     slug = slugify(name)
     # a name with nothing to slug (say, only punctuation) has no author page to link to
-    return {"name": name, "url": urls.absolute(f"authors/{slug}/")} if slug else {"name": name}
+    return {"name": name, "url": urls.absolute(f"{prefix}authors/{slug}/")} if slug else {"name": name}
 
 
-def _item(urls: Urls, article: Article, body: str, language: str = "") -> dict[str, Any]:
+def _item(urls: Urls, article: Article, body: str, language: str = "", prefix: str = "") -> dict[str, Any]:
     link = urls.absolute(article.url_path)
     item: dict[str, Any] = {
         "id": link,   # the permalink never changes when a story is updated, so readers do not show it twice
@@ -33,7 +33,7 @@ def _item(urls: Urls, article: Article, body: str, language: str = "") -> dict[s
     if article.modified != article.published:   # an update or a correction
         item["date_modified"] = article.modified.isoformat()
     if article.byline:
-        item["authors"] = [_author(urls, name) for name in article.byline]
+        item["authors"] = [_author(urls, name, prefix) for name in article.byline]
     if article.tags:
         item["tags"] = list(article.tags)
     if article.language and article.language != language:     # (a story in another language than the feed's)
@@ -43,9 +43,9 @@ def _item(urls: Urls, article: Article, body: str, language: str = "") -> dict[s
 
 def build_json_feed(base_url: str, title: str, description: str, language: str,
                     articles: Sequence[Article], bodies: Mapping[str, str], home_path: str, feed_path: str,
-                    size: int) -> bytes:
+                    size: int, *, prefix: str = "") -> bytes:
     """The size newest of articles (given newest first; `bodies`: source path -> body HTML) as a
-    JSON Feed at feed_path, for the page at home_path."""
+    JSON Feed at feed_path, for the page at home_path (`prefix`: its edition's, for author pages)."""
     urls = Urls(base_url)
     feed: dict[str, Any] = {
         "version": VERSION,
@@ -57,5 +57,5 @@ def build_json_feed(base_url: str, title: str, description: str, language: str,
         feed["description"] = description
     if language:
         feed["language"] = language
-    feed["items"] = [_item(urls, article, bodies[article.path], language) for article in articles[:max(size, 0)]]
+    feed["items"] = [_item(urls, article, bodies[article.path], language, prefix) for article in articles[:max(size, 0)]]
     return (json.dumps(feed, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8")

@@ -50,3 +50,33 @@ def og_locale(language: str) -> str:
 def rtl(tag: str) -> str:
     """"rtl" for a language written right to left, else "": a dir attribute that is only given when needed."""
     return "rtl" if direction(tag) == "rtl" else ""
+
+
+def edition_of(tag: str, languages: tuple[str, ...]) -> str:
+    """Which of the site's editions (their language tags, besides the site's own) a story in
+    `tag` belongs to: the one with that tag, else the one with its language ('hi-IN' -> 'hi'),
+    else "" (the site's first edition, the root: an Arabic story in the English edition)."""
+    if not tag or not languages:
+        return ""
+    lower = tag.lower()
+    for language in languages:
+        if language.lower() == lower:
+            return language
+    primary = lower.split("-")[0]
+    for language in languages:
+        if language.lower().split("-")[0] == primary:
+            return language
+    return ""
+
+
+@lru_cache(maxsize=256)
+def native_name(tag: str) -> str:
+    """A language's name in itself, as a link to a translation shows it: 'hi' -> 'हिन्दी',
+    'ar' -> 'العربية', 'en' -> 'English' (CLDR, through Babel); the tag itself if unknown."""
+    from babel.core import Locale, UnknownLocaleError
+    try:
+        locale = Locale.parse(tag, sep="-")
+    except (ValueError, TypeError, UnknownLocaleError):
+        return tag
+    name = locale.language_name or locale.display_name or tag
+    return name[:1].upper() + name[1:] if name[:1].islower() else name

@@ -46,6 +46,7 @@ class Article:
     aliases: tuple[str, ...] = ()    # old output files that redirect here, e.g. 'old/path/index.html'
     corrections: tuple[Correction, ...] = ()   # oldest first
     language: str = ""               # BCP 47 tag, when the story's is not the site's ("" : the site's)
+    translation_of: str = ""         # the story this one translates: its source path (frontmatter resolves it)
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict, compare=False)   # field -> line in the file, for the
                                     # fields a check after the parse names (frontmatter.LINES_KEPT)

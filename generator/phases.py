@@ -18,7 +18,7 @@ from .content import Source
 from .model import Article
 from .output import MARKER, DiskSink, FolderStamp, Written, clashes
 from .parallel import Background, guided_chunks, release_memory, run_chunks
-from .plan import DataJob, PageJob, Site, make_data as make_bytes, news_sitemap_job, page_context
+from .plan import DataJob, PageJob, Site, make_data as make_bytes, news_sitemap_jobs, page_context
 from .feeds import absolutize
 from .problems import BuildError, Problem
 from .render import render
@@ -55,7 +55,8 @@ def _parse_range(shared: tuple[list[Source], SiteConfig, tuple[Path, str] | None
             digest = hashlib.sha256(data).hexdigest()
             if digest != s.digest:
                 redone[s.path] = digest     # (the parse is of these bytes: kept under their digest)
-        article, found, body = parse_article(s.path, data, zone, base_path, config.permalink, markdown=config.markdown)
+        article, found, body = parse_article(s.path, data, zone, base_path, config.permalink, markdown=config.markdown,
+                                             editions=config.edition_prefixes)
         results.append((article, found, writer.add(body) if writer is not None and article is not None else body))
     if writer is not None and not writer.close():     # the cache cannot be written: the bodies stay in memory
         results = [(a, found, writer.recall(body) if a is not None else body) for a, found, body in results]
@@ -263,18 +264,21 @@ def refresh_news_sitemap(config: SiteConfig, published: list[Article], now: date
     a story out of (or into) its 48-hour window — through the sink, as every write. The output's
     records and folder stamps after that (`folders()`: its folder stamps before)."""
     records = dict(previous)
-    job = news_sitemap_job(published, now)
-    body = make_bytes(Site(config, published, None), job)
-    if (output / job.path).read_bytes() != body:
+    site = Site(config, published, None)
+    made = [(job, make_bytes(site, job)) for job in news_sitemap_jobs(site, now)]     # (each edition's)
+    moved = [(job, body) for job, body in made if (output / job.path).read_bytes() != body]
+    if moved:
         files = set(records) | {MARKER}     # the output is as the last build left it: the caller saw so
         sink = DiskSink(output, lambda: files, durable=durable, folders=folders)
         try:
-            sink.write(job.path, body)
+            for job, body in moved:
+                sink.write(job.path, body)
             sink.commit(files)
         except BaseException:
             sink.abort()
             raise
-        written = sink.stat(job.path)
-        records[job.path] = PageRecord(job.key, written.size, written.mtime_ns)
+        for job, _ in moved:
+            written = sink.stat(job.path)
+            records[job.path] = PageRecord(job.key, written.size, written.mtime_ns)
         return records, sink.folder_stamps
     return records, folders()

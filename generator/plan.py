@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
 from operator import attrgetter, itemgetter
@@ -13,10 +13,12 @@ from .config import SiteConfig
 from .feeds import build_feeds
 from .jsonfeed import build_json_feed
 from . import listings
-from .listings import Related, Taxonomy, paginate
-from .model import Article
+from .listings import Related, Taxonomy, build_taxonomy, paginate
+from .languages import edition_of
+from .model import Article, Section
 from .present import Presenter, preview_status
 from .sitemaps import build_news_sitemap, build_robots, build_sitemaps, in_news_window, sitemap_files
+from .translations import Alternates
 from .urls import output_file, page_path
 from .views import ArchiveMonth, ArchiveYear, Pagination, SectionBlock
 
@@ -44,6 +46,44 @@ class Site:
     now: datetime | None = None     # what counts as "now" for a preview's "scheduled" marks
     template_keys: dict[str, str] = field(default_factory=dict)   # page template -> hash of the files it is made of
     newest: datetime | None = None  # the newest change among the articles (newest_change(); None: none)
+    # with editions in other languages (config.editions): each edition's taxonomy (None: made from
+    # its articles when first asked for; a build answered by the job graph has its names only),
+    # and which edition this Site is the view of (editions()): "" the first, else its language
+    edition_taxes: Mapping[str, Taxonomy] | None = None
+    alternates: Mapping[str, Alternates] = field(default_factory=dict)   # source path -> its translations (translations.py)
+    code: str | None = None         # None: the whole site; else this Site is the view of one edition
+
+    def editions(self) -> dict[str, "Site"]:
+        """Each edition's view of the site, the first ("") first: its settings (SiteConfig.edition()),
+        its stories and their taxonomy. A site of one language is its own only edition."""
+        if self.code is not None:
+            return {self.code: self}
+        return self._editions
+
+    @cached_property
+    def _editions(self) -> dict[str, "Site"]:
+        config = self.config
+        if not config.editions:
+            return {"": self}
+        codes = tuple(e.language for e in config.editions)
+        split: dict[str, list[Article]] = {"": [], **{code: [] for code in codes}}
+        for a in self.articles:
+            split[edition_of(a.language, codes)].append(a)
+        out = {}
+        for code, articles in split.items():
+            view = config.edition(code)
+            tax = (self.edition_taxes or {}).get(code)
+            if tax is None and self.tax is not None:
+                tax = edition_taxonomy(articles, view, self.tax.authors)
+            out[code] = replace(self, config=view, articles=articles, tax=tax, code=code)
+        return out
+
+    def edition_of(self, a: Article) -> "Site":
+        """The view of the edition the story is published in."""
+        editions = self.editions()
+        if len(editions) == 1:
+            return next(iter(editions.values()))
+        return editions[edition_of(a.language, tuple(e.language for e in self.config.editions))]
 
     def page_key(self, template: str, *parts: Any) -> str:
         """The key of a page rendered from `template`: site-wide facts, the template's own files,
@@ -102,6 +142,22 @@ class Site:
         return {}
 
 
+def edition_taxonomies(config: SiteConfig, articles: list[Article], tax: Taxonomy) -> dict[str, Taxonomy] | None:
+    """Each edition's taxonomy (None: a site of one language, whose taxonomy is the site's)."""
+    if not config.editions:
+        return None
+    return {code: site.tax for code, site in Site(config, articles, tax).editions().items()}
+
+
+def edition_taxonomy(articles: list[Article], config: SiteConfig, authors: Mapping[str, Any]) -> Taxonomy:
+    """An edition's sections, tags, authors and months, its sections under the names it gives them."""
+    tax = build_taxonomy(articles, config.zone, dict(authors))
+    names = dict(config.section_names)
+    if names:
+        tax = replace(tax, sections={slug: Section(slug, names.get(slug, s.name)) for slug, s in tax.sections.items()})
+    return tax
+
+
 @dataclass(frozen=True)
 class PageJob:
     """One output page, as plain data (picklable, no callables): its context is made when it is
@@ -116,6 +172,7 @@ class PageJob:
     modified: datetime | None = None    # newest change among the articles shown
     in_sitemap: bool = True
     key: str = ""                   # hash of everything the page is rendered from: same key, same bytes
+    edition: str = ""               # the edition it is a page of (Site.editions()): "" the first
 
 
 _path, _second, _modified_of = attrgetter("path"), itemgetter(1), attrgetter("modified")
@@ -150,7 +207,7 @@ def _job(site: Site, path: str, url_path: str, template: str, kind: str, params:
     by job_key(), dated by _modified()."""
     inputs = tuple(map(_path, shown)) if inputs is None else inputs
     return PageJob(path, url_path, template, kind, params, inputs, _modified(site, kind, shown) if in_sitemap else None,
-                   in_sitemap, _key(site, template, kind, url_path, params, shown))
+                   in_sitemap, _key(site, template, kind, url_path, params, shown), site.code or "")
 
 
 def _modified(site: Site, kind: str, shown: list[Article]) -> datetime | None:
@@ -161,7 +218,7 @@ def _modified(site: Site, kind: str, shown: list[Article]) -> datetime | None:
         return shown[0].modified
     if kind == "listing":
         return newest_change(shown)
-    return site.newest if kind in ("home", "archive") else None
+    return site.newest if kind in ("home", "archive") else None       # (an edition's too: the copyright year is the site's)
 
 
 def job_modified(site: Site, job: PageJob) -> datetime | None:
@@ -213,20 +270,20 @@ def _listing_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
 
 
 def _home(site: Site) -> PageJob:
-    arts, tax = site.articles, site.tax
+    arts, tax, prefix = site.articles, site.tax, site.config.prefix
     blocks = tuple((slug, tuple(map(_path, tax.section_articles[slug][:BLOCK_SIZE]))) for slug in tax.sections)
     latest = arts[: 1 + HOME_LATEST]
     shown = latest + [a for s in tax.section_articles.values() for a in s[:BLOCK_SIZE]]
     inputs = tuple(sorted({a.path for a in shown}))
     params = (tuple(map(_path, latest)), blocks)
-    return _job(site, "index.html", "", "home.html", "home", params, site.articles_at(inputs), inputs=inputs)
+    return _job(site, prefix + "index.html", prefix, "home.html", "home", params, site.articles_at(inputs), inputs=inputs)
 
 
 def _home_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
     latest, blocks = job.params
     cards = dict(zip(job.inputs, map(p.card, site.articles_at(job.inputs))))
     return {
-        "site": p.site(), "page": p.meta("home", site.config.title, ""),
+        "site": p.site(), "page": p.meta("home", site.config.title, job.url_path),
         "lead": cards[latest[0]] if latest else None,
         "latest": tuple(cards[path] for path in latest[1:]),
         "blocks": tuple(SectionBlock(p.section_link(slug), tuple(cards[path] for path in paths)) for slug, paths in blocks),
@@ -235,23 +292,23 @@ def _home_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
 
 def _archive(site: Site, shows: Shown) -> list[PageJob]:
     """/archive/ (years and months) and /archive/YYYY/MM/ (that month's stories)."""
-    urls = site.presenter.urls
+    urls, prefix = site.presenter.urls, site.config.prefix
     months = site.tax.months
     years: dict[int, list[ArchiveMonth]] = {}
     jobs = []
     for (year, month), articles in months.items():
-        base = f"archive/{year:04d}/{month:02d}/"
+        base = f"{prefix}archive/{year:04d}/{month:02d}/"
         name = date(year, month, 1).strftime("%B %Y")
         years.setdefault(year, []).append(ArchiveMonth(name, urls.href(base), len(articles)))
         jobs += _listing_jobs(site, "archive", "", name, base, articles, shows=shows)
     if not shows.all:               # the index shows no story, only how many each month has
         return jobs
     index = (tuple(ArchiveYear(y, tuple(m)) for y, m in years.items()),)
-    return [_job(site, "archive/index.html", "archive/", "archive.html", "archive", index, [])] + jobs
+    return [_job(site, f"{prefix}archive/index.html", f"{prefix}archive/", "archive.html", "archive", index, [])] + jobs
 
 
 def _archive_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
-    return {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site.config.title}", "archive/"),
+    return {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site.config.title}", job.url_path),
             "heading": "Archive", "years": job.params[0]}
 
 
@@ -276,17 +333,29 @@ def plan(site: Site, touching: Touching = None, related: dict[str, tuple[str, ..
     changed since the last build, none of them in its shape(): where it is, what it is filed
     under, when), only the pages that show one of them: every other page's key is as it was.
     `related`: each story's related stories (source paths), as a build with the same
-    related_key() chose them (related_of() its plan); None: chosen now."""
-    tax = site.tax
+    related_key() chose them (related_of() its plan); None: chosen now. Each edition's pages in turn (Site.editions()), then
+    the site's one 404 page."""
+    jobs = []
+    for edition in site.editions().values():
+        jobs += _edition_plan(edition, touching, related)
+    if touching is None:
+        jobs.append(_job(site, "404.html", "404.html", "404.html", "404", (), [], in_sitemap=False))
+    return jobs
+
+
+def _edition_plan(site: Site, touching: Touching, related: dict[str, tuple[str, ...]] | None) -> list[PageJob]:
+    """plan() of one edition."""
+    tax, prefix = site.tax, site.config.prefix
     shows = Shown(site, touching)
     home = _home(site)
     jobs = [home] if shows.all or not shows.paths.isdisjoint(home.inputs) else []
     for slug, section in tax.sections.items():
-        jobs += _listing_jobs(site, "section", slug, section.name, f"{slug}/", tax.section_articles[slug], shows)
+        jobs += _listing_jobs(site, "section", slug, section.name, f"{prefix}{slug}/", tax.section_articles[slug], shows)
     for slug, tag in tax.tags.items():
-        jobs += _listing_jobs(site, "tag", slug, tag.name, f"tags/{slug}/", tax.tag_articles[slug], shows)
+        jobs += _listing_jobs(site, "tag", slug, tag.name, f"{prefix}tags/{slug}/", tax.tag_articles[slug], shows)
     for slug, author in tax.authors.items():
-        jobs += _listing_jobs(site, "author", slug, author.shown_name, f"authors/{slug}/", tax.author_articles[slug], shows)
+        jobs += _listing_jobs(site, "author", slug, author.shown_name, f"{prefix}authors/{slug}/",
+                              tax.author_articles[slug], shows)
     jobs += _archive(site, shows)
     if related is None:
         assert shows.all, "planning only what changed needs the last build's related stories"
@@ -296,12 +365,11 @@ def plan(site: Site, touching: Touching = None, related: dict[str, tuple[str, ..
         chosen = [(a, site.articles_at(related[a.path])) for a in site.articles]
     else:       # (by path: the articles themselves are not read)
         changed = shows.paths
-        chosen = [(site.by_path[path], site.articles_at(rel)) for path, rel in related.items()
-                  if path in changed or not changed.isdisjoint(rel)]
+        mine = site.by_path
+        chosen = [(mine[path], site.articles_at(rel)) for path, rel in related.items()
+                  if (path in changed or not changed.isdisjoint(rel)) and path in mine]
     jobs += [_article_job(site, a, rel) for a, rel in chosen]
     jobs += _redirects(site, shows)
-    if shows.all:
-        jobs.append(_job(site, "404.html", "404.html", "404.html", "404", (), [], in_sitemap=False))
     return jobs
 
 
@@ -312,11 +380,13 @@ def shape(a: Article) -> str:
     edit changes only the pages that show it, and the sitemaps if it changed when the story was
     last changed (Article.modified; which is also the copyright year's, in the site's key). What
     listings are ordered by is in it whatever the order (listings.LISTING_ORDER). So is the lead
-    image's source and focus: which crops of the site's photos are made (pictures.with_crops())."""
+    image's source and focus: which crops of the site's photos are made (pictures.with_crops()). And its language and
+    translation_of: the edition it is in, the stories whose pages link to it as a translation."""
     order = tuple(getattr(a, name) for name, _ in listings.LISTING_ORDER)
     lead = (a.image.src, a.image.focus) if a.image is not None else None
     return hashlib.blake2b(repr((a.path, a.url_path, a.draft, a.published, a.section, a.section_name,
-                                 a.tags, a.byline, a.aliases, order, lead)).encode("utf-8", "surrogatepass"),
+                                 a.tags, a.byline, a.aliases, order, lead, a.language, a.translation_of)
+                                ).encode("utf-8", "surrogatepass"),
                            digest_size=12).hexdigest()
 
 
@@ -324,28 +394,39 @@ def sitemap_entries(site: Site) -> list[tuple[str, datetime | None]]:
     """The pages of plan() that go in the sitemaps, in its order, each with the newest change among
     the stories it shows; worked out without making the pages' jobs (for a rebuild that plans
     only what changed). tests/test_replan.py holds it to the full plan's pages."""
-    tax, per_page = site.tax, site.config.per_page
-    out: list[tuple[str, datetime | None]] = [("", _modified(site, "home", []))]
+    out: list[tuple[str, datetime | None]] = []
+    for edition in site.editions().values():
+        out += _edition_entries(edition)
+    return out
+
+
+def _edition_entries(site: Site) -> list[tuple[str, datetime | None]]:
+    tax, per_page, prefix = site.tax, site.config.per_page, site.config.prefix
+    out: list[tuple[str, datetime | None]] = [(prefix, _modified(site, "home", []))]
 
     def listing(base: str, articles: list[Article]) -> None:
         out.extend((page_path(base, number), _modified(site, "listing", chunk))
                    for number, chunk in enumerate(paginate(articles, per_page), start=1))
 
     for slug in tax.sections:
-        listing(f"{slug}/", tax.section_articles[slug])
+        listing(f"{prefix}{slug}/", tax.section_articles[slug])
     for slug in tax.tags:
-        listing(f"tags/{slug}/", tax.tag_articles[slug])
+        listing(f"{prefix}tags/{slug}/", tax.tag_articles[slug])
     for slug in tax.authors:
-        listing(f"authors/{slug}/", tax.author_articles[slug])
-    out.append(("archive/", _modified(site, "archive", [])))
+        listing(f"{prefix}authors/{slug}/", tax.author_articles[slug])
+    out.append((f"{prefix}archive/", _modified(site, "archive", [])))
     for (year, month), articles in tax.months.items():
-        listing(f"archive/{year:04d}/{month:02d}/", articles)
+        listing(f"{prefix}archive/{year:04d}/{month:02d}/", articles)
     out += [(a.url_path, _modified(site, "article", [a])) for a in site.articles]
     return out
 
 
 def _article_job(site: Site, a: Article, rel: list[Article]) -> PageJob:
-    return _job(site, output_file(a.url_path), a.url_path, "article.html", "article", (), [a, *rel])
+    """A story's page (in its edition: `site` is the whole site's, or that edition's view), with its
+    translations (params: their alternates) and its related stories (inputs past the first)."""
+    site = site.edition_of(a) if site.code is None else site
+    return _job(site, output_file(a.url_path), a.url_path, "article.html", "article",
+                (site.alternates.get(a.path, ()),), [a, *rel])
 
 
 def article_pages(site: Site, paths: AbstractSet[str], related: dict[str, tuple[str, ...]]) -> list[PageJob]:
@@ -355,8 +436,9 @@ def article_pages(site: Site, paths: AbstractSet[str], related: dict[str, tuple[
 
 
 def related_key(articles: list[Article]) -> str:
-    """Everything the choice of related stories depends on: each story's place, section and tags."""
-    return fingerprint([(a.path, a.section, a.tags) for a in articles])
+    """Everything the choice of related stories depends on: each story's place, section, tags and
+    language (the edition it is in: related stories are of one edition)."""
+    return fingerprint([(a.path, a.section, a.tags, a.language) for a in articles])
 
 
 def related_of(jobs: list[PageJob]) -> dict[str, tuple[str, ...]]:
@@ -366,7 +448,8 @@ def related_of(jobs: list[PageJob]) -> dict[str, tuple[str, ...]]:
 
 def _article_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
     a, *rel = site.articles_at(job.inputs)
-    return {"site": p.site(a.section), "page": p.article_meta(a), "article": p.article(a, rel)}
+    alternates = job.params[0]
+    return {"site": p.site(a.section), "page": p.article_meta(a, alternates), "article": p.article(a, rel, alternates)}
 
 
 def _not_found_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
@@ -380,7 +463,8 @@ CONTEXTS: dict[str, Callable[[Presenter, Site, PageJob], dict[str, Any]]] = {
 
 def page_context(site: Site, job: PageJob) -> dict[str, Any]:
     """What the job's template is rendered with: made from the job's plain data and the stories at
-    its inputs (the only stories it reads)."""
+    its inputs (the only stories it reads), in the view of its edition."""
+    site = site.editions().get(job.edition, site)
     return CONTEXTS[job.kind](site.presenter, site, job)
 
 
@@ -394,13 +478,21 @@ class DataJob:
     params: tuple = ()
     inputs: tuple[str, ...] = ()    # source paths of the articles it shows
     clock: bool = False             # the time of the build alone changes it (the news sitemap)
+    edition: str = ""               # the edition whose file it is (Site.editions()): "" the first
 
 
 def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
-    """The feeds: RSS, Atom and JSON Feed of the site, RSS of each section and author (or, given
-    `touching`, those of them that show one of these stories: see plan()). They need the
-    stories, not the pages, so they can be made while the pages are planned."""
-    config, tax = site.config, site.tax
+    """The feeds: RSS, Atom and JSON Feed of each edition, RSS of each of its sections and authors
+    (or, given `touching`, those of them that show one of these stories: see plan()). They need
+    the stories, not the pages, so they can be made while the pages are planned."""
+    out = []
+    for edition in site.editions().values():
+        out += _edition_feeds(edition, touching)
+    return out
+
+
+def _edition_feeds(site: Site, touching: Touching) -> list[DataJob]:
+    config, tax, prefix, code = site.config, site.tax, site.config.prefix, site.code or ""
     size = config.feed_size
     shows = Shown(site, touching)
 
@@ -408,20 +500,22 @@ def feed_jobs(site: Site, touching: Touching = None) -> list[DataJob]:
         if not shows(items[:size]):
             return []
         shown = tuple(map(_path, items[:size]))
-        out = [DataJob(rss, _data_key(site, rss, items[:size]), "feeds", (title, home, rss, atom), shown)]
+        out = [DataJob(rss, _data_key(site, rss, items[:size]), "feeds", (title, home, rss, atom), shown, edition=code)]
         if atom:
-            out.append(DataJob(atom, _data_key(site, atom, items[:size]), "feeds", (title, home, rss, atom), shown))
+            out.append(DataJob(atom, _data_key(site, atom, items[:size]), "feeds", (title, home, rss, atom), shown,
+                               edition=code))
         return out
 
-    out = feeds(config.title, site.articles, "", "feed.xml", "atom.xml")
+    out = feeds(config.title, site.articles, prefix, f"{prefix}feed.xml", f"{prefix}atom.xml")
     if shows(site.articles[:size]):
-        out.append(DataJob("feed.json", _data_key(site, "feed.json", site.articles[:size]), "json_feed", (),
-                           tuple(map(_path, site.articles[:size]))))
+        out.append(DataJob(f"{prefix}feed.json", _data_key(site, f"{prefix}feed.json", site.articles[:size]), "json_feed",
+                           (), tuple(map(_path, site.articles[:size])), edition=code))
     for slug, section in tax.sections.items():
-        out += feeds(f"{config.title}: {section.name}", tax.section_articles[slug], f"{slug}/", f"{slug}/feed.xml")
+        out += feeds(f"{config.title}: {section.name}", tax.section_articles[slug], f"{prefix}{slug}/",
+                     f"{prefix}{slug}/feed.xml")
     for slug, author in tax.authors.items():
         out += feeds(f"{config.title}: {author.shown_name}", tax.author_articles[slug],
-                     f"authors/{slug}/", f"authors/{slug}/feed.xml")
+                     f"{prefix}authors/{slug}/", f"{prefix}authors/{slug}/feed.xml")
     return out
 
 
@@ -435,24 +529,46 @@ def data_key(site: Site, job: DataJob) -> str:
     return _data_key(site, job.path, site.articles_at(job.inputs))
 
 
-def news_sitemap_job(published: list[Article], now: datetime) -> DataJob:
-    """The news sitemap: the stories of the last 48 hours, so the clock alone changes it (the one
-    job a build that finds nothing else changed may still run)."""
-    window = [a for a in published if in_news_window(a, now)]   # handed only these: it reads no other
-    return DataJob("news-sitemap.xml", "", "news_sitemap", (now,), tuple(map(_path, window)), clock=True)
+def news_sitemap_jobs(site: Site, now: datetime) -> list[DataJob]:
+    """Each edition's news sitemap: the stories of the last 48 hours, so the clock alone changes
+    it (the one kind of job a build that finds nothing else changed may still run)."""
+    return [DataJob(f"{edition.config.prefix}news-sitemap.xml", "", "news_sitemap", (now,),
+                    tuple(a.path for a in edition.articles if in_news_window(a, now)),   # handed only these: it reads no other
+                    clock=True, edition=edition.code or "")
+            for edition in site.editions().values()]
+
+
+def news_inputs(jobs: list[Any]) -> tuple[str, ...]:
+    """The stories the news sitemaps among these jobs show (LastBuild.news)."""
+    return tuple(path for job in jobs if getattr(job, "kind", "") == "news_sitemap" for path in job.inputs)
+
+
+def sitemap_alternates(site: Site) -> tuple[tuple[str, Alternates], ...]:
+    """The sitemaps' alternates (xhtml:link): each translated story's URL path -> its group's
+    alternates (Site.alternates: a build answered by the job graph has them all), and each
+    edition's home page -> every edition's, the first as x-default."""
+    out: dict[str, Alternates] = {}
+    for links in site.alternates.values():
+        for language, url_path in links[:-1]:
+            out[url_path] = links
+    homes = site.config.home_alternates()
+    out.update((url_path, homes) for _, url_path in homes[:-1])
+    return tuple(sorted(out.items()))
 
 
 def site_files(site: Site, entries: list[tuple[str, datetime | None]] | None, now: datetime) -> list[DataJob]:
     """Sitemaps of these pages (see sitemap_entries(); None: as the last build wrote them), the
-    news sitemap and robots.txt: cheap to make, and they depend on every page or on the clock."""
+    news sitemaps and robots.txt: cheap to make, and they depend on every page or on the clock."""
     out = []
     if entries is not None:     # (every page's date: made from every published story)
-        key = fingerprint(site.key, "sitemaps", entries)
+        alternates = sitemap_alternates(site)
+        key = fingerprint(site.key, "sitemaps", entries, alternates)
         everything = tuple(map(_path, site.articles))
-        listed = (tuple(entries),)
+        listed = (tuple(entries), alternates)
         out += [DataJob(name, key, "sitemaps", listed, everything) for name in sitemap_files(len(entries))]
-    out.append(news_sitemap_job(site.articles, now))
-    out.append(DataJob("robots.txt", "", "robots", (("sitemap.xml", "news-sitemap.xml"),)))
+    news = news_sitemap_jobs(site, now)
+    out += news
+    out.append(DataJob("robots.txt", "", "robots", (("sitemap.xml", *(job.path for job in news)),)))
     if site.card is not None and site.card.made:      # (its name holds the hash of what it is made from)
         out.append(DataJob(site.card.path, site.card.path, "social_card", (site.card.logo,)))
     return out
@@ -476,18 +592,20 @@ def _feeds(site: Site, job: DataJob) -> bytes:
 def _json_feed(site: Site, job: DataJob) -> bytes:
     config = site.config
     return build_json_feed(config.base_url, config.title, config.description, config.language,
-                           site.articles_at(job.inputs), site.bodies, "", "feed.json", config.feed_size)
+                           site.articles_at(job.inputs), site.bodies, config.prefix, job.path, config.feed_size,
+                           prefix=config.prefix)
 
 
 def _sitemaps(site: Site, job: DataJob) -> bytes:
     which = ("sitemaps", id(job.params[0]))     # (not the entries themselves: a tuple hashes anew each time)
-    return _one_pass(site, which, job.path, lambda: build_sitemaps(site.config.base_url, list(job.params[0])))
+    return _one_pass(site, which, job.path, lambda: build_sitemaps(site.config.base_url, list(job.params[0]),
+                                                                    alternates=dict(job.params[1])))
 
 
 def _news_sitemap(site: Site, job: DataJob) -> bytes:
-    config = site.config
-    return build_news_sitemap(config.base_url, config.publisher.name or config.title, config.language,
-                              site.articles_at(job.inputs), job.params[0])
+    config = site.config        # (the edition's: an edition in another language is a publication of its own name)
+    name = config.title if site.code else config.publisher.name or config.title
+    return build_news_sitemap(config.base_url, name, config.language, site.articles_at(job.inputs), job.params[0])
 
 
 def _social_card(site: Site, job: DataJob) -> bytes:
@@ -505,5 +623,6 @@ MAKERS: dict[str, Callable[[Site, DataJob], bytes]] = {
 
 
 def make_data(site: Site, job: DataJob) -> bytes:
-    """The bytes of a data job, made from its plain data and the stories at its inputs."""
-    return MAKERS[job.kind](site, job)
+    """The bytes of a data job, made from its plain data and the stories at its inputs, in the
+    view of its edition."""
+    return MAKERS[job.kind](site.editions().get(job.edition, site), job)

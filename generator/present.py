@@ -14,12 +14,12 @@ from markupsafe import Markup, escape
 from . import structured
 from .config import PromoConfig, SiteConfig
 from .images import IMG_TAG, MIME, img_attributes
-from .languages import direction, og_locale, rtl
+from .languages import direction, native_name, og_locale, rtl
 from .listings import Taxonomy, author_slug, tag_slug
 from .model import Article, Author, Image
 from .urls import Urls, site_path
 from .views import (ArticleView, AuthorView, Card, CorrectionView, Feed, ImageView, Link, Moment,
-                    PageMeta, Promo, SiteView)
+                    PageMeta, Promo, SiteView, Translation)
 
 if TYPE_CHECKING:
     from .cards import SiteCard
@@ -68,31 +68,34 @@ class Presenter:
         self.social_card = card                 # the social card of pages with no photo of their own
         self._card_og: tuple[tuple[str, str], ...] | None = None
         self.urls = Urls(config.base_url)
+        self.prefix = at = config.prefix      # an edition's pages are under its prefix; the site's files are not
         self.tax = tax
         self.zone = config.zone
         year = (newest or datetime(1970, 1, 1)).astimezone(self.zone).year
         if config.menu:
             nav = tuple(Link(m.name, self.urls.resource(m.url)) for m in config.menu)
         else:
-            nav = tuple(Link(s.name, self.urls.href(f"{s.slug}/")) for s in tax.sections.values())
+            nav = tuple(Link(s.name, self.urls.href(f"{at}{s.slug}/")) for s in tax.sections.values())
         self.publisher = structured.organization(
             config.publisher.name or config.title, self.urls.resource_absolute(config.publisher.url) or config.base_url,
             self.urls.resource_absolute(config.publisher.logo))
         logo = self.photo(config.publisher.logo)       # (a raster logo: a <picture> of its widths)
         self._site = SiteView(
             title=config.title, description=config.description, language=config.language,
-            home_url=self.urls.href(""),
+            home_url=self.urls.href(at),
             publisher_name=config.publisher.name or config.title,
             publisher_url=self.urls.resource(config.publisher.url) or config.base_url,
             publisher_logo=self.urls.resource(config.publisher.logo),
             nav=nav, newsletter=self._promo(config.newsletter), app_promo=self._promo(config.app_promo),
-            feeds=(Feed(f"{config.title} (RSS)", self.urls.href("feed.xml"), RSS),
-                   Feed(f"{config.title} (Atom)", self.urls.href("atom.xml"), ATOM),
-                   Feed(f"{config.title} (JSON Feed)", self.urls.href("feed.json"), JSON_FEED)),
+            feeds=(Feed(f"{config.title} (RSS)", self.urls.href(f"{at}feed.xml"), RSS),
+                   Feed(f"{config.title} (Atom)", self.urls.href(f"{at}atom.xml"), ATOM),
+                   Feed(f"{config.title} (JSON Feed)", self.urls.href(f"{at}feed.json"), JSON_FEED)),
             stylesheet=self.urls.href("css/style.css"),
             copyright_year=year,
             logo_picture=self.picture(logo, "") if logo is not None else None,
-            dir=rtl(config.language),
+            dir=rtl(config.language), root_url=self.urls.href(""),
+            editions=tuple(Translation(native_name(language), self.urls.href(url_path), language, direction(language))
+                           for language, url_path in config.home_alternates()[:-1] if url_path != at),
         )
         self._site_for: dict[str, SiteView] = {}
         self._cards: dict[str, Card] = {}
@@ -102,12 +105,12 @@ class Presenter:
         self._people: dict[str, tuple[str, dict] | None] = {}
         self._section_feeds: dict[str, tuple[Feed, ...]] = {}
         self._author_links: dict[tuple[str, ...], tuple[Link, ...]] = {}
-        self._home_link = Link("Home", self.urls.href(""))
+        self._home_link = Link("Home", self.urls.href(at))
 
     def site(self, section: str = "") -> SiteView:
         """The site view, with the current section marked in the navigation."""
         if section not in self._site_for:
-            current = self.urls.href(f"{section}/") if section else None
+            current = self.urls.href(f"{self.prefix}{section}/") if section else None
             nav = tuple(dataclasses.replace(l, current=l.url == current) for l in self._site.nav)
             self._site_for[section] = dataclasses.replace(self._site, nav=nav)
         return self._site_for[section]
@@ -194,7 +197,7 @@ class Presenter:
         return Promo(p.heading, p.text, self.urls.resource(p.url), p.label) if p is not None else None
 
     def section_link(self, slug: str) -> Link:
-        return Link(self.tax.sections[slug].name, self.urls.href(f"{slug}/"))
+        return Link(self.tax.sections[slug].name, self.urls.href(f"{self.prefix}{slug}/"))
 
     def author(self, name: str) -> Author:
         slug = author_slug(name)
@@ -206,7 +209,7 @@ class Presenter:
             return self._tag_links[name]
         except KeyError:
             slug = tag_slug(name)
-            link = self._tag_links[name] = Link(name, self.urls.href(f"tags/{slug}/")) if slug else None
+            link = self._tag_links[name] = Link(name, self.urls.href(f"{self.prefix}tags/{slug}/")) if slug else None
             return link
 
     def person(self, name: str) -> tuple[str, dict] | None:
@@ -215,7 +218,7 @@ class Presenter:
             return self._people[name]
         except KeyError:
             slug, author = author_slug(name), self.author(name)
-            url = self.urls.absolute(f"authors/{slug}/")
+            url = self.urls.absolute(f"{self.prefix}authors/{slug}/")
             known = self._people[name] = (url, structured.person(author.shown_name, url, author.links)) if slug else None
             return known
 
@@ -224,7 +227,7 @@ class Presenter:
         links = self._author_links.get(names)
         if links is None:
             links = self._author_links[names] = tuple(
-                Link(self.author(n).shown_name, self.urls.href(f"authors/{author_slug(n)}/"))
+                Link(self.author(n).shown_name, self.urls.href(f"{self.prefix}authors/{author_slug(n)}/"))
                 for n in names if author_slug(n))
         return links
 
@@ -265,23 +268,33 @@ class Presenter:
         if feeds is None:
             name = self.tax.sections[slug].name
             feeds = self._section_feeds[slug] = (
-                Feed(f"{self.config.title}: {name} (RSS)", self.urls.href(f"{slug}/feed.xml"), RSS),)
+                Feed(f"{self.config.title}: {name} (RSS)", self.urls.href(f"{self.prefix}{slug}/feed.xml"), RSS),)
         return feeds
 
     def author_feeds(self, slug: str) -> tuple[Feed, ...]:
         name = self.tax.authors[slug].shown_name
-        return (Feed(f"{self.config.title}: {name} (RSS)", self.urls.href(f"authors/{slug}/feed.xml"), RSS),)
+        return (Feed(f"{self.config.title}: {name} (RSS)", self.urls.href(f"{self.prefix}authors/{slug}/feed.xml"), RSS),)
 
     def profile(self, slug: str) -> AuthorView:
         a = self.tax.authors[slug]
         photo = self.photo(a.photo) if a.photo else None
-        return AuthorView(name=a.shown_name, url=self.urls.href(f"authors/{slug}/"), bio=a.bio,
+        return AuthorView(name=a.shown_name, url=self.urls.href(f"{self.prefix}authors/{slug}/"), bio=a.bio,
                           photo=self.urls.resource(a.photo), website=self.urls.resource(a.url),
                           links=tuple(Link(_site_name(u), u) for u in a.links),
-                          feed_url=self.urls.href(f"authors/{slug}/feed.xml"),
+                          feed_url=self.urls.href(f"{self.prefix}authors/{slug}/feed.xml"),
                           picture=self.picture(photo, "") if photo is not None else None)
 
-    def article(self, a: Article, related: list[Article]) -> ArticleView:
+    def translations(self, a: Article, alternates: tuple[tuple[str, str], ...]) -> tuple[Translation, ...]:
+        """Links to the story's other languages (from its alternates: see translations.py)."""
+        mine = self.language(a)
+        return tuple(Translation(native_name(language), self.urls.href(url_path), language, direction(language))
+                     for language, url_path in alternates if language not in ("x-default", mine))
+
+    def alternates(self, alternates: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+        """<link rel="alternate" hreflang> of a page: (hreflang, absolute URL) of every version."""
+        return tuple((language, self.urls.absolute(url_path)) for language, url_path in alternates)
+
+    def article(self, a: Article, related: list[Article], alternates: tuple[tuple[str, str], ...] = ()) -> ArticleView:
         card = self.card(a)     # the story's own card (made once) has its link, times, byline and picture
         url, section = card.url, card.section
         changed = a.modified if a.modified != a.published else None
@@ -295,7 +308,7 @@ class Presenter:
             breadcrumbs=(self._home_link, section, Link(a.title, url, current=True)),
             related=tuple(map(self.card, related)),
             corrections=tuple(CorrectionView(self.moment(c.date), c.text) for c in a.corrections),
-            extra=dict(a.extra), status=card.status,
+            extra=dict(a.extra), status=card.status, translations=self.translations(a, alternates),
         )
 
     def meta(self, kind: str, title: str, url_path: str, description: str = "",
@@ -306,16 +319,17 @@ class Presenter:
         og = (("og:type", "website"), ("og:title", title), ("og:description", description),
               ("og:url", canonical), ("og:site_name", self.config.title), ("og:locale", og_locale(self.config.language)),
               *self.site_card_og())
-        jsonld = ()
+        jsonld, alternates = (), ()
         if kind == "home":
+            alternates = self.alternates(self.config.home_alternates())
             jsonld = (structured.script_json(structured.website(
                 self.config.title, canonical, self.config.description, self.config.language, self.publisher)),)
         return PageMeta(kind=kind, title=title, description=description, url=self.urls.href(url_path),
                         canonical=canonical, feeds=feeds, section=section, og=og,
                         twitter=self.twitter(title, description, self.site_card_og()),
-                        jsonld=jsonld, dir=rtl(self.config.language))
+                        jsonld=jsonld, dir=rtl(self.config.language), alternates=alternates)
 
-    def article_meta(self, a: Article) -> PageMeta:
+    def article_meta(self, a: Article, alternates: tuple[tuple[str, str], ...] = ()) -> PageMeta:
         """An article's head: Open Graph article tags, a large Twitter card, NewsArticle JSON-LD."""
         canonical = self.urls.absolute(a.url_path)
         description = a.summary or self.config.description or a.title
@@ -352,12 +366,12 @@ class Presenter:
             published=published, modified=modified, authors=[person for _, person in people], publisher=self.publisher,
             section=section, keywords=list(a.tags), language=language,
             copyright_notice=a.copyright, source=a.source)
-        crumbs = structured.breadcrumb_list([("Home", self.urls.absolute("")),
-                                             (section, self.urls.absolute(f"{a.section}/")), (a.title, canonical)])
+        crumbs = structured.breadcrumb_list([("Home", self.urls.absolute(self.prefix)),
+                                             (section, self.urls.absolute(f"{self.prefix}{a.section}/")), (a.title, canonical)])
         return PageMeta(kind="article", title=f"{a.title} | {self.config.title}", description=description,
                         url=self.urls.href(a.url_path), canonical=canonical, feeds=self.section_feeds(a.section),
                         section=a.section, og=tuple(og), twitter=tuple(twitter), language=language,
-                        dir=rtl(language),
+                        dir=rtl(language), alternates=self.alternates(alternates),
                         jsonld=(structured.script_json(article), structured.script_json(crumbs)))
 
     def site_card_og(self) -> tuple[tuple[str, str], ...]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Sequence
+from typing import Mapping, Sequence
 from urllib.parse import quote
 
 from lxml import etree
@@ -13,6 +13,7 @@ from .urls import Urls
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+XHTML_NS = "http://www.w3.org/1999/xhtml"     # xhtml:link, Google's form of a page's translations in a sitemap
 MAX_URLS = 50_000              # sitemaps.org: at most 50,000 URLs per file
 NEWS_WINDOW = timedelta(days=2)  # Google News reads only stories from the last 48 hours
 NEWS_MAX_URLS = 1_000          # ... and at most 1,000 of them per news sitemap
@@ -42,14 +43,19 @@ def _serialize(root: etree._Element) -> bytes:
     return etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
 
 
-def _urlset(urls: Urls, entries: Sequence[tuple[str, datetime | None]]) -> bytes:
-    s = f"{{{SITEMAP_NS}}}"
-    root = etree.Element(s + "urlset", nsmap={None: SITEMAP_NS})
+Alternates = Mapping[str, Sequence[tuple[str, str]]]     # URL path -> (hreflang, URL path) of each version
+
+
+def _urlset(urls: Urls, entries: Sequence[tuple[str, datetime | None]], alternates: Alternates) -> bytes:
+    s, x = f"{{{SITEMAP_NS}}}", f"{{{XHTML_NS}}}"
+    root = etree.Element(s + "urlset", nsmap={None: SITEMAP_NS, "xhtml": XHTML_NS} if alternates else {None: SITEMAP_NS})
     for url_path, modified in entries:
         node = etree.SubElement(root, s + "url")
         _child(node, s + "loc", _loc(urls, url_path))
         if modified is not None:
             _child(node, s + "lastmod", _w3c(modified))
+        for hreflang, other in alternates.get(url_path, ()):    # (after lastmod: the schema's order)
+            etree.SubElement(node, x + "link", rel="alternate", hreflang=hreflang, href=_loc(urls, other))
     return _serialize(root)
 
 
@@ -65,16 +71,18 @@ def sitemap_files(count: int, limit: int = MAX_URLS) -> list[str]:
 
 
 def build_sitemaps(base_url: str, entries: Sequence[tuple[str, datetime | None]],
-                   limit: int = MAX_URLS) -> dict[str, bytes]:
+                   limit: int = MAX_URLS, *, alternates: Alternates | None = None) -> dict[str, bytes]:
     """{"sitemap.xml": urlset}, or when entries exceed limit a sitemap index plus sitemap-1.xml, sitemap-2.xml, …
 
-    entries are (site-relative URL path, last change or None), in the order they should be listed.
+    entries are (site-relative URL path, last change or None), in the order they should be listed;
+    `alternates`: a page's URL path -> every version of it, (hreflang, URL path) each, itself
+    included (written as Google documents: xhtml:link rel="alternate" in each version's <url>).
     """
     if limit < 1:
         raise ValueError(f"limit must be at least 1, not {limit}")
-    urls = Urls(base_url)
+    urls, alternates = Urls(base_url), alternates or {}
     if len(entries) <= limit:
-        return {"sitemap.xml": _urlset(urls, entries)}
+        return {"sitemap.xml": _urlset(urls, entries, alternates)}
     chunks = [entries[start:start + limit] for start in range(0, len(entries), limit)]
     names = sitemap_files(len(entries), limit)[1:]
     s = f"{{{SITEMAP_NS}}}"
@@ -86,7 +94,7 @@ def build_sitemaps(base_url: str, entries: Sequence[tuple[str, datetime | None]]
         if newest is not None:
             _child(node, s + "lastmod", _w3c(newest))
     files = {"sitemap.xml": _serialize(index)}
-    files.update((name, _urlset(urls, chunk)) for name, chunk in zip(names, chunks))
+    files.update((name, _urlset(urls, chunk, alternates)) for name, chunk in zip(names, chunks))
     return files
 
 

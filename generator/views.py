@@ -75,6 +75,16 @@ class ArticleView:
     corrections: tuple["CorrectionView", ...] = ()   # oldest first
     extra: dict[str, Any] = field(default_factory=dict)
     status: str = ""                # "draft" | "scheduled" while previewing (broadsheet serve); else ""
+    translations: tuple["Translation", ...] = ()    # the story in other languages ("Read in हिन्दी")
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """A link to the story in another language: its name in that language, and that language."""
+    name: str                       # "हिन्दी"
+    url: str
+    language: str                   # BCP 47: lang and hreflang of the link
+    dir: str = "ltr"                # "rtl" where the name runs right to left
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +154,7 @@ class SiteView:
     title: str
     description: str
     language: str
-    home_url: str                   # the site's root path, e.g. "/" or "/news/"
+    home_url: str                   # the edition's home page, e.g. "/", "/news/" or "/hi/"
     publisher_name: str
     publisher_url: str
     publisher_logo: str             # a ready URL, or ""
@@ -156,6 +166,8 @@ class SiteView:
     copyright_year: int             # year of the newest story (not the clock: builds are reproducible)
     logo_picture: ImageView | None = None   # the logo as a <picture>, if it is one of the site's photos
     dir: str = ""                   # "rtl" for a site in a right-to-left script
+    root_url: str = "/"             # the site's root path, where its own files are (favicon.ico): "/" or "/news/"
+    editions: tuple["Translation", ...] = ()   # the site's other editions' home pages (a site of several languages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,3 +186,4 @@ class PageMeta:
     robots: str = ""                            # e.g. "noindex" for redirect pages
     language: str = ""                          # the page's BCP 47 tag (lang on <html>; "": the site's)
     dir: str = ""                               # "rtl" for a page in a right-to-left script
+    alternates: tuple[tuple[str, str], ...] = ()   # the page in other languages: (hreflang, absolute URL), itself and x-default too

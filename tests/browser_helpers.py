@@ -72,8 +72,9 @@ PAGE_KINDS = {
     "archive-month": "archive/2024/02/",
     "article": "world/navy-unmanned-vessel-trial/",
     "article-no-image": "world/no-picture-briefing/",
-    "article-hindi": "world/navy-unmanned-vessel-trial-hindi/",     # (lang="hi" in an English site)
-    "article-arabic": "world/muscat-desalination-plant/",           # (lang="ar" dir="rtl")
+    "article-hindi": "hi/world/navy-unmanned-vessel-trial-hindi/",  # (the Hindi edition's, a translation)
+    "home-hindi": "hi/",                                            # (the Hindi edition's front page)
+    "article-arabic": "world/muscat-desalination-plant/",           # (lang="ar" dir="rtl" in the English edition)
     "404": "no-such-page/",
 }
 

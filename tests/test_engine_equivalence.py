@@ -136,6 +136,8 @@ class Story:
     aliases: tuple[str, ...] = ()
     image: bool = False
     pinned: bool = False            # its time, draft mark and file are kept: see Edits.pick()
+    language: str = ""              # "hi": in the Hindi edition (EDITIONS), else the site's
+    translation_of: str = ""        # (a Hindi story's) the English story it translates: see Edits.repair()
 
     def text(self) -> str:
         fields = {"byline": f"[{self.byline}]", "tags": f"[{', '.join(self.tags)}]", "summary": f"'About {self.title}.'"}
@@ -151,6 +153,10 @@ class Story:
             fields["aliases"] = f"[{', '.join(self.aliases)}]"
         if self.image:
             fields["image"] = "{src: /images/lead.svg, alt: A ship}"
+        if self.language:
+            fields["language"] = self.language
+        if self.translation_of:
+            fields["translation_of"] = self.translation_of.removeprefix("content/")
         return article(self.title, local(self.published), body=self.body, **fields)
 
 
@@ -185,13 +191,14 @@ class Edits:
             self.stories[f"content/{SECTIONS[i % 3]}/s{i:02d}.md"] = Story(
                 f"Story {i}", published, REPORTERS[i % 3], rng.sample(TAG_POOL, rng.randint(0, 3)),
                 BODIES[i % len(BODIES)].format(w=f"w{i}"), draft=i == 5, aliases=("/old/seven/",) if i == 7 else (),
-                image=i in (3, 4), pinned=i in (0, 1))
+                image=i in (3, 4), pinned=i in (0, 1), language="hi" if i in (6, 9, 10) else "",
+                translation_of="content/world/s03.md" if i == 9 else "")
         files = {rel: s.text() for rel, s in self.stories.items()}
         files["static/images/lead.svg"] = svg(120, 80)
         write_site(site, files, self.site_toml())
 
     def site_toml(self) -> str:
-        return f"per_page = {self.per_page}\n" + SITE_TOML
+        return f"per_page = {self.per_page}\n" + SITE_TOML + EDITIONS
 
     def fresh(self) -> int:
         self.serial += 1
@@ -343,6 +350,47 @@ class Edits:
         steps = [getattr(self, kind)() for kind in self.rng.sample(("body", "title", "tags", "dates", "section"), self.rng.randint(2, 3))]
         return Step("; ".join(s.what for s in steps), [c for s in steps for c in s.changes])
 
+    def language(self) -> Step:
+        """A story moved between the editions: into the Hindi one, or back to the site's."""
+        rel = self.pick()
+        story = self.stories[rel]
+        story.language = "" if story.language else "hi"
+        return Step(f"{rel} now in {story.language or 'the site language'}", self.write(rel))
+
+    def translate(self) -> Step:
+        """A Hindi story made a translation of an English one, or no longer one."""
+        hindi = sorted(rel for rel, s in self.stories.items() if s.language == "hi")
+        if not hindi:
+            return self.language()
+        rel = self.rng.choice(hindi)
+        story = self.stories[rel]
+        english = sorted(r for r, s in self.stories.items() if not s.language)
+        if (story.translation_of and self.rng.random() < 0.4) or not english:
+            story.translation_of = ""
+        else:
+            story.translation_of = self.rng.choice(english)
+        return Step(f"{rel} translation_of {story.translation_of or '(none)'}", self.write(rel))
+
+    def repair(self, step: Step) -> Step:
+        """After any edit: translation_of dropped where it would be an error (its story gone, moved or
+        not in English, the translation not in Hindi, or a second Hindi translation of one story),
+        those stories saved with the edit, as one batch. The random edits are of valid sites."""
+        taken: set[str] = set()
+        fixed = []
+        for rel, story in sorted(self.stories.items()):
+            if not story.translation_of:
+                continue
+            target = self.stories.get(story.translation_of)
+            if story.language != "hi" or target is None or target.language or story.translation_of in taken:
+                story.translation_of = ""
+                fixed.append(rel)
+            else:
+                taken.add(story.translation_of)
+        if not fixed:
+            return step
+        changes = [c for rel in fixed for c in self.write(rel)]
+        return Step(f"{step.what} (translation_of dropped from {', '.join(fixed)})", step.changes + changes, step.server)
+
     def touch(self) -> Step:
         rel = self.pick()
         os.utime(self.site / rel)
@@ -376,7 +424,15 @@ class Edits:
 
 EDIT_KINDS = ("body", "title", "tags", "section", "dates", "correction", "draft", "add", "delete", "rename", "burst",
               "per_page_setting", "template", "static", "authors", "touch", "library", "clock", "clock_due",
-              "clock_window")
+              "clock_window", "language", "translate")
+# A second edition (issue 17): the Hindi stories' pages, listings, feeds and news sitemap under /hi/
+EDITIONS = """
+[languages.hi]
+title = "टेस्ट टाइम्स"
+
+[languages.hi.sections]
+world = "विश्व"
+"""
 WEIGHTS = {"body": 4, "title": 3, "tags": 3, "section": 2, "dates": 3, "correction": 2, "add": 2, "delete": 2,
            "rename": 2, "clock": 3, "touch": 2}      # every other kind: 1
 
@@ -441,7 +497,7 @@ def test_cached_served_and_clean_builds_agree_through_random_edits(scratch, libr
         assert record.ok, f"seed {seed}, step {len(done) - 1} ({step.what}): {record.problems}"
 
     for number, kind in enumerate(["first build", *edit_plan(rng)]):
-        step = Step("first build", []) if number == 0 else getattr(run, kind)()
+        step = Step("first build", []) if number == 0 else run.repair(getattr(run, kind)())
         done.append(step.what)
         server_first = rng.random() < 0.5      # the CLI and the dev server share the site's cache on disk
         if server_first:

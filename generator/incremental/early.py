@@ -131,7 +131,7 @@ def _edited(site: Site, site_dir: Path, config: SiteConfig, path: str) -> tuple[
     if source is None:
         return None
     article, problems, body = parse_article(path, source.bytes(), config.zone, Urls(config.base_url).base_path,
-                                            config.permalink, markdown=config.markdown)
+                                            config.permalink, markdown=config.markdown, editions=config.edition_prefixes)
     if article is None or problems or shape(article) != shape(old):
         return None
     return article, body, source.digest

@@ -58,20 +58,21 @@ class Graph:
     image_sizes: dict[str, tuple[int, int]]
     newest: datetime | None
     entries: "Entries"                          # the sitemaps' pages, in the plan's order, each with its date
+    editions: "dict[str, Taxonomy] | None" = None   # each edition's taxonomy, names only (Site.edition_taxes)
+    alternates: "Mapping[str, Any]" = None      # the stories' translations (Site.alternates)
 
     @classmethod
     def of(cls, site: "Site", jobs: Iterable["PageJob | DataJob"]) -> "Graph":
         """The graph of a build's plan (every page and feed)."""
-        from ..listings import Taxonomy
         kept = [job for job in jobs if job.kind not in NOT_IN_GRAPH]
         index: dict[str, list[str]] = {}
         for job in kept:
             for source in job.inputs:
                 index.setdefault(source, []).append(job.path)
-        tax = site.tax
         entries = Entries([(job.url_path, job.modified) for job in kept if getattr(job, "in_sitemap", False)])
+        editions = {code: _names(t) for code, t in site.edition_taxes.items()} if site.edition_taxes else None
         return cls(secrets.token_hex(8), _Pickling(kept), {source: "\0".join(paths) for source, paths in index.items()},
-                   Taxonomy(tax.sections, {}, tax.tags, {}, tax.authors, {}, {}), site.image_sizes, site.newest, entries)
+                   _names(site.tax), site.image_sizes, site.newest, entries, editions, dict(site.alternates))
 
     def updated(self, jobs: Iterable["PageJob | DataJob"], newest: datetime | None = None,
                 entries: list[tuple[str, datetime | None]] | None = None) -> "Graph":
@@ -80,12 +81,19 @@ class Graph:
         sitemaps' pages), if a story's last change moved them."""
         new = _Pickling([job for job in jobs if job.path in self.jobs])
         return Graph(secrets.token_hex(8), layered(new, self.jobs), self.index, self.tax, self.image_sizes,
-                     self.newest if entries is None else newest, self.entries if entries is None else Entries(entries))
+                     self.newest if entries is None else newest, self.entries if entries is None else Entries(entries),
+                     self.editions, self.alternates)
 
     def stale(self, changed: Iterable[str]) -> list["PageJob | DataJob"]:
         """The jobs that show one of the stories at these source paths, in output path order."""
         paths = {path for source in changed if source in self.index for path in self.index[source].split("\0")}
         return [pickle.loads(self.jobs[path]) for path in sorted(paths)]
+
+
+def _names(tax: "Taxonomy") -> "Taxonomy":
+    """A taxonomy's sections, tags and authors, without their stories."""
+    from ..listings import Taxonomy
+    return Taxonomy(tax.sections, {}, tax.tags, {}, tax.authors, {}, {})
 
 
 class Entries:
@@ -154,7 +162,7 @@ def changed_sources(last: "LastBuild", sources: list["Source"], unread_as_before
 
 # ---- jobs.sqlite: each output's graph, read a row at a time ----
 
-_FORMAT = 2
+_FORMAT = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS graphs (output BLOB PRIMARY KEY, id TEXT, format INTEGER, site BLOB);
 CREATE TABLE IF NOT EXISTS sitemaps (output BLOB PRIMARY KEY, entries BLOB);
@@ -198,9 +206,10 @@ def load(folder: Path, output: str) -> Graph | None:
         row = db.execute("SELECT id, format, site FROM graphs WHERE output = ?", (_b(output),)).fetchone()
         if row is None or row[1] != _FORMAT:
             return None
-        tax, sizes, newest = pickle.loads(row[2])
+        tax, sizes, newest, editions, alternates = pickle.loads(row[2])
         return Graph(row[0], _Rows(db, "jobs", "path", "job", output, False),
-                     _Rows(db, "inputs", "source", "paths", output, True), tax, sizes, newest, Entries(db=db, output=output))
+                     _Rows(db, "inputs", "source", "paths", output, True), tax, sizes, newest, Entries(db=db, output=output),
+                     editions, alternates)
     except (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
         return None
 
@@ -244,5 +253,5 @@ def _save(db: "sqlite3.Connection", text: str, graph: Graph) -> None:
             db.execute("INSERT OR REPLACE INTO sitemaps VALUES (?, ?)",
                        (output, pickle.dumps(graph.entries.list(), pickle.HIGHEST_PROTOCOL)))
         db.execute("INSERT OR REPLACE INTO graphs VALUES (?, ?, ?, ?)",
-                   (output, graph.id, _FORMAT, pickle.dumps((graph.tax, graph.image_sizes, graph.newest),
-                                                            pickle.HIGHEST_PROTOCOL)))
+                   (output, graph.id, _FORMAT, pickle.dumps((graph.tax, graph.image_sizes, graph.newest, graph.editions,
+                                                             graph.alternates), pickle.HIGHEST_PROTOCOL)))

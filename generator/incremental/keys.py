@@ -60,9 +60,12 @@ def inputs_key(sources: str, published: str, marks: AbstractSet[str]) -> str:
 
 
 def site_key(config: SiteConfig, authors: dict, tax: Any, newest: datetime | None,
-             sizes: dict[str, tuple[int, int]], preview: bool = False, photos: list | None = None) -> str:
+             sizes: dict[str, tuple[int, int]], preview: bool = False, photos: list | None = None,
+             editions: dict[str, Any] | None = None) -> str:
     """Everything site-wide that a page may show: when it changes, every page is rendered again.
-    (Templates are not in it: each page's key has the files of its own template; see deps.py.)"""
+    (Templates are not in it: each page's key has the files of its own template; see deps.py.)
+    `editions`: each edition's taxonomy, whose names its pages show."""
+    named = [(code, list(t.sections.items()), list(t.authors.items())) for code, t in (editions or {}).items()]
     return fingerprint(*made_with(config), repr(sorted(authors.items())), list(tax.sections.items()),
                        list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None,
-                       sorted(sizes.items()), preview, photos or [])
+                       sorted(sizes.items()), preview, photos or [], *([named] if named else []))
