@@ -3,9 +3,10 @@
 N articles of ~720 words, 8 sections, 200 tags, 60 authors; as a Broadsheet site, and
 optionally the same stories as a Pelican or a Hugo site. Plain prose by default (paragraphs, a
 quote, a subheading); with --rich, most bodies also hold a list of links, emphasis, an image with
-a caption and a numbered list, so Markdown and the sanitiser run on them.
+a caption and a numbered list, so Markdown and the sanitiser run on them. With --editions, every
+other story (not the newest) is in Hindi, and the site has a Hindi edition ([languages.hi]).
 
-    python bench/corpus.py N DIR [--rich] [--pelican DIR] [--hugo DIR]
+    python bench/corpus.py N DIR [--rich] [--editions] [--pelican DIR] [--hugo DIR]
 """
 from __future__ import annotations
 
@@ -52,10 +53,15 @@ def story(i: int, rng: random.Random, start: datetime = START, rich: bool = Fals
     }
 
 
-def stories(n: int, rich: bool = False) -> list[dict]:
+def stories(n: int, rich: bool = False, editions: bool = False) -> list[dict]:
     rng = random.Random(20240203)
     start = min(START, LATEST - timedelta(minutes=STEP * n))   # earlier only for corpora too big to fit from START
-    return [story(i, rng, start, rich) for i in range(n)]
+    items = [story(i, rng, start, rich) for i in range(n)]
+    if editions:        # (the newest, which the benchmark edits, stays in the first edition)
+        for s in items[:-1]:
+            if s["i"] % 2:
+                s["language"] = "hi"
+    return items
 
 
 SITE_TOML = """title = "Bench Times"
@@ -67,6 +73,11 @@ feed_size = 50
 
 [publisher]
 name = "Bench Media"
+"""
+EDITION_TOML = """
+[languages.hi]
+title = "बेंच टाइम्स"
+date_format = "%d %B %Y, %H:%M %Z"
 """
 
 
@@ -82,8 +93,9 @@ def write_broadsheet(items: list[dict], root: Path) -> None:
     write_stories(items, root, lambda s: (
         f"---\ntitle: \"{s['title']}\"\npublished: {s['published']:%Y-%m-%d %H:%M:%S}\n"
         f"byline: [{', '.join(s['authors'])}]\ntags: [{', '.join(s['tags'])}]\n"
-        f"summary: \"{s['summary']}\"\n---\n{s['body']}\n"))
-    (root / "site.toml").write_text(SITE_TOML)
+        f"summary: \"{s['summary']}\"\n" + (f"language: {s['language']}\n" if "language" in s else "") +
+        f"---\n{s['body']}\n"))
+    (root / "site.toml").write_text(SITE_TOML + (EDITION_TOML if any("language" in s for s in items) else ""))
 
 
 def write_pelican(items: list[dict], root: Path) -> None:
@@ -129,10 +141,11 @@ def main() -> None:
     parser.add_argument("n", type=int)
     parser.add_argument("dir", type=Path)
     parser.add_argument("--rich", action="store_true", help="links, lists, emphasis and images in most bodies")
+    parser.add_argument("--editions", action="store_true", help="every other story in a Hindi edition")
     parser.add_argument("--pelican", type=Path)
     parser.add_argument("--hugo", type=Path)
     args = parser.parse_args()
-    items = stories(args.n, args.rich)
+    items = stories(args.n, args.rich, args.editions)
     write_broadsheet(items, args.dir)
     if args.pelican:
         write_pelican(items, args.pelican)

@@ -288,16 +288,16 @@ def edit_for(items: list[dict]) -> Edit:
     return Edit(f"content/{s['section']}/{slug}.md", s["section"], slug, s["title"], " ".join(last.split()[:6]))
 
 
-def prepare_corpus(base: Path, n: int, tools: list[Tool], rich: bool = False) -> Edit:
+def prepare_corpus(base: Path, n: int, tools: list[Tool], rich: bool = False, editions: bool = False) -> Edit:
     """Write (or reuse) each tool's copy of the corpus; the edited story is restored per repetition."""
-    stamp = f"{n} {corpus_digest()} {'rich' if rich else 'plain'}"
+    stamp = f"{n} {corpus_digest()} {'rich' if rich else 'plain'}{' editions' if editions else ''}"
     saved = base / "edit.json"
     items: list[dict] | None = None
     for tool in tools:
         marker, original = base / f"{tool.name}.corpus", base / f"{tool.name}.edit-original"
         if marker.exists() and marker.read_text() == stamp and original.exists() and saved.exists():
             continue
-        items = items or corpus.stories(n, rich)
+        items = items or corpus.stories(n, rich, editions)
         print(f"Writing the {n}-article corpus for {tool.name} …", file=sys.stderr)
         shutil.rmtree(base / tool.name, ignore_errors=True)
         tool.write(items, base / tool.name)
@@ -417,10 +417,11 @@ def run_broadsheet(tool: Tool, site: Path, scenario: str, previous: list[str]) -
 
 
 def bench_n(n: int, runs: int, tools: list[Tool], workdir: Path, versions: dict[str, str],
-            rich: bool = False) -> Report:
+            rich: bool = False, editions: bool = False) -> Report:
     base = workdir / (f"n{n}-rich" if rich else f"n{n}")
+    base = base.with_name(base.name + "-editions") if editions else base
     base.mkdir(parents=True, exist_ok=True)
-    edit = prepare_corpus(base, n, tools, rich)
+    edit = prepare_corpus(base, n, tools, rich, editions)
     report = Report(n, runs, [t.name for t in tools], versions, {t.name: t.note for t in tools if t.note},
                     datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), broadsheet_revision())
     report.results = {t.name: {s: [] for s in SCENARIOS} for t in tools}
@@ -658,6 +659,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--markdown", type=Path, help="also write the results into this Markdown file")
     parser.add_argument("--rich", action="store_true",
                         help="the corpus with links, lists, emphasis and images in most bodies (bench/corpus.py --rich)")
+    parser.add_argument("--editions", action="store_true",
+                        help="every other story in a Hindi edition, [languages.hi] (bench/corpus.py --editions; Broadsheet only)")
     args = parser.parse_args(argv)
     args.n = args.n or [1000]
     args.peers = [] if args.peers.strip() == "none" else [p.strip() for p in args.peers.split(",") if p.strip()]
@@ -682,7 +685,7 @@ def main(argv: list[str] | None = None) -> int:
           file=sys.stderr)
     reports = []
     for n in args.n:
-        report = bench_n(n, args.runs, tools, workdir, versions, args.rich)
+        report = bench_n(n, args.runs, tools, workdir, versions, args.rich, args.editions)
         print_report(report, info)
         reports.append(report)
     if args.markdown:

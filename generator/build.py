@@ -22,10 +22,12 @@ from .content import Source, find_sources, read_sources, static_files
 from .data import load_authors
 from .incremental.early import keep, show_first, updated
 from .incremental.graph import Graph, changed_sources
-from .incremental.keys import inputs_key, parse_key, published_key, settings_key, site_key, sources_key, templates_key
+from .incremental.keys import (inputs_key, locales_key, parse_key, published_key, settings_key, site_key, sources_key,
+                               templates_key)
 from .incremental.last import (Clock, LastBuild, as_left, changed_stories, clock_next, redated, stories_after,
                                unchanged_inputs, unchanged_sources)
 from .incremental import outputs
+from .i18n import catalogue_files as catalogue_files_of
 from .incremental.outputs import carried, records_after
 from .lock import output_lock, site_lock
 from .model import Article
@@ -225,6 +227,24 @@ class _Build:
                                      self.cache.folder)
         return self.photos
 
+    def catalogues(self) -> dict[str, Any]:
+        """The words of each edition's language (i18n.py): BuildError if a language has no catalogue."""
+        from .i18n import load, locale_folders
+        config, folders = self.config, locale_folders(self.site_dir, self.theme)
+        wanted = {config.language: "language", **{e.language: f"languages.{e.language}" for e in config.editions}}
+        problems, out = [], {}
+        for language, field in wanted.items():
+            try:
+                words = load(language, folders, self.site_dir, field)
+            except BuildError as exc:
+                problems += exc.problems
+                continue
+            if words is not None and catalogue_files_of(language, folders):
+                out[language] = words
+        if problems:
+            raise BuildError(problems)
+        return out
+
     def site_card(self, photos: list[Any]) -> Any:
         """The social card of pages with no photo of their own (cards.py); BuildError if site.toml's
         [social] image cannot be one."""
@@ -341,13 +361,14 @@ class _Build:
                     key=last.site, image_sizes=graph.image_sizes, photos=_photos_by_path(self.photo_jobs(loaded)),
                     card=self.site_card(self.photo_jobs(loaded)),
                     preview=options.preview, now=self.now,
-                    template_keys=template_keys, newest=newest, edition_taxes=graph.editions, alternates=graph.alternates or {})
+                    template_keys=template_keys, newest=newest, edition_taxes=graph.editions, alternates=graph.alternates or {},
+                    catalogues=self.catalogues())
         jobs = [replace(job, key=job_key(site, job), modified=job_modified(site, job)) if isinstance(job, PageJob)
                 else replace(job, key=data_key(site, job)) for job in stale]
         if moved:       # (a story's last change moved: the sitemaps' dates of the pages that show it, from the graph's)
             dates = {job.url_path: job.modified for job in jobs if isinstance(job, PageJob) and job.in_sitemap}
             if newest != graph.newest:      # (the pages dated by the newest change of all: each edition's home and archive)
-                dates.update({path: newest for prefix in ("", *(p for _, p in self.config.edition_prefixes))
+                dates.update({path: newest for prefix in ("", *(e.prefix for e in self.config.editions))
                               for path in (prefix, f"{prefix}archive/")})
             try:
                 self.entries = [(url, dates.get(url, date)) for url, date in graph.entries.list()]
@@ -396,10 +417,11 @@ class _Build:
         site = Site(config, articles, tax, bodies=bodies_of(parsed),
                     digests={path: digest for path, (digest, _) in parsed.items()},
                     key=site_key(config, loaded.authors, tax, newest, sizes, self.options.preview, photos_key(photos),
-                                 editions),
+                                 editions, locales_key(self.site_dir, self.theme)),
                     image_sizes=sizes, photos=_photos_by_path(photos), card=card, preview=self.options.preview, now=self.now,
                     template_keys=cache.template_keys_for(loaded.templates) or template_keys(env, PAGE_TEMPLATES),
-                    newest=newest, edition_taxes=editions, alternates=alternates(articles, config.language))
+                    newest=newest, edition_taxes=editions, alternates=alternates(articles, config.language),
+                    catalogues=self.catalogues())
         self.chosen = cache.related_for(self.related_key)      # the last build's choice, if from the same stories
         return site, env, changed
 

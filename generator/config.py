@@ -80,6 +80,9 @@ class Edition:
     date_only_format: str = ""
     menu: tuple[MenuItem, ...] = ()
     sections: tuple[tuple[str, str], ...] = ()    # section slug -> its name in this edition
+    slugs: str = "ascii"                         # "native": its stories' URLs in their own script
+    newsletter: "PromoConfig | None" = None      # its own call-outs, in its language (none: it shows none)
+    app_promo: "PromoConfig | None" = None
 
 
 DEFAULT_PERMALINK = "/{section}/{slug}/"
@@ -115,9 +118,9 @@ class SiteConfig:
         return ZoneInfo(self.timezone)
 
     @property
-    def edition_prefixes(self) -> tuple[tuple[str, str], ...]:
-        """(language, URL prefix) of each edition besides the first: what a story's URL starts with."""
-        return tuple((e.language, e.prefix) for e in self.editions)
+    def edition_prefixes(self) -> tuple[tuple[str, str, bool], ...]:
+        """(language, URL prefix, native slugs) of each edition besides the first: what a story's URL is made of."""
+        return tuple((e.language, e.prefix, e.slugs == "native") for e in self.editions)
 
     def edition(self, language: str) -> "SiteConfig":
         """The settings as the edition in `language` sees them ("" or the site's language: these):
@@ -128,7 +131,8 @@ class SiteConfig:
                                language=e.language, timezone=e.timezone or self.timezone,
                                date_format=e.date_format or self.date_format,
                                date_only_format=e.date_only_format or self.date_only_format,
-                               menu=e.menu, prefix=e.prefix, section_names=e.sections, first_language=self.language)
+                               menu=e.menu, prefix=e.prefix, section_names=e.sections, first_language=self.language,
+                               newsletter=e.newsletter, app_promo=e.app_promo)
         return self
 
     def home_alternates(self) -> tuple[tuple[str, str], ...]:
@@ -165,6 +169,7 @@ TOP_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
 }
 EDITION_KEYS = {
     "prefix": "the edition's URLs start with /PREFIX/ (default: the language tag, e.g. /hi/)",
+    "slugs": "\"native\": its stories' URLs in their own script (/hi/world/मानसून-समय-से-पहले/); default \"ascii\" (transliterated)",
     "title": "the edition's title (default: the site's)",
     "description": "the edition's description (default: the site's)",
     "timezone": "IANA time zone its dates are shown in (default: the site's)",
@@ -172,6 +177,8 @@ EDITION_KEYS = {
     "date_only_format": "strftime format of its bare dates (default: the site's)",
     "menu": "[[languages.X.menu]] entries (name, url): its navigation (default: one link per section)",
     "sections": "[languages.X.sections] table: a section's name in this edition, e.g. world = \"विश्व\"",
+    "newsletter": "[languages.X.newsletter] table (heading, text, url, label): its newsletter call-out (default: none)",
+    "app_promo": "[languages.X.app_promo] table (heading, text, url, label): its app banner (default: none)",
 }
 PUBLISHER_KEYS = {"name": "Publisher's name", "url": "Publisher's home page", "logo": "Logo path or URL"}
 SOCIAL_KEYS = {"image": "A site photo (/images/card.jpg) or URL: the social card of pages with no photo of their own",
@@ -265,6 +272,10 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
     if "theme" in values and (values["theme"].strip(".") == "" or any(c in values["theme"] for c in "/\\")):
         # a name, not a path: "/elsewhere" or "../x" would load templates from outside the site
         problems.append(Problem(path, None, "theme", f"must be a theme's folder name, like default, not {values['theme']!r}"))
+    for key in ("date_format", "date_only_format"):
+        wrong = key in values and _date_format(values[key], values.get("language", "en"))
+        if wrong:
+            problems.append(Problem(path, None, key, wrong))
     if "timezone" in values:
         try:
             ZoneInfo(values["timezone"])
@@ -302,6 +313,13 @@ def parse_config(data: dict[str, Any], path: str = CONFIG_NAME, base_url: str | 
 PREFIX = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 
+def _date_format(fmt: str, language: str) -> str | None:
+    """What stops a date format being shown in `language` (None: nothing): in English, anything
+    strftime takes; in any other, the directives localdates.py shows through CLDR."""
+    from .localdates import english, unsupported
+    return None if english(language) else unsupported(fmt)
+
+
 def _editions(path: str, raw: dict[str, Any], language: str, problems: list[Problem]) -> tuple[Edition, ...]:
     """The [languages.X] tables: each key checked, every problem collected; no two editions with
     one language or one URL prefix."""
@@ -321,15 +339,24 @@ def _editions(path: str, raw: dict[str, Any], language: str, problems: list[Prob
             problems.append(Problem(path, None, where, f"must be a table, not {type(table).__name__}"))
             continue
         values: dict[str, Any] = {"language": tag, "prefix": tag.lower() + "/"}
-        strings = {k: v for k, v in table.items() if k not in ("menu", "sections")}
-        values.update(_table(path, where, strings, {k: v for k, v in EDITION_KEYS.items() if k not in ("menu", "sections")},
-                             problems))
+        tables = ("menu", "sections", "newsletter", "app_promo")
+        strings = {k: v for k, v in table.items() if k not in tables}
+        values.update(_table(path, where, strings, {k: v for k, v in EDITION_KEYS.items() if k not in tables}, problems))
+        for key in ("newsletter", "app_promo"):
+            if key in table:
+                values[key] = PromoConfig(**_table(path, f"{where}.{key}", table[key], PROMO_KEYS, problems, PROMO_URLS))
+        if values.get("slugs", "ascii") not in ("ascii", "native"):
+            problems.append(Problem(path, None, f"{where}.slugs", f"must be \"ascii\" or \"native\", not {values['slugs']!r}"))
         if "prefix" in strings and "prefix" in values:
             prefix = values["prefix"].strip("/")
             if not PREFIX.fullmatch(prefix):
                 problems.append(Problem(path, None, f"{where}.prefix", f"{show(values['prefix'])} must be one path segment "
                                                                         "of lower-case letters, digits and hyphens, like hi"))
             values["prefix"] = prefix + "/"
+        for key in ("date_format", "date_only_format"):
+            wrong = key in values and _date_format(values[key], tag)
+            if wrong:
+                problems.append(Problem(path, None, f"{where}.{key}", wrong))
         if "timezone" in values:
             try:
                 ZoneInfo(values["timezone"])

@@ -15,7 +15,7 @@ from .markup import BodyError, render_markdown
 from .config import DEFAULT_PERMALINK, MarkdownSettings
 from .model import Article, Correction, Image
 from .problems import Problem
-from .urls import alias_file, article_path, check_url, output_file, slugify, too_long
+from .urls import alias_file, article_path, check_url, native_slug, output_file, slugify, too_long
 from .yamlread import DATE_HELP, clean_values, field_name, load_yaml, one_line, show
 
 KNOWN = ("title", "published", "updated", "byline", "dateline", "source", "copyright",
@@ -344,13 +344,13 @@ def _shared(text: str) -> str:
 def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
                   permalink: str = DEFAULT_PERMALINK, *,
                   markdown: MarkdownSettings = MarkdownSettings(),
-                  editions: tuple[tuple[str, str], ...] = ()) -> tuple[Article | None, list[Problem], str]:
+                  editions: tuple[tuple[str, str, bool], ...] = ()) -> tuple[Article | None, list[Problem], str]:
     """Parse one source file: the article and its body's HTML, or None, every problem found in
     it and "". The body is not part of the article: the caller keeps it where it likes (the build:
     in a file of its cache, see bodies.py). Its raw HTML is sanitised unless markdown.unsafe_html
     (the site's [markdown] table). `editions`: (language, URL prefix) of the site's editions besides
     its first (SiteConfig.edition_prefixes): a story in one of those languages is published under
-    its prefix."""
+    its prefix (and, if it asks for native slugs, with a slug in the story's own script)."""
     text, problems = decode(path, data)
     if text is None:
         return None, problems, ""
@@ -396,12 +396,15 @@ def parse_article(path: str, data: bytes, zone: tzinfo, base_path: str = "/",
     if f.problems:
         return None, f.problems, ""
     extra = {k: v for k, v in raw.items() if k not in KNOWN}
-    url_path = article_path(permalink, section, slug, published.astimezone(zone))
+    prefix = ""
     if editions and article_fields["language"]:
         from .languages import edition_of
-        edition = edition_of(article_fields["language"], tuple(language for language, _ in editions))
+        edition = edition_of(article_fields["language"], tuple(e[0] for e in editions))
         if edition:
-            url_path = dict(editions)[edition] + url_path
+            _, prefix, native = next(e for e in editions if e[0] == edition)
+            if native and native_slug(slug_raw):
+                slug = native_slug(slug_raw)
+    url_path = prefix + article_path(permalink, section, slug, published.astimezone(zone))
     html, problem = _body_html(path, text, body, base_path, markdown)
     if problem is not None:
         return None, [problem], ""

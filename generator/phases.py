@@ -18,6 +18,7 @@ from .content import Source
 from .model import Article
 from .output import MARKER, DiskSink, FolderStamp, Written, clashes
 from .parallel import Background, guided_chunks, release_memory, run_chunks
+from .i18n import speaking
 from .plan import DataJob, PageJob, Site, make_data as make_bytes, news_sitemap_jobs, page_context
 from .feeds import absolutize
 from .problems import BuildError, Problem
@@ -94,7 +95,8 @@ def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1, cache
 
 
 def _page(env: jinja2.Environment, site: Site, job: PageJob) -> bytes:
-    return render(env, job.template, page_context(site, job)).encode("utf-8")
+    with speaking(site.words(job.edition)):     # (the words of its edition's language)
+        return render(env, job.template, page_context(site, job)).encode("utf-8")
 
 
 def _render_range(shared: tuple[jinja2.Environment, Site, list[PageJob], Sink, list[Any], Path, Path | None],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from functools import cached_property
 from operator import attrgetter, itemgetter
 from typing import AbstractSet, Any, Callable, Mapping
@@ -15,6 +15,7 @@ from .jsonfeed import build_json_feed
 from . import listings
 from .listings import Related, Taxonomy, build_taxonomy, paginate
 from .languages import edition_of
+from .localdates import formatter
 from .model import Article, Section
 from .present import Presenter, preview_status
 from .sitemaps import build_news_sitemap, build_robots, build_sitemaps, in_news_window, sitemap_files
@@ -52,6 +53,12 @@ class Site:
     edition_taxes: Mapping[str, Taxonomy] | None = None
     alternates: Mapping[str, Alternates] = field(default_factory=dict)   # source path -> its translations (translations.py)
     code: str | None = None         # None: the whole site; else this Site is the view of one edition
+    catalogues: Mapping[str, Any] = field(default_factory=dict)   # language -> its words (i18n.load(); none: English)
+
+    def words(self, edition: str = "") -> Any:
+        """The translations the pages of this edition are rendered with (None: the theme's English).
+        (An edition's code is its language: no story is looked at.)"""
+        return self.catalogues.get(edition or self.config.language)
 
     def editions(self) -> dict[str, "Site"]:
         """Each edition's view of the site, the first ("") first: its settings (SiteConfig.edition()),
@@ -128,7 +135,7 @@ class Site:
         """One per site: its cards and links are made once for every page that shows them."""
         return Presenter(self.config, self.tax, self.newest, self.image_sizes,
                          now=self.now if self.preview else None, bodies=self.bodies, photos=self.photos,
-                         card=self.card)
+                         card=self.card, words=self.words())
 
     @cached_property
     def made(self) -> dict[tuple, dict[str, bytes]]:
@@ -256,7 +263,7 @@ def _listing_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
     kind, slug, heading, base, number, total = job.params
     section = slug if kind == "section" else "archive" if kind == "archive" else ""
     feeds = p.section_feeds(slug) if kind == "section" else p.author_feeds(slug) if kind == "author" else ()
-    title = heading if number == 1 else f"{heading} (page {number})"
+    title = heading if number == 1 else p.gettext("%(heading)s (page %(number)s)") % {"heading": heading, "number": number}
     pagination = Pagination(
         current=number, total=total,
         prev_url=p.urls.href(page_path(base, number - 1)) if number > 1 else None,
@@ -294,11 +301,12 @@ def _archive(site: Site, shows: Shown) -> list[PageJob]:
     """/archive/ (years and months) and /archive/YYYY/MM/ (that month's stories)."""
     urls, prefix = site.presenter.urls, site.config.prefix
     months = site.tax.months
+    month_name = formatter("%B %Y", site.config.language)
     years: dict[int, list[ArchiveMonth]] = {}
     jobs = []
     for (year, month), articles in months.items():
         base = f"{prefix}archive/{year:04d}/{month:02d}/"
-        name = date(year, month, 1).strftime("%B %Y")
+        name = month_name(datetime(year, month, 1))
         years.setdefault(year, []).append(ArchiveMonth(name, urls.href(base), len(articles)))
         jobs += _listing_jobs(site, "archive", "", name, base, articles, shows=shows)
     if not shows.all:               # the index shows no story, only how many each month has
@@ -308,8 +316,9 @@ def _archive(site: Site, shows: Shown) -> list[PageJob]:
 
 
 def _archive_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
-    return {"site": p.site("archive"), "page": p.meta("archive", f"Archive | {site.config.title}", job.url_path),
-            "heading": "Archive", "years": job.params[0]}
+    heading = p.gettext("Archive")
+    return {"site": p.site("archive"), "page": p.meta("archive", f"{heading} | {site.config.title}", job.url_path),
+            "heading": heading, "years": job.params[0]}
 
 
 def _redirects(site: Site, shows: Shown) -> list[PageJob]:
@@ -453,7 +462,7 @@ def _article_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
 
 
 def _not_found_context(p: Presenter, site: Site, job: PageJob) -> dict[str, Any]:
-    return {"site": p.site(), "page": p.meta("404", f"Page not found | {site.config.title}", "404.html")}
+    return {"site": p.site(), "page": p.meta("404", f"{p.gettext('Page not found')} | {site.config.title}", "404.html")}
 
 
 CONTEXTS: dict[str, Callable[[Presenter, Site, PageJob], dict[str, Any]]] = {

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from html import unescape
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from . import structured
 from .config import PromoConfig, SiteConfig
 from .images import IMG_TAG, MIME, img_attributes
+from .localdates import formatter
 from .languages import direction, native_name, og_locale, rtl
 from .listings import Taxonomy, author_slug, tag_slug
 from .model import Article, Author, Image
@@ -29,18 +30,20 @@ RSS, ATOM, JSON_FEED = "application/rss+xml", "application/atom+xml", "applicati
 BODY_SIZES = "(min-width: 36rem) 34rem, calc(100vw - 2rem)"   # (a story's column: .story's max-width, or the screen less .wrap's padding)
 
 
-def join_names(names: tuple[str, ...]) -> str:
-    """'A', 'A and B', 'A, B and C'."""
+def join_names(names: tuple[str, ...], words: Any = None) -> str:
+    """'A', 'A and B', 'A, B and C' (in the language of `words`, gettext translations)."""
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    gettext = words.gettext if words is not None else str
+    return gettext("%(names)s and %(last)s") % {"names": gettext(", ").join(names[:-1]), "last": names[-1]}
 
 
-def signoff(byline: tuple[str, ...], dateline: str) -> str:
+def signoff(byline: tuple[str, ...], dateline: str, words: Any = None) -> str:
     """The reporter's sign-off: 'Lalit K Jha in Washington, DC'."""
-    who = join_names(byline)
+    who = join_names(byline, words)
     if who and dateline:
-        return f"{who} in {dateline}"
+        gettext = words.gettext if words is not None else str
+        return gettext("%(byline)s in %(dateline)s") % {"byline": who, "dateline": dateline}
     return who or dateline
 
 
@@ -57,10 +60,14 @@ class Presenter:
     def __init__(self, config: SiteConfig, tax: Taxonomy, newest: datetime | None,
                  image_sizes: Mapping[str, tuple[int, int]] | None = None, now: datetime | None = None,
                  bodies: Mapping[str, str] | None = None, photos: Mapping[str, PhotoJob] | None = None,
-                 card: SiteCard | None = None):
+                 card: SiteCard | None = None, words: Any = None):
         """`now` is given only for a preview (the dev server): drafts and scheduled stories are marked.
-        `bodies`: source path -> the body HTML of its article (read only for a story's own page)."""
+        `bodies`: source path -> the body HTML of its article (read only for a story's own page).
+        `words`: the gettext translations of the config's language (None: the theme's English)."""
         self.config = config
+        self.words = words
+        self.gettext = _ = words.gettext if words is not None else str
+        self.moments = formatter(config.date_format, config.language), formatter(config.date_only_format, config.language)
         self.bodies = {} if bodies is None else bodies
         self.preview_now = now
         self.image_sizes = image_sizes or {}    # {"images/ship.svg": (w, h)}, from images.image_sizes()
@@ -87,9 +94,9 @@ class Presenter:
             publisher_url=self.urls.resource(config.publisher.url) or config.base_url,
             publisher_logo=self.urls.resource(config.publisher.logo),
             nav=nav, newsletter=self._promo(config.newsletter), app_promo=self._promo(config.app_promo),
-            feeds=(Feed(f"{config.title} (RSS)", self.urls.href(f"{at}feed.xml"), RSS),
-                   Feed(f"{config.title} (Atom)", self.urls.href(f"{at}atom.xml"), ATOM),
-                   Feed(f"{config.title} (JSON Feed)", self.urls.href(f"{at}feed.json"), JSON_FEED)),
+            feeds=(Feed(_("%(title)s (RSS)") % {"title": config.title}, self.urls.href(f"{at}feed.xml"), RSS),
+                   Feed(_("%(title)s (Atom)") % {"title": config.title}, self.urls.href(f"{at}atom.xml"), ATOM),
+                   Feed(_("%(title)s (JSON Feed)") % {"title": config.title}, self.urls.href(f"{at}feed.json"), JSON_FEED)),
             stylesheet=self.urls.href("css/style.css"),
             copyright_year=year,
             logo_picture=self.picture(logo, "") if logo is not None else None,
@@ -105,7 +112,7 @@ class Presenter:
         self._people: dict[str, tuple[str, dict] | None] = {}
         self._section_feeds: dict[str, tuple[Feed, ...]] = {}
         self._author_links: dict[tuple[str, ...], tuple[Link, ...]] = {}
-        self._home_link = Link("Home", self.urls.href(at))
+        self._home_link = Link(_("Home"), self.urls.href(at))
 
     def site(self, section: str = "") -> SiteView:
         """The site view, with the current section marked in the navigation."""
@@ -117,8 +124,7 @@ class Presenter:
 
     def moment(self, when: datetime, date_only: bool = False) -> Moment:
         local = when.astimezone(self.zone)
-        fmt = self.config.date_only_format if date_only else self.config.date_format
-        return Moment(iso=local.isoformat(), display=local.strftime(fmt))
+        return Moment(iso=local.isoformat(), display=self.moments[date_only](local))
 
     def image(self, image: Image | None) -> ImageView | None:
         if image is None:
@@ -268,12 +274,14 @@ class Presenter:
         if feeds is None:
             name = self.tax.sections[slug].name
             feeds = self._section_feeds[slug] = (
-                Feed(f"{self.config.title}: {name} (RSS)", self.urls.href(f"{self.prefix}{slug}/feed.xml"), RSS),)
+                Feed(self.gettext("%(title)s: %(name)s (RSS)") % {"title": self.config.title, "name": name},
+                     self.urls.href(f"{self.prefix}{slug}/feed.xml"), RSS),)
         return feeds
 
     def author_feeds(self, slug: str) -> tuple[Feed, ...]:
         name = self.tax.authors[slug].shown_name
-        return (Feed(f"{self.config.title}: {name} (RSS)", self.urls.href(f"{self.prefix}authors/{slug}/feed.xml"), RSS),)
+        return (Feed(self.gettext("%(title)s: %(name)s (RSS)") % {"title": self.config.title, "name": name},
+                     self.urls.href(f"{self.prefix}authors/{slug}/feed.xml"), RSS),)
 
     def profile(self, slug: str) -> AuthorView:
         a = self.tax.authors[slug]
@@ -302,7 +310,7 @@ class Presenter:
         return ArticleView(
             title=a.title, url=url, canonical=self.urls.absolute(a.url_path), summary=a.summary,
             published=card.published, updated=self.moment(changed) if changed else None,
-            authors=card.authors, dateline=a.dateline, signoff=signoff(a.byline, a.dateline),
+            authors=card.authors, dateline=a.dateline, signoff=signoff(a.byline, a.dateline, self.words),
             source=a.source, copyright=a.copyright, section=section, tags=tags,
             image=card.image, body=Markup(self.body_images(self.bodies[a.path])),
             breadcrumbs=(self._home_link, section, Link(a.title, url, current=True)),
@@ -366,7 +374,7 @@ class Presenter:
             published=published, modified=modified, authors=[person for _, person in people], publisher=self.publisher,
             section=section, keywords=list(a.tags), language=language,
             copyright_notice=a.copyright, source=a.source)
-        crumbs = structured.breadcrumb_list([("Home", self.urls.absolute(self.prefix)),
+        crumbs = structured.breadcrumb_list([(self.gettext("Home"), self.urls.absolute(self.prefix)),
                                              (section, self.urls.absolute(f"{self.prefix}{a.section}/")), (a.title, canonical)])
         return PageMeta(kind="article", title=f"{a.title} | {self.config.title}", description=description,
                         url=self.urls.href(a.url_path), canonical=canonical, feeds=self.section_feeds(a.section),

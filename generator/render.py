@@ -11,6 +11,7 @@ import markupsafe
 from jinja2.compiler import CodeGenerator, optimizeconst
 
 from . import speedups
+from . import i18n
 from .problems import BuildError, Problem
 from .theme import template_folders
 
@@ -35,6 +36,9 @@ def make_environment(site: Path, theme: Path, compiled: Path | None = None) -> j
         bytecode_cache=_compiled_cache(compiled) if compiled is not None else None,
     )
     env.globals["cached"] = MacroCache()
+    # (the page's language is the one in effect while it renders: i18n.speaking())
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)   # type: ignore[attr-defined]
     return env
 
 
@@ -127,14 +131,16 @@ class MacroCache:
 
     def __call__(self, macro, *args, **kwargs):
         # ids of the arguments, then the keywords' names: unambiguous, as there are as many ids as arguments
+        # (and the language the page is rendered in: a macro's words are in it)
+        words = i18n.CURRENT.get()
         if kwargs:
-            ids = (id(macro), *map(id, args), *map(id, kwargs.values()), *kwargs)
+            ids = (id(words), id(macro), *map(id, args), *map(id, kwargs.values()), *kwargs)
         else:
-            ids = (id(macro), *map(id, args))
+            ids = (id(words), id(macro), *map(id, args))
         known = self._by_identity.get(ids)
         if known is not None:
             return known[0]
-        key = (macro, args, tuple(kwargs.items()))
+        key = (id(words), macro, args, tuple(kwargs.items()))
         try:
             made = self._made.get(key)
         except TypeError:   # an unhashable argument (say, a dict): nothing to look up by

@@ -95,7 +95,7 @@ def classify(path: str | Path, site: str | Path, theme: str | Path | None = None
             return ChangeKind.CONFIG
         if top == "content" and (is_dir or rel[-1].endswith(".md")):
             return ChangeKind.ARTICLE
-        if top == "templates":
+        if top in ("templates", "locales"):        # (locales: the words templates print, i18n.py)
             return ChangeKind.TEMPLATE
         if top == "static":
             return ChangeKind.STATIC
@@ -104,7 +104,7 @@ def classify(path: str | Path, site: str | Path, theme: str | Path | None = None
     for theme_root in themes:
         inner = _inside(p, theme_root)
         if inner and not _is_noise(inner):
-            if inner[0] == "templates":
+            if inner[0] in ("templates", "locales"):
                 return ChangeKind.TEMPLATE
             if inner[0] == "static":
                 return ChangeKind.STATIC

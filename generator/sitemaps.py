@@ -9,7 +9,7 @@ from lxml import etree
 
 from .feeds import _strip_controls
 from .model import Article
-from .urls import Urls
+from .urls import URI_SAFE, Urls
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -17,13 +17,11 @@ XHTML_NS = "http://www.w3.org/1999/xhtml"     # xhtml:link, Google's form of a p
 MAX_URLS = 50_000              # sitemaps.org: at most 50,000 URLs per file
 NEWS_WINDOW = timedelta(days=2)  # Google News reads only stories from the last 48 hours
 NEWS_MAX_URLS = 1_000          # ... and at most 1,000 of them per news sitemap
-# RFC 3986 reserved and unreserved characters, plus '%' so existing escapes stay as they are.
-_URL_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
 
 
 def _loc(urls: Urls, url_path: str) -> str:
     """Absolute URL, the path's characters outside RFC 3986 (spaces, non-ASCII) percent-encoded, as sitemaps require."""
-    return urls.absolute(quote(url_path, safe=_URL_SAFE))
+    return urls.absolute(quote(url_path, safe=URI_SAFE))
 
 
 def _w3c(moment: datetime) -> str:

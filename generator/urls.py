@@ -19,6 +19,27 @@ def slugify(text: str) -> str:
 
 
 _ALREADY_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")    # a story's file name, usually
+NATIVE_SLUG_BYTES = 180     # a native-script slug's most UTF-8 bytes (a file name may have 255)
+
+
+def native_slug(text: str) -> str:
+    """A slug in the text's own script, for an edition with slugs = "native": letters, marks and
+    digits of any script kept (Devanagari's vowel signs too, which python-slugify's Unicode mode
+    drops), lower-cased, NFC; everything else a hyphen, format characters (ZWJ, ZWNJ) dropped; at
+    most NATIVE_SLUG_BYTES, cut at a hyphen where one is near. Feeds and sitemaps percent-encode it."""
+    import unicodedata
+    out = []
+    for ch in unicodedata.normalize("NFC", text).lower():
+        kind = unicodedata.category(ch)
+        if kind[0] in "LMN":
+            out.append(ch)
+        elif kind != "Cf":
+            out.append("-")
+    slug = re.sub("-{2,}", "-", "".join(out)).strip("-")
+    if len(slug.encode("utf-8")) > NATIVE_SLUG_BYTES:
+        cut = slug.encode("utf-8")[:NATIVE_SLUG_BYTES].decode("utf-8", "ignore")
+        slug = (cut.rsplit("-", 1)[0] if "-" in cut[len(cut) // 2:] else cut).strip("-")
+    return slug
 
 
 def page_path(url_path: str, page: int = 1) -> str:
@@ -191,6 +212,9 @@ def site_path(src: str) -> str | None:
     return urlsplit(src).path.lstrip("/")
 
 
+URI_SAFE = ":/?#[]@!$&'()*+,;=%~-._"     # RFC 3986's reserved and unreserved characters, and '%': kept as they are
+
+
 class Urls:
     """Turns site-relative URL paths into hrefs (with the base path) and absolute URLs."""
 
@@ -202,6 +226,11 @@ class Urls:
         return self.base_path + url_path
 
     def absolute(self, url_path: str) -> str:
+        """The absolute URL (canonical, feeds, sitemaps, JSON-LD): a path in another script
+        (an edition's native slugs) percent-encoded, as a URI must be."""
+        if not url_path.isascii():
+            from urllib.parse import quote
+            url_path = quote(url_path, safe=URI_SAFE)
         return self.base_url + url_path
 
     def resource(self, src: str) -> str:

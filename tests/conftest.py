@@ -82,6 +82,22 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+def fails_leaving_output(site: Path, files: dict[str, str | bytes], site_toml: str | None, path: str, field: str,
+                         words: list[str], now: datetime = NOW) -> None:
+    """Build the site (its output is the one to keep), then write these files (and site.toml) and
+    build again with the real command: it fails without a traceback, naming `path` and `field` on
+    one line and saying each of `words`, and leaves the output exactly as it was."""
+    build_site(site, BuildOptions(now=now))
+    before = snapshot(site / "output")
+    write_site(site, files, site_toml)
+    result = cli("build", str(site))
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    assert any(line.startswith(path) and field in line for line in result.stderr.splitlines()), result.stderr
+    for word in words:
+        assert word in result.stderr, result.stderr
+    assert snapshot(site / "output") == before
+
+
 def html(path: Path) -> lxml.html.HtmlElement:
     return lxml.html.fromstring(path.read_bytes())
 

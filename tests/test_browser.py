@@ -114,6 +114,10 @@ def test_scripts_without_italics_are_never_slanted(open_page, kind):
     if kind == "article-arabic":
         assert page.evaluate("getComputedStyle(document.querySelector('.story__body')).direction") == "rtl"
         assert page.evaluate("getComputedStyle(document.querySelector('.site-header')).direction") == "ltr"
+        # the breadcrumbs read right to left, their separator pointing the way they read
+        assert page.evaluate("getComputedStyle(document.querySelector('.breadcrumbs li + li'), '::before').content") == '"«"'
+    else:
+        assert page.evaluate("getComputedStyle(document.querySelector('.breadcrumbs li + li'), '::before').content") == '"»"'
 
 
 # ---- Layout at a phone's and a laptop's width ----

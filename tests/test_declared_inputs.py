@@ -189,7 +189,7 @@ def undeclared(b: Built, tracer: Tracer) -> list[str]:
     env = b.env.overlay(loader=TracingLoader(b.env.loader, tracer), cache_size=0)
     for job in planner.plan(b.site):
         site = dataclasses.replace(b.site)  # a presenter of its own: no card made for another job
-        site.by_path                        # (the index by path, made before tracing: it reads every path)
+        _indexes(site)
         env.globals["cached"] = MacroCache()
         with tracer.tracing() as reads:
             render(env, job.template, planner.page_context(site, job))
@@ -201,12 +201,21 @@ def undeclared(b: Built, tracer: Tracer) -> list[str]:
             problems.append(f"{job.path}: the tracer did not see {job.template} load (are templates cached?)")
     for job in data_jobs(b.site):
         site = dataclasses.replace(b.site)  # the RSS and Atom feeds of a listing share one making
-        site.by_path
+        _indexes(site)
         with tracer.tracing() as reads:
             planner.make_data(site, job)
         problems += _article_problems(job, reads, blind_check=not made_from_plan(job))
         problems += [f"{job.path} loaded template {name}: a data job has none" for name in reads.templates]
     return problems
+
+
+def _indexes(site) -> None:
+    """The site's indexes of its stories, made before tracing as a build makes them before it
+    renders: by path (it reads every path), and the editions' views (every story's language and
+    path; a story's language is in its shape(): a change to it plans every page again)."""
+    site.by_path
+    for view in site.editions().values():
+        view.by_path
 
 
 def _article_problems(job, reads: Reads, blind_check: bool) -> list[str]:

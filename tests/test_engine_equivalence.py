@@ -112,7 +112,7 @@ BODIES = (
 )
 TEMPLATES = {       # an override of the bundled template: (file, the text it changes, made from a version number)
     "article.html": ('<h1 class="story__title">', lambda n: f'<h1 class="story__title v{n}">'),
-    "404.html": ("Page not found</h1>", lambda n: f"Page not found (v{n})</h1>"),
+    "404.html": ('{{ _("Page not found") }}</h1>', lambda n: f'{{{{ _("Page not found") }}}} (v{n})</h1>'),
     "partials/card.html": ('class="card__title"', lambda n: f'class="card__title v{n}"'),
 }
 

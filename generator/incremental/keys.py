@@ -25,8 +25,15 @@ def parse_key(config: SiteConfig) -> str:
 
 
 def templates_key(site_dir: Path, theme: Path) -> str:
-    """Every template a page may be rendered from: the site's, the theme's, the default theme's."""
-    return files_fingerprint(*template_folders(site_dir, theme))
+    """Every template a page may be rendered from: the site's, the theme's, the default theme's;
+    and the message catalogues of the words they print (locales_key())."""
+    return fingerprint(files_fingerprint(*template_folders(site_dir, theme)), locales_key(site_dir, theme))
+
+
+def locales_key(site_dir: Path, theme: Path) -> str:
+    """Every message catalogue a page's words may come from, folder by folder (the first found wins)."""
+    from ..i18n import locale_folders
+    return fingerprint(*map(files_fingerprint, locale_folders(site_dir, theme)))
 
 
 def settings_key(config: SiteConfig, templates: str, flags: tuple[bool, ...], authors: dict,
@@ -61,11 +68,12 @@ def inputs_key(sources: str, published: str, marks: AbstractSet[str]) -> str:
 
 def site_key(config: SiteConfig, authors: dict, tax: Any, newest: datetime | None,
              sizes: dict[str, tuple[int, int]], preview: bool = False, photos: list | None = None,
-             editions: dict[str, Any] | None = None) -> str:
+             editions: dict[str, Any] | None = None, locales: str = "") -> str:
     """Everything site-wide that a page may show: when it changes, every page is rendered again.
     (Templates are not in it: each page's key has the files of its own template; see deps.py.)
-    `editions`: each edition's taxonomy, whose names its pages show."""
+    `editions`: each edition's taxonomy, whose names its pages show; `locales`: locales_key(), the
+    catalogues of every page's words."""
     named = [(code, list(t.sections.items()), list(t.authors.items())) for code, t in (editions or {}).items()]
     return fingerprint(*made_with(config), repr(sorted(authors.items())), list(tax.sections.items()),
                        list(tax.authors.items()), newest.astimezone(config.zone).year if newest else None,
-                       sorted(sizes.items()), preview, photos or [], *([named] if named else []))
+                       sorted(sizes.items()), preview, photos or [], *([named] if named else []), locales)
