@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -15,6 +16,11 @@ import lxml.html
 import pytest
 
 from generator.build import BuildOptions, build_site
+
+# A shell that starts the tests in the background (`pytest &`, nohup) hands them SIGINT ignored, and
+# every process they start inherits that: `broadsheet serve` would then never see the tests' Ctrl-C.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=timezone.utc)
