@@ -86,11 +86,12 @@ def test_every_page_and_the_stylesheet_pass_the_nu_html_checker(served):
 
 # ---- Accessibility: axe-core, in light and dark colour schemes ----
 
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("kind", PAGE_KINDS)
-def test_axe_finds_no_violations(open_page, kind, scheme):
+def test_axe_finds_no_violations(open_page, kind, scheme, width):
     axe = require_axe()
-    page = open_page(PAGE_KINDS[kind], 1280, scheme)
+    page = open_page(PAGE_KINDS[kind], width, scheme)
     page.add_script_tag(content=axe)
     # target-size (WCAG 2.2 AA) is off by default in axe; Lighthouse checks it, so do we.
     result = page.evaluate("""async () => await axe.run(document, {
