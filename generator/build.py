@@ -228,10 +228,12 @@ class _Build:
         return self.photos
 
     def catalogues(self) -> dict[str, Any]:
-        """The words of each edition's language (i18n.py): BuildError if a language has no catalogue."""
-        from .i18n import load, locale_folders
+        """The words of each edition's language (i18n.py): BuildError if a language has no catalogue;
+        and of every other language a catalogue is found for (a story in it speaks it)."""
+        from .i18n import catalogued, load, locale_folders
         config, folders = self.config, locale_folders(self.site_dir, self.theme)
         wanted = {config.language: "language", **{e.language: f"languages.{e.language}" for e in config.editions}}
+        wanted.update({language: "" for language in catalogued(folders) if language not in wanted})
         problems, out = [], {}
         for language, field in wanted.items():
             try:

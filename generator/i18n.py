@@ -19,13 +19,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from io import BytesIO
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from .problems import BuildError, Problem
 
 DOMAIN = "messages"
 _NULL = _gettext.NullTranslations()
 CURRENT: ContextVar[_gettext.NullTranslations] = ContextVar("broadsheet_translations", default=_NULL)
+SHELF: ContextVar[Mapping[str, _gettext.NullTranslations]] = ContextVar("broadsheet_catalogues", default={})
 
 
 def locale_folders(site: Path, theme: Path) -> list[Path]:
@@ -56,6 +57,13 @@ def catalogue_files(language: str, folders: list[Path]) -> list[Path]:
                 found.append(path)
                 break
     return found
+
+
+def catalogued(folders: list[Path]) -> list[str]:
+    """Every language a catalogue is found for in these folders, as a BCP 47 tag (pt_BR -> pt-BR)."""
+    found = {path.parent.parent.name.replace("_", "-") for folder in folders if folder.is_dir()
+             for path in folder.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
+    return sorted(found)
 
 
 def _read(path: Path, shown: str) -> _gettext.GNUTranslations:
@@ -99,13 +107,37 @@ def _shown(path: Path, site: Path) -> str:
 
 
 @contextmanager
-def speaking(translations: _gettext.NullTranslations | None) -> Iterator[None]:
-    """Pages rendered in this block are in these translations' language."""
+def speaking(translations: _gettext.NullTranslations | None,
+             shelf: Mapping[str, _gettext.NullTranslations] | None = None) -> Iterator[None]:
+    """Pages rendered in this block are in these translations' language; `shelf`: the site's
+    catalogues (language -> translations), for the parts of a page in another language (speak())."""
     token = CURRENT.set(translations or _NULL)
+    kept = SHELF.set(shelf) if shelf is not None else None
     try:
         yield
     finally:
         CURRENT.reset(token)
+        if kept is not None:
+            SHELF.reset(kept)
+
+
+def voice(language: str, shelf: Mapping[str, _gettext.NullTranslations]) -> _gettext.NullTranslations | None:
+    """The words of a story in `language` among the site's catalogues: its own where there are
+    some (English: the theme's own), else None (the page's)."""
+    if not language:
+        return None
+    found = shelf.get(language) or shelf.get(language.split("-")[0])
+    return found if found is not None else (_NULL if source_language(language) else None)
+
+
+def speak(language: str, caller: Callable[[], str]) -> str:
+    """`{% call speak(c.language) %}…{% endcall %}`: that part of the page in the story's
+    language, if the site has its words (else in the page's)."""
+    words = voice(language, SHELF.get())
+    if words is None:
+        return caller()
+    with speaking(words):
+        return caller()
 
 
 def gettext(message: str) -> str:

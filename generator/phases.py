@@ -95,7 +95,7 @@ def parse_all(sources: list[Source], config: SiteConfig, workers: int = 1, cache
 
 
 def _page(env: jinja2.Environment, site: Site, job: PageJob) -> bytes:
-    with speaking(site.words(job.edition)):     # (the words of its edition's language)
+    with speaking(site.words(job.edition), site.catalogues):     # (the words of its edition's language)
         return render(env, job.template, page_context(site, job)).encode("utf-8")
 
 

@@ -135,7 +135,7 @@ class Site:
         """One per site: its cards and links are made once for every page that shows them."""
         return Presenter(self.config, self.tax, self.newest, self.image_sizes,
                          now=self.now if self.preview else None, bodies=self.bodies, photos=self.photos,
-                         card=self.card, words=self.words())
+                         card=self.card, words=self.words(), catalogues=self.catalogues)
 
     @cached_property
     def made(self) -> dict[tuple, dict[str, bytes]]:

@@ -60,12 +60,15 @@ class Presenter:
     def __init__(self, config: SiteConfig, tax: Taxonomy, newest: datetime | None,
                  image_sizes: Mapping[str, tuple[int, int]] | None = None, now: datetime | None = None,
                  bodies: Mapping[str, str] | None = None, photos: Mapping[str, PhotoJob] | None = None,
-                 card: SiteCard | None = None, words: Any = None):
+                 card: SiteCard | None = None, words: Any = None, catalogues: Mapping[str, Any] | None = None):
         """`now` is given only for a preview (the dev server): drafts and scheduled stories are marked.
         `bodies`: source path -> the body HTML of its article (read only for a story's own page).
-        `words`: the gettext translations of the config's language (None: the theme's English)."""
+        `words`: the gettext translations of the config's language (None: the theme's English);
+        `catalogues`: every language's the site has (a story in another language speaks its own)."""
         self.config = config
         self.words = words
+        self.catalogues = catalogues or {}
+        self._voices: dict[str, tuple[Any, tuple[Any, Any]] | None] = {}
         self.gettext = _ = words.gettext if words is not None else str
         self.moments = formatter(config.date_format, config.language), formatter(config.date_only_format, config.language)
         self.bodies = {} if bodies is None else bodies
@@ -122,9 +125,28 @@ class Presenter:
             self._site_for[section] = dataclasses.replace(self._site, nav=nav)
         return self._site_for[section]
 
-    def moment(self, when: datetime, date_only: bool = False) -> Moment:
+    def moment(self, when: datetime, date_only: bool = False, language: str = "") -> Moment:
+        """A time shown in the site's zone and format, in the page's language or (`language`) a story's."""
         local = when.astimezone(self.zone)
-        return Moment(iso=local.isoformat(), display=self.moments[date_only](local))
+        voice = self.voice(language)
+        return Moment(iso=local.isoformat(), display=(voice[1] if voice else self.moments)[date_only](local))
+
+    def _home(self, language: str) -> Link:
+        """The breadcrumbs' first link, in the story's language where the site has its words."""
+        voice = self.voice(language)
+        return self._home_link if voice is None else Link(voice[0].gettext("Home"), self._home_link.url)
+
+    def voice(self, language: str) -> tuple[Any, tuple[Any, Any]] | None:
+        """A story in another language than the page's, whose words the site has: those words and
+        its date formatters (None: the page's)."""
+        if not language or language == self.config.language:
+            return None
+        if language not in self._voices:
+            from .i18n import voice
+            words = voice(language, self.catalogues)
+            self._voices[language] = None if words is None else (words, (
+                formatter(self.config.date_format, language), formatter(self.config.date_only_format, language)))
+        return self._voices[language]
 
     def image(self, image: Image | None) -> ImageView | None:
         if image is None:
@@ -256,7 +278,7 @@ class Presenter:
             if direction(a.language) != direction(self.config.language):
                 turned = direction(a.language)
         return Card(title=a.title, url=self.urls.href(a.url_path), summary=a.summary,
-                    published=self.moment(a.published, a.date_only), authors=self.author_links(a.byline),
+                    published=self.moment(a.published, a.date_only, a.language), authors=self.author_links(a.byline),
                     section=self.section_link(a.section), image=self.image(a.image), status=self.status(a),
                     language=language, dir=turned)
 
@@ -309,13 +331,13 @@ class Presenter:
         tags = tuple(link for link in map(self.tag_link, a.tags) if link is not None)
         return ArticleView(
             title=a.title, url=url, canonical=self.urls.absolute(a.url_path), summary=a.summary,
-            published=card.published, updated=self.moment(changed) if changed else None,
-            authors=card.authors, dateline=a.dateline, signoff=signoff(a.byline, a.dateline, self.words),
+            published=card.published, updated=self.moment(changed, language=a.language) if changed else None,
+            authors=card.authors, dateline=a.dateline, signoff=signoff(a.byline, a.dateline, (self.voice(a.language) or (self.words,))[0]),
             source=a.source, copyright=a.copyright, section=section, tags=tags,
             image=card.image, body=Markup(self.body_images(self.bodies[a.path])),
-            breadcrumbs=(self._home_link, section, Link(a.title, url, current=True)),
+            breadcrumbs=(self._home(a.language), section, Link(a.title, url, current=True)),
             related=tuple(map(self.card, related)),
-            corrections=tuple(CorrectionView(self.moment(c.date), c.text) for c in a.corrections),
+            corrections=tuple(CorrectionView(self.moment(c.date, language=a.language), c.text) for c in a.corrections),
             extra=dict(a.extra), status=card.status, translations=self.translations(a, alternates),
         )
 

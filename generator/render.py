@@ -39,6 +39,7 @@ def make_environment(site: Path, theme: Path, compiled: Path | None = None) -> j
     # (the page's language is the one in effect while it renders: i18n.speaking())
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)   # type: ignore[attr-defined]
+    env.globals["speak"] = i18n.speak       # (a story in another language than its page's: its parts in its own)
     return env
 
 

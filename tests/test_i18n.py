@@ -178,3 +178,25 @@ def test_the_dev_server_rebuilds_when_a_catalogue_changes(tmp_path):
     assert classify(site / "locales/hi/LC_MESSAGES/messages.po", site) is ChangeKind.TEMPLATE
     theme = bundled_themes() / "default"
     assert classify(theme / "locales/ar/LC_MESSAGES/messages.po", site, theme) is ChangeKind.TEMPLATE
+
+
+def test_a_story_in_another_language_than_its_editions_speaks_its_own(tmp_path):
+    """An Arabic story on an English site (no Arabic edition): its byline, dates, sign-off and
+    breadcrumbs, on its page and on its card, are in Arabic (the theme has the words); the site's
+    header, footer and related stories stay English."""
+    files = {"content/world/muscat.md": article("محطة تحلية في مسقط", "2024-02-10 09:00:00", language="ar",
+                                                byline="[Layla Haddad]", dateline="مسقط", tags="[Water]"),
+             "content/world/water.md": article("Water talks", "2024-02-09 09:00:00", byline="[Asha Rao]", tags="[Water]")}
+    site = write_site(tmp_path / "site", files, SITE_TOML)
+    build_site(site, BuildOptions(now=NOW))
+    doc = html(site / "output/world/muscat/index.html")
+    assert text_of(doc.find(".//p[@class='byline']")) == "بقلم Layla Haddad"
+    assert text_of(doc.find(".//span[@class='published']")) == "نُشر: فبراير 10, 2024 09:00 IST"
+    assert text_of(doc.find(".//p[@class='signoff']")) == "Layla Haddad من مسقط"
+    assert doc.xpath("//nav[contains(@class, 'breadcrumbs')]//a/text()")[0] == "الرئيسية"
+    assert text_of(doc.find(".//aside[@class='related']//h2")) == "Related stories"
+    assert text_of(doc.find(".//a[@class='skip-link']")) == "Skip to content"
+    [card] = html(site / "output/world/index.html").xpath("//article[@lang='ar']")
+    assert text_of(card.find(".//p[@class='card__meta']")) == "بقلم Layla Haddad فبراير 10, 2024 09:00 IST"
+    [english] = html(site / "output/world/index.html").xpath("//article[not(@lang)]")
+    assert text_of(english.find(".//p[@class='card__meta']")).startswith("By Asha Rao February 09, 2024")
