@@ -47,6 +47,12 @@ def signoff(byline: tuple[str, ...], dateline: str, words: Any = None) -> str:
     return who or dateline
 
 
+def kicker(a: Article) -> str:
+    """Front matter's `kicker:` ("Analysis"), if it is a line of text."""
+    value = a.extra.get("kicker")
+    return " ".join(value.split()) if isinstance(value, str) else ""
+
+
 def preview_status(a: Article, now: datetime | None) -> str:
     """"draft", "scheduled" (published after now) or "": what the dev server's banner says."""
     if a.draft:
@@ -280,7 +286,7 @@ class Presenter:
         return Card(title=a.title, url=self.urls.href(a.url_path), summary=a.summary,
                     published=self.moment(a.published, a.date_only, a.language), authors=self.author_links(a.byline),
                     section=self.section_link(a.section), image=self.image(a.image), status=self.status(a),
-                    language=language, dir=turned)
+                    language=language, dir=turned, kicker=kicker(a))
 
     def language(self, a: Article) -> str:
         """The story's language: its own, or the site's."""
@@ -395,7 +401,8 @@ class Presenter:
             headline=a.title, url=canonical, description=a.summary, images=images,
             published=published, modified=modified, authors=[person for _, person in people], publisher=self.publisher,
             section=section, keywords=list(a.tags), language=language,
-            copyright_notice=a.copyright, source=a.source)
+            copyright_notice=a.copyright, source=a.source, dateline=a.dateline,
+            corrections=[(c.date.astimezone(self.zone).isoformat(), c.text) for c in a.corrections])
         crumbs = structured.breadcrumb_list([(self.gettext("Home"), self.urls.absolute(self.prefix)),
                                              (section, self.urls.absolute(f"{self.prefix}{a.section}/")), (a.title, canonical)])
         return PageMeta(kind="article", title=f"{a.title} | {self.config.title}", description=description,

@@ -55,8 +55,10 @@ def website(name: str, url: str, description: str, language: str, publisher: dic
 
 def news_article(*, headline: str, url: str, description: str, images: list[str], published: str,
                  modified: str, authors: list[dict[str, Any]], publisher: dict[str, Any], section: str,
-                 keywords: list[str], language: str, copyright_notice: str, source: str) -> dict[str, Any]:
-    """A schema.org NewsArticle; optional properties are left out when empty."""
+                 keywords: list[str], language: str, copyright_notice: str, source: str, dateline: str = "",
+                 corrections: list[tuple[str, str]] | None = None) -> dict[str, Any]:
+    """A schema.org NewsArticle; optional properties are left out when empty. `corrections`:
+    (ISO 8601 time, text) of each, oldest first: schema.org `correction`, a CorrectionComment each."""
     article: dict[str, Any] = {
         "@context": "https://schema.org", "@type": "NewsArticle",
         "headline": headline, "url": url,
@@ -66,7 +68,9 @@ def news_article(*, headline: str, url: str, description: str, images: list[str]
         "articleSection": section, "inLanguage": language,
     }
     optional = {"description": description, "image": images, "keywords": keywords,
-                "copyrightNotice": copyright_notice,
-                "sourceOrganization": organization(source) if source else None}
+                "copyrightNotice": copyright_notice, "dateline": dateline,
+                "sourceOrganization": organization(source) if source else None,
+                "correction": [{"@type": "CorrectionComment", "text": text, "datePublished": when}
+                               for when, text in corrections or ()]}
     article.update({k: v for k, v in optional.items() if v})
     return article

@@ -50,6 +50,7 @@ class Card:
     status: str = ""                # "draft" | "scheduled" while previewing (broadsheet serve); else ""
     language: str = ""              # the story's BCP 47 tag, if it is not the site's (for lang on the card)
     dir: str = ""                   # "rtl" or "ltr", if the story's script runs the other way from the site's
+    kicker: str = ""                # front matter's kicker ("Analysis", "Exclusive"), shown beside the section
 
 
 @dataclass(frozen=True, slots=True)
