@@ -27,7 +27,6 @@ from .incremental.keys import (inputs_key, locales_key, parse_key, published_key
 from .incremental.last import (Clock, LastBuild, as_left, changed_stories, clock_next, redated, stories_after,
                                unchanged_inputs, unchanged_sources)
 from .incremental import outputs
-from .i18n import catalogue_files as catalogue_files_of
 from .incremental.outputs import carried, records_after
 from .lock import output_lock, site_lock
 from .model import Article
@@ -241,7 +240,7 @@ class _Build:
             except BuildError as exc:
                 problems += exc.problems
                 continue
-            if words is not None and catalogue_files_of(language, folders):
+            if words is not None:
                 out[language] = words
         if problems:
             raise BuildError(problems)

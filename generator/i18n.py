@@ -83,13 +83,14 @@ def _read(path: Path, shown: str) -> _gettext.GNUTranslations:
     return _gettext.GNUTranslations(mo)
 
 
-def load(language: str, folders: list[Path], site: Path, field: str = "language") -> _gettext.NullTranslations:
-    """The language's words: its catalogues chained, the first found first. English needs none;
-    any other language with none is an error naming site.toml's field that asks for it."""
+def load(language: str, folders: list[Path], site: Path, field: str = "language") -> _gettext.NullTranslations | None:
+    """The language's words: its catalogues chained, the first found first. English needs none
+    (None: the theme's own words); any other language with none is an error naming site.toml's
+    field that asks for it."""
     files = catalogue_files(language, folders)
     if not files:
         if source_language(language):
-            return _NULL
+            return None
         looked = ", ".join(_shown(f / _candidates(language)[-1] / "LC_MESSAGES" / f"{DOMAIN}.po", site) for f in folders[:2])
         raise BuildError([Problem("site.toml", None, field, f"the theme has no message catalogue for {language!r}, so its "
                                   f"pages would be half in English: add one ({looked}; see docs/languages.md)")])
