@@ -212,6 +212,10 @@ BAD = [
      "site.toml", "languages.hi.prefix", ["one path segment"]),
     ("an unknown key", {}, EDITIONS.replace('title = "टेस्ट टाइम्स"', 'titel = "x"'), "site.toml", "languages.hi.titel",
      ["did you mean 'title'"]),
+    ("an unknown kind of slug", {}, EDITIONS.replace('title = "टेस्ट टाइम्स"', 'title = "टेस्ट टाइम्स"\nslugs = "unicode"'),
+     "site.toml", "languages.hi.slugs", ['must be "ascii" or "native"']),
+    ("a bad edition promo", {}, EDITIONS + '\n[languages.hi.newsletter]\nurl = "javascript:alert(1)"\n', "site.toml",
+     "languages.hi.newsletter.url", ["javascript"]),
 ]
 
 
@@ -252,5 +256,7 @@ def test_native_slugs_keep_every_script_whole():
     assert native_slug("محطة تحلية: جديدة") == "محطة-تحلية-جديدة"
     assert native_slug("می\u200cخواهم") == "میخواهم"       # (a zero-width non-joiner dropped, not a hyphen)
     assert native_slug("Café AU lait") == "café-au-lait"
+    assert native_slug("../../etc/पासवर्ड") == "etc-पासवर्ड"     # (no dot, slash or backslash survives: no way out of the folder)
+    assert native_slug("a\\b/c") == "a-b-c"
     long = native_slug("परीक्षण " * 60)
     assert len(long.encode()) <= NATIVE_SLUG_BYTES and not long.endswith("-") and long.startswith("परीक्षण-")
